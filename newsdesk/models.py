@@ -1,0 +1,277 @@
+"""Typed records that flow through the pipeline.
+
+Every record that comes out of an article carries the article's id and the character
+offsets of the text it was read from, so a person can always check the machine. The
+field names follow the output contract in the README (`articles.jsonl`, `places.jsonl`
+...): `to_dict()` is exactly what is written, one JSON object per line.
+
+Records are plain slotted dataclasses, not pydantic models: they are created by the
+hundred thousand in the per-article stage and pickled to Dask workers, so they must be
+cheap. Validation happens at the edges (ingest, the actor registry, the web API).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Precision = Literal["day", "week", "month", "year", "range", "unknown"]
+"""How finely a resolved date is known (ACLED's time_precision 1/2/3 maps onto day/week/month)."""
+
+
+def _asdict(obj: Any) -> dict[str, Any]:
+    return dataclasses.asdict(obj)
+
+
+@dataclass(slots=True)
+class Span:
+    """A stretch of an article's text: `text == article.text[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Article:
+    """A cleaned report: main text and metadata, before any analysis.
+
+    `id` is derived from the content (see `ingest.article_id`) so the same input gets the
+    same id on every run and every machine. `text` is the cleaned main text; every offset
+    in every other record points into it.
+    """
+
+    id: str
+    source: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    outlet_source: str | None = None  # "url", "dateline", "credit", "input"
+    wire: str | None = None  # wire agency whose copy this is (AFP, Reuters...), if any
+    republished: bool = False  # wire copy carried by a site other than the agency
+    published: str | None = None  # YYYY-MM-DD, never guessed
+    published_source: str | None = None  # "input", "html-meta", "text"
+    dateline: str | None = None  # place in the dateline ("Beirut"), as written
+    language: str | None = None
+    author: str | None = None
+    duplicate_of: str | None = None
+    story_id: str | None = None
+    removed: list[str] = field(default_factory=list)  # chrome lines cleaned away, for audit
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class DateRef:
+    """A date expression resolved against the article's publication date."""
+
+    article_id: str
+    text: str
+    start: int
+    end: int
+    date: str | None  # ISO date of the start of the span, None when it cannot be resolved
+    end_date: str | None  # ISO date of the last day covered
+    precision: Precision
+    kind: Literal["point", "since", "during", "until"] = "point"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class PlaceMention:
+    """A place named in an article and the gazetteer entry it was resolved to."""
+
+    article_id: str
+    text: str
+    start: int
+    end: int
+    name: str | None  # canonical name
+    country_code: str | None  # ISO 3166-1 alpha-2
+    lat: float | None
+    lon: float | None
+    geonameid: int | None
+    feature: str | None = None  # "country", "admin1", "city", "district"...
+    precision: str | None = None  # "exact", "parent" (vague place resolved to its parent)
+    parent: str | None = None  # for vague places: "Old City" of which place
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class ActorMention:
+    """An armed or political actor named in an article, resolved to a canonical id."""
+
+    article_id: str
+    text: str
+    start: int
+    end: int
+    actor_id: str
+    name: str
+    kind: str | None  # ACLED actor type, e.g. "Rebel group", "State forces"
+    inter: int | None = None  # ACLED inter code 1-8
+    country_code: str | None = None
+    known: bool = True  # False: not in the registry, id derived from the normalised name
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class Claim:
+    """A number someone asserts: what is counted, of whom, over what scope, says who."""
+
+    id: str
+    article_id: str
+    sentence: str
+    value: float | None
+    low: float | None
+    high: float | None
+    counted: str
+    subject: str | None
+    scope: str | None
+    claimant: str | None  # canonical; None when the outlet itself asserts it
+    claimant_text: str | None
+    start: int = 0  # offsets of the number expression in the article text
+    end: int = 0
+    sentence_start: int = 0
+    sentence_end: int = 0
+    number_text: str = ""
+    qualifier: str | None = None  # "about", "at least", "up to", "more than"...
+    unit: str | None = None  # for distances and percentages
+    category: str = "other"  # "casualties", "force", "displacement", "other"
+    claimant_id: str | None = None  # actor id when the claimant is a known actor
+    date: str | None = None  # resolved date of the scope, if any
+    end_date: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class Quote:
+    """Words attributed to a speaker, direct ("...") or reported."""
+
+    article_id: str
+    speaker: str | None
+    speaker_text: str | None
+    role: str | None
+    text: str
+    direct: bool
+    start: int = 0
+    end: int = 0
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    cue: str | None = None  # "said", "told", "tweeted"...
+    id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class Incident:
+    """An event coded in ACLED's typology, from one or more articles."""
+
+    id: str
+    event_date: str | None
+    date_precision: Precision
+    event_type: str
+    sub_event_type: str
+    actor1: str | None
+    actor2: str | None
+    location: str | None
+    country_code: str | None
+    lat: float | None
+    lon: float | None
+    fatalities: int | None
+    article_ids: list[str]
+    outlets: list[str]
+    notes: str
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    geonameid: int | None = None
+    location_precision: str | None = None
+    actor1_id: str | None = None
+    actor2_id: str | None = None
+    evidence: list[Span] = field(default_factory=list)  # sentences it was coded from
+    claim_ids: list[str] = field(default_factory=list)
+    grade: str | None = None
+    grade_reason: str | None = None
+    independent_outlets: int | None = None
+    status: str = "machine"  # review status: machine, accepted, edited, rejected, merged
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class ClaimGroup:
+    """Claims about the same quantity within a story, and whether they agree."""
+
+    counted: str
+    subject: str | None
+    claims: list[str]
+    values: list[dict[str, Any]]
+    status: Literal["agreed", "contested", "single-source", "timeline", "different-scope"]
+    independent_outlets: int
+    grade: str | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class Story:
+    """Articles that report the same event or campaign, across outlets and days."""
+
+    id: str
+    title: str
+    article_ids: list[str]
+    outlets: list[str]
+    first_published: str | None
+    last_published: str | None
+    claim_groups: list[ClaimGroup] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)  # explanations for the grouping
+    brief_md: str | None = None
+    brief_html: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True)
+class ArticleRecords:
+    """Everything the per-article stage extracts from one article.
+
+    This is the unit that crosses process boundaries: the per-article stage returns it,
+    the cross-article stage (duplicates, stories, claim groups) consumes a list of them.
+    """
+
+    article: Article
+    places: list[PlaceMention] = field(default_factory=list)
+    actors: list[ActorMention] = field(default_factory=list)
+    dates: list[DateRef] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+@dataclass(slots=True, frozen=True)
+class InputError:
+    """One input that could not be read, and why, in words a user can act on."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
