@@ -1,0 +1,66 @@
+"""The per-article stage: one article in, every record extracted from it out.
+
+`analyze_article` is a pure function of (article, loaded resources), so the local executor
+and the Dask workers run exactly the same code: resources are loaded once per process by
+`load_resources` and the function touches nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from newsdesk import actors, claims, dates, geocode, incidents, quotes
+from newsdesk.models import Article, ArticleRecords
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from newsdesk.actors import ActorRegistry
+    from newsdesk.gazetteer import Gazetteer
+
+
+@dataclass(slots=True, frozen=True)
+class Resources:
+    """What the per-article stage needs loaded: the NLP model, gazetteer, actor registry."""
+
+    nlp: Language
+    gazetteer: Gazetteer
+    registry: ActorRegistry
+
+
+@cache
+def load_resources() -> Resources:
+    """Load the shared resources once per process (each Dask worker calls this too)."""
+    from newsdesk.actors import ActorRegistry
+    from newsdesk.gazetteer import Gazetteer
+    from newsdesk.nlp import load_nlp
+
+    return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
+
+
+def analyze_article(article: Article, res: Resources) -> ArticleRecords:
+    """Extract places, actors, dates, claims, quotes and incidents from one article."""
+    doc = res.nlp(article.text)
+    place_mentions = geocode.extract_places(doc, article, res.gazetteer)
+    actor_mentions = actors.extract_actors(doc, article, res.registry)
+    date_refs = dates.extract_dates(doc, article)
+    claim_list = claims.extract_claims(
+        doc, article, actors=actor_mentions, places=place_mentions, dates=date_refs,
+        registry=res.registry,
+    )
+    quote_list = quotes.extract_quotes(doc, article, actors=actor_mentions, registry=res.registry)
+    incident_list = incidents.extract_incidents(
+        doc, article, places=place_mentions, actors=actor_mentions, dates=date_refs,
+        claims=claim_list,
+    )
+    return ArticleRecords(
+        article=article,
+        places=place_mentions,
+        actors=actor_mentions,
+        dates=date_refs,
+        claims=claim_list,
+        quotes=quote_list,
+        incidents=incident_list,
+    )

@@ -1,0 +1,39 @@
+"""Fixtures shared by the whole suite (the only conftest, as in spaCy's tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "raqqa-2017"
+SHARED = REPO.parent / "shared"
+BENCHMARKS = SHARED / "benchmarks"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def example_dir() -> Path:
+    """The Raqqa reports bundled with the repo (a copy of shared/corpus/raqqa-2017)."""
+    return EXAMPLE
+
+
+@pytest.fixture(scope="session")
+def benchmarks_dir() -> Path:
+    """The public benchmarks beside the repo; tests that need them skip when absent."""
+    if not BENCHMARKS.is_dir():
+        pytest.skip("../shared/benchmarks is not present")
+    return BENCHMARKS
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def nlp():  # noqa: ANN201 - spaCy's Language, imported lazily
+    from newsdesk.nlp import load_nlp
+
+    return load_nlp()
