@@ -1,0 +1,228 @@
+"""Orchestration: ingest → analyse each article → link across articles → publish.
+
+The per-article stage (`analyze.analyze_article`) runs under an executor: in this
+process by default, or on Dask (`executors.dask_executor`). Everything else (duplicates,
+stories, claim groups, exports) runs here on the extracted records, which is what makes
+the two executors give the same answer.
+
+Nothing is analysed twice: an article whose id is already in the store is taken from
+the store, so re-running on the same input changes nothing and a killed run resumes
+where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from newsdesk import dedup, export, report, stories
+from newsdesk.ingest import read_inputs
+from newsdesk.models import Article, ArticleRecords, InputError
+from newsdesk.store import Store
+
+log = logging.getLogger(__name__)
+
+Executor = Literal["local", "dask"]
+ErrorSink = Callable[[InputError], None]
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did, for the summary line and the exit code."""
+
+    read: int = 0
+    stored: int = 0  # newly analysed and stored
+    unchanged: int = 0  # already in the store from an earlier run
+    duplicates: int = 0
+    failed: int = 0
+    stories: int = 0
+    incidents: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"read {self.read}, stored {self.stored}, unchanged {self.unchanged}, "
+            f"duplicates {self.duplicates}, failed {self.failed}; "
+            f"{self.stories} stories, {self.incidents} incidents"
+        )
+
+
+def run(
+    inputs: Sequence[str],
+    *,
+    out_dir: Path | None,
+    db_path: Path,
+    executor: Executor = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    stdin: BinaryIO | None = None,
+    on_error: ErrorSink | None = None,
+) -> RunSummary:
+    """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`."""
+    summary = RunSummary()
+
+    def fail(err: InputError) -> None:
+        summary.failed += 1
+        summary.errors.append(err)
+        store.log_error(run_id, err)
+        if on_error is not None:
+            on_error(err)
+
+    with Store.open(db_path) as store:
+        run_id = store.start_run(list(inputs))
+        articles = _ingested(read_inputs(inputs, stdin=stdin), summary, fail)
+        if executor == "dask":
+            from newsdesk.executors.dask_executor import analyze_with_dask
+
+            records = analyze_with_dask(
+                articles, store=store, workers=workers, scheduler=scheduler, on_error=fail,
+                progress=progress,
+            )
+        else:
+            records = _analyze_locally(articles, store=store, on_error=fail, progress=progress)
+        for rec, is_new in records:
+            summary.article_ids.append(rec.article.id)
+            if is_new:
+                summary.stored += 1
+            else:
+                summary.unchanged += 1
+        link_stored(store)
+        summary.duplicates = sum(
+            1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
+        )
+        if out_dir is not None:
+            counts = publish(store, out_dir, article_ids=summary.article_ids)
+            summary.stories, summary.incidents = counts["stories"], counts["incidents"]
+        store.finish_run(run_id, {
+            "read": summary.read, "stored": summary.stored, "unchanged": summary.unchanged,
+            "duplicates": summary.duplicates, "failed": summary.failed,
+        })
+    return summary
+
+
+def _ingested(
+    items: Iterable[Article | InputError], summary: RunSummary, fail: ErrorSink
+) -> Iterator[Article]:
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, InputError):
+            fail(item)
+            continue
+        summary.read += 1
+        if item.id in seen:  # the same file given twice, or an exact copy without a URL
+            continue
+        seen.add(item.id)
+        yield item
+
+
+def _analyze_locally(
+    articles: Iterable[Article], *, store: Store, on_error: ErrorSink, progress: bool
+) -> Iterator[tuple[ArticleRecords, bool]]:
+    """Analyse in this process, storing each article's records in its own transaction."""
+    from newsdesk.analyze import analyze_article, load_resources
+
+    res = None
+    bar = _progress(progress)
+    try:
+        for article in articles:
+            bar.update(1)
+            stored = store.get_records(article.id)
+            if stored is not None:
+                yield stored, False
+                continue
+            if res is None:
+                res = load_resources()
+            try:
+                rec = analyze_article(article, res)
+            except Exception as exc:  # one poisoned article must not cost the batch
+                log.debug("analysis failed for %s", article.source, exc_info=True)
+                on_error(InputError(article.source, f"analysis failed: {_reason(exc)}"))
+                continue
+            store.save_records(rec)
+            yield rec, True
+    finally:
+        bar.close()
+
+
+def link_stored(store: Store) -> None:
+    """Recompute the cross-article results over everything stored.
+
+    Duplicates are found with MinHash signatures kept in the store, and stories are
+    linked with blocking, so this stays near-linear in the size of the store.
+    """
+    records = list(store.iter_records())
+    duplicates = dedup.find_duplicates_in_store(store, records)
+    for rec in records:
+        rec.article.duplicate_of = duplicates.get(rec.article.id)
+    result = stories.link(records)
+    store.save_link(
+        stories=result.stories, incidents=result.incidents, duplicates=duplicates,
+        story_ids=result.story_of,
+    )
+
+
+def publish(store: Store, out_dir: Path, *, article_ids: Sequence[str] | None = None) -> dict[str, int]:
+    """Write the contract files for the given articles (all stored ones by default)."""
+    from newsdesk.actors import ActorRegistry
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wanted = set(article_ids) if article_ids is not None else None
+    records = [r for r in store.iter_records() if wanted is None or r.article.id in wanted]
+    records.sort(key=lambda r: (article_ids.index(r.article.id) if article_ids else 0, r.article.id))
+    story_list = [s for s in store.story_records() if wanted is None or wanted & set(s.article_ids)]
+    incidents = [i for i in store.incidents(limit=None) if wanted is None or wanted & set(i["article_ids"])]
+
+    export.write_jsonl(out_dir / "articles.jsonl", (_article_row(r.article) for r in records))
+    export.write_jsonl(out_dir / "places.jsonl", (p.to_dict() for r in records for p in r.places))
+    export.write_jsonl(out_dir / "actors.jsonl", (a.to_dict() for r in records for a in r.actors))
+    export.write_jsonl(out_dir / "claims.jsonl", (c.to_dict() for r in records for c in r.claims))
+    export.write_jsonl(out_dir / "quotes.jsonl", (q.to_dict() for r in records for q in r.quotes))
+    export.write_jsonl(out_dir / "incidents.jsonl", incidents)
+    export.write_jsonl(out_dir / "stories.jsonl", (s.to_dict() for s in story_list))
+    registry = ActorRegistry.load()
+    inter = {a.id: a.inter for a in registry.actors()}
+    export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter))
+    export.write_text(out_dir / "incidents.geojson", _json(export.geojson(incidents)))
+    report.write_report(out_dir / "report.html", stories=story_list, records=records, incidents=incidents)
+    return {"stories": len(story_list), "incidents": len(incidents)}
+
+
+def _article_row(article: Article) -> dict:
+    row = article.to_dict()
+    row.pop("removed", None)
+    return row
+
+
+def _json(obj: object) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, indent=1)
+
+
+def _reason(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+class _NoBar:
+    def update(self, _n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(enabled: bool) -> _NoBar:
+    if not enabled or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(unit=" articles", desc="analysing", file=sys.stderr)  # type: ignore[return-value]
