@@ -241,6 +241,10 @@ class Story:
     why: list[str] = field(default_factory=list)  # explanations for the grouping
     brief_md: str | None = None
     brief_html: str | None = None
+    # sub-events of a campaign story: {id, article_ids, first_published, last_published, why}
+    events: list[dict[str, Any]] = field(default_factory=list)
+    # what `stories.link` needs to let new articles join later without relinking old ones
+    signature: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)
