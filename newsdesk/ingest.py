@@ -1,0 +1,561 @@
+"""Read reports from files, folders, globs and stdin into cleaned `Article`s.
+
+A user points newsdesk at whatever they collected: saved pages, text pasted from a
+database, a JSON Lines dump, a crawler's WARC, a feed. Each input is sniffed (extension
+first, then content), gunzipped when needed, decoded, and turned into one article per
+document or record. Anything that cannot be read becomes one `InputError` that names the
+file (or `file:line`, `file#record-N`) and says what to do, and the batch goes on: a
+monitor ingesting a thousand files must not lose the run to one bad page.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import glob
+import gzip
+import hashlib
+import io
+import json
+import logging
+import stat
+import sys
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from newsdesk.clean import clean_text
+from newsdesk.models import Article, InputError
+
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINE_CHARS", "article_id", "read_inputs"]
+
+log = logging.getLogger(__name__)
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+"""Largest file (after gunzip) read as one document; a news page is well under 5 MB."""
+MAX_LINE_CHARS = 1_000_000
+"""Longest line accepted in plain text: a longer one is a dump or minified data, not prose."""
+
+_STDIN = "<stdin>"
+_HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
+_JSONL_EXT = {".jsonl", ".ndjson", ".jsonlines", ".json"}
+_FEED_EXT = {".rss", ".atom", ".xml", ".rdf"}
+_WARC_EXT = {".warc", ".arc"}
+_TITLE_MAX_WORDS = 30
+
+
+@dataclass(slots=True)
+class _Doc:
+    """Fields read from one record before cleaning; `None` means the input did not say."""
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    published_source: str | None = None
+    author: str | None = None
+    language: str | None = None
+    title_in_text: bool = False  # plain text: the headline is the first line
+
+
+def article_id(text: str, url: str | None = None) -> str:
+    """Content-derived id: the same report read anywhere, from any path, gets the same id.
+
+    The URL is part of it so two sites carrying the same wire copy stay two articles
+    (deduplication links them later, it does not merge them away at ingest).
+    """
+    digest = hashlib.sha256(f"{url or ''}\n{text}".encode())
+    return digest.hexdigest()[:16]
+
+
+def read_inputs(
+    inputs: Iterable[str], *, stdin: BinaryIO | None = None
+) -> Iterator[Article | InputError]:
+    """Yield an `Article` per readable document and an `InputError` per unreadable input.
+
+    Inputs are file paths, folders (read recursively, in sorted order so runs are
+    reproducible), glob patterns, or "-" for stdin. Nothing raises for bad input.
+    """
+    for given in inputs:
+        if given == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            try:
+                data = stream.read(MAX_DOCUMENT_BYTES + 1)
+            except OSError as exc:
+                yield InputError(_STDIN, f"cannot read standard input: {exc}")
+                continue
+            yield from _read_bytes(_STDIN, "", data)
+            continue
+        yield from _read_path(given)
+
+
+def _read_path(given: str) -> Iterator[Article | InputError]:
+    path = Path(given)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if not _hidden(p, path) and not p.is_dir())
+        if not files:
+            yield InputError(given, "folder has no files to read")
+            return
+        found = False
+        for file in files:
+            for item in _read_file(file, str(file)):
+                found = found or isinstance(item, Article)
+                yield item
+        if not found:
+            yield InputError(given, "no readable article in this folder (see the errors above)")
+        return
+    if path.exists() or path.is_symlink():
+        yield from _read_file(path, given)
+        return
+    if glob.has_magic(given):
+        # Path.glob cannot take an absolute pattern, and users type absolute ones.
+        matches = sorted(glob.glob(given, recursive=True))  # noqa: PTH207
+        if not matches:
+            yield InputError(given, "no file matches this pattern")
+        for match in matches:
+            yield from _read_path(match)
+        return
+    yield InputError(given, "no such file or folder; check the path")
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    """Dotfiles and dot-folders (.git, .DS_Store) inside a folder are not reports."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _read_file(path: Path, source: str) -> Iterator[Article | InputError]:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        yield InputError(source, f"cannot read: {exc.strerror or exc}")
+        return
+    if stat.S_ISDIR(info.st_mode):
+        yield InputError(source, "is a folder where a file was expected")
+        return
+    if not stat.S_ISREG(info.st_mode):
+        yield InputError(source, "not a regular file (a pipe, socket or device); save it to a file")
+        return
+    if info.st_size > MAX_DOCUMENT_BYTES:
+        yield InputError(source, _too_big(info.st_size))
+        return
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        yield InputError(source, f"cannot read: {exc.strerror or exc}; check its permissions")
+        return
+    yield from _read_bytes(source, path.name, data)
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"too large ({size / 1_048_576:.1f} MB); the limit is "
+        f"{MAX_DOCUMENT_BYTES // 1_048_576} MB per document: split it into one file per article"
+    )
+
+
+def _read_bytes(source: str, name: str, data: bytes) -> Iterator[Article | InputError]:
+    """Dispatch on (gunzipped) content and file name."""
+    lower = name.lower()
+    if not data.strip():
+        yield InputError(source, "empty file")
+        return
+    if len(data) > MAX_DOCUMENT_BYTES:
+        yield InputError(source, _too_big(len(data)))
+        return
+    kind = _kind(lower.removesuffix(".gz"), data[:4096])
+    if kind == "warc":  # warcio reads gzipped WARC members itself
+        yield from _read_warc(source, data)
+        return
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = _gunzip(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            yield InputError(source, f"corrupt gzip file ({exc}); re-download or re-compress it")
+            return
+        if len(data) > MAX_DOCUMENT_BYTES:
+            yield InputError(source, _too_big(len(data)) + " (uncompressed)")
+            return
+        if not data.strip():
+            yield InputError(source, "empty file (after gunzip)")
+            return
+        yield from _read_bytes(source, lower.removesuffix(".gz"), data)
+        return
+    if _binary(data):
+        yield InputError(
+            source,
+            "binary file, not text: newsdesk reads HTML, plain text, JSON Lines, WARC and "
+            "RSS/Atom (optionally gzipped)",
+        )
+        return
+    text = _decode(source, data)
+    if kind == "jsonl":
+        yield from _read_jsonl(source, text)
+    elif kind == "feed":
+        yield from _read_feed(source, data)
+    elif kind == "html":
+        yield _to_article(source, _html_doc(text) or _no_text(source))
+    else:
+        yield _to_article(source, _text_doc(source, text))
+
+
+def _gunzip(data: bytes) -> bytes:
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+        return gz.read(MAX_DOCUMENT_BYTES + 1)
+
+
+def _kind(name: str, head: bytes) -> str:
+    suffix = Path(name).suffix
+    if suffix in _WARC_EXT or head.startswith(b"WARC/"):
+        return "warc"
+    if head[:2] == b"\x1f\x8b":
+        if name.endswith(".warc") or _gunzip_head(head).startswith(b"WARC/"):
+            return "warc"
+        return "gzip"
+    sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if suffix in _JSONL_EXT or (not suffix and sniff.startswith(b"{")):
+        return "jsonl"
+    if suffix in _FEED_EXT or (
+        suffix not in _HTML_EXT
+        and any(tag in sniff[:1024] for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
+    ):
+        return "feed"
+    if suffix in _HTML_EXT or sniff.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "html"
+    return "text"
+
+
+def _gunzip_head(head: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)
+    except zlib.error:
+        return b""
+
+
+def _binary(data: bytes) -> bool:
+    """NUL bytes or many control characters: an image, a PDF, an archive, not a report."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(head) * 0.05
+
+
+def _decode(source: str, data: bytes) -> str:
+    """UTF-8 when it is; otherwise decode line by line so a file that mixes UTF-8 with a
+    legacy encoding (pasted from several places) keeps its UTF-8 lines intact."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    bad = [line for line in lines if not _utf8(line)]
+    guess = _guess_encoding(b"\n".join(bad))
+    mixed = len(bad) < sum(1 for line in lines if any(b > 127 for b in line))
+    log.warning(
+        "%s: not valid UTF-8; decoded %s as %s. Save the file as UTF-8 if words look wrong.",
+        source, "the non-UTF-8 lines" if mixed else "it", guess,
+    )
+    return "\n".join(
+        line.decode("utf-8") if _utf8(line) else line.decode(guess, errors="replace")
+        for line in lines
+    ).removeprefix("\ufeff")
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _guess_encoding(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    # charset-normalizer on a few short lines often says a rare code page; western news
+    # text that is not UTF-8 is overwhelmingly cp1252, a superset of latin-1's printables.
+    if best is None or best.encoding in {"utf_8", "ascii"}:
+        return "cp1252"
+    if best.encoding.startswith(("cp125", "latin", "iso8859")) and best.encoding != "cp1251":
+        return "cp1252" if _cp1252_ok(data) else best.encoding
+    return best.encoding
+
+
+def _cp1252_ok(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _no_text(source: str) -> InputError:
+    return InputError(
+        source,
+        "no article text found in this HTML (empty, broken, or not an article page); "
+        "open it in a browser to check",
+    )
+
+
+def _to_article(source: str, doc: _Doc | InputError) -> Article | InputError:
+    """Clean the text, take the headline off a plain-text file, and derive the id."""
+    if isinstance(doc, InputError):
+        return doc
+    cleaned = clean_text(doc.text)
+    text, title = cleaned.text, doc.title
+    first, _, rest = text.partition("\n\n")
+    if rest and (
+        (doc.title_in_text and _headline(first))
+        or (title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold())
+    ):
+        # The headline opens a plain-text file, and extractors often repeat the page's
+        # <h1> as the first paragraph: either way it is the title, not body text.
+        title, text = first, rest
+    if not text.strip():
+        return InputError(source, "no article text left after removing page chrome")
+    return Article(
+        id=article_id(text, doc.url),
+        source=source,
+        text=text,
+        title=_one_line(title),
+        url=doc.url,
+        outlet=doc.outlet,
+        outlet_source="input" if doc.outlet else None,
+        published=doc.published,
+        published_source=doc.published_source if doc.published else None,
+        language=doc.language,
+        author=_one_line(doc.author),
+        removed=cleaned.removed,
+    )
+
+
+def _headline(line: str) -> bool:
+    if not 0 < len(line.split()) <= _TITLE_MAX_WORDS:
+        return False
+    return not line.rstrip("\"'”’)").endswith((".", ":", ";"))
+
+
+def _one_line(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _text_doc(source: str, text: str) -> _Doc | InputError:
+    longest = max(len(line) for line in text.split("\n"))
+    if longest > MAX_LINE_CHARS:
+        return InputError(
+            source,
+            f"a single line of {longest:,} characters does not look like an article "
+            f"(the limit is {MAX_LINE_CHARS:,} per line); is it a data dump?",
+        )
+    if not text.strip():
+        return InputError(source, "file has no text (only whitespace)")
+    return _Doc(text=text, title_in_text=True)
+
+
+def _html_doc(html: str, *, url: str | None = None) -> _Doc | None:
+    """Main text and metadata by trafilatura; the date only from the page's own markup.
+
+    `extensive_search` is off: it would fall back to any date in the page text, such as
+    a render stamp ("23:45 GMT24 May 2020"), and a wrong date is worse than none.
+    """
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            favor_recall=True,
+            date_extraction_params={"original_date": True, "extensive_search": False},
+        )
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        log.debug("trafilatura failed: %s", exc)
+        return None
+    if doc is None or not getattr(doc, "text", None):
+        return None
+    published = _iso_date(doc.date) if doc.date else None
+    return _Doc(
+        text=doc.text,
+        title=doc.title,
+        url=url or doc.url,
+        published=published,
+        published_source="html-meta",
+        author=doc.author,
+    )
+
+
+def _read_jsonl(source: str, text: str) -> Iterator[Article | InputError]:
+    stripped = text.lstrip()
+    if stripped.startswith("["):  # a JSON array of records, as some exporters write
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            yield InputError(source, f"invalid JSON ({exc.msg} at line {exc.lineno})")
+            return
+        if not isinstance(records, list):
+            yield InputError(source, "JSON is not a list of article objects")
+            return
+        for n, record in enumerate(records, 1):
+            yield _to_article(f"{source}#record-{n}", _record_doc(f"{source}#record-{n}", record))
+        return
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{source}:{lineno}"
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            yield InputError(where, f"invalid JSON on this line ({msg}); one object per line")
+            continue
+        yield _to_article(f"{source}#{lineno}", _record_doc(where, record))
+
+
+def _record_doc(where: str, record: Any) -> _Doc | InputError:
+    if not isinstance(record, dict):
+        return InputError(where, "expected a JSON object with a \"text\" or \"html\" field")
+    url = _str_field(record, "url")
+    body, html = record.get("text"), record.get("html")
+    if isinstance(body, str) and body.strip():
+        doc: _Doc | InputError = _Doc(text=body, title_in_text=not _str_field(record, "title"))
+    elif isinstance(html, str) and html.strip():
+        doc = _html_doc(html, url=url) or _no_text(where)
+    else:
+        return InputError(where, "no \"text\" or \"html\" field with content")
+    if isinstance(doc, InputError):
+        return doc
+    published = _iso_date(record.get("published"))
+    if record.get("published") and published is None:
+        log.warning("%s: cannot read published date %r; left empty", where, record["published"])
+    doc.url = url or doc.url
+    doc.title = _str_field(record, "title") or doc.title
+    doc.outlet = _str_field(record, "outlet")
+    doc.author = _str_field(record, "author") or doc.author
+    doc.language = _str_field(record, "language")
+    if published:
+        doc.published, doc.published_source = published, "input"
+    return doc
+
+
+def _str_field(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _iso_date(value: Any) -> str | None:
+    """YYYY-MM-DD from an ISO 8601 or RFC 822 date the input gave; None if unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value).date().isoformat()
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(value).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _read_warc(source: str, data: bytes) -> Iterator[Article | InputError]:
+    """HTML responses of a crawl. WARC-Date is when the crawler fetched the page, not
+    when it was published, so it is never used as the publication date."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    found = 0
+    try:
+        for n, record in enumerate(ArchiveIterator(io.BytesIO(data)), 1):
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            ctype = (record.http_headers.get_header("Content-Type") or "").lower()
+            if "html" not in ctype:
+                continue
+            found += 1
+            where = f"{source}#record-{n}"
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            payload = record.content_stream().read(MAX_DOCUMENT_BYTES + 1)
+            if len(payload) > MAX_DOCUMENT_BYTES:
+                yield InputError(where, _too_big(len(payload)))
+                continue
+            html = _decode(where, payload)
+            yield _to_article(where, _html_doc(html, url=url) or _no_text(where))
+    except (ArchiveLoadFailed, ValueError, OSError, EOFError, zlib.error) as exc:
+        yield InputError(source, f"not a readable WARC file ({exc}); check it with `warcio check`")
+        return
+    if not found:
+        yield InputError(source, "WARC file has no HTML response records")
+
+
+def _read_feed(source: str, data: bytes) -> Iterator[Article | InputError]:
+    import feedparser
+
+    feed = feedparser.parse(data)
+    if not feed.entries:
+        why = f" ({feed.bozo_exception})" if feed.get("bozo") else ""
+        yield InputError(source, f"RSS/Atom feed has no entries{why}")
+        return
+    for n, entry in enumerate(feed.entries, 1):
+        where = f"{source}#record-{n}"
+        body = ""
+        if entry.get("content"):
+            body = max((c.get("value", "") for c in entry.content), key=len)
+        body = body or entry.get("summary", "")
+        text = _fragment_text(body)
+        if not text.strip():
+            yield InputError(where, "feed entry has no content or summary")
+            continue
+        published = None
+        if entry.get("published_parsed"):
+            published = date(*entry.published_parsed[:3]).isoformat()
+        yield _to_article(
+            where,
+            _Doc(
+                text=text,
+                title=entry.get("title"),
+                url=entry.get("link"),
+                published=published,
+                published_source="input",
+                author=entry.get("author"),
+            ),
+        )
+
+
+_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
+
+
+def _fragment_text(fragment: str) -> str:
+    """Text of a feed entry's HTML fragment, one paragraph per block element.
+
+    trafilatura is not used here: it is built for whole pages and discards the short
+    fragments that feeds carry.
+    """
+    if "<" not in fragment:
+        return fragment
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return fragment
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    for el in root.iter(*_BLOCK_TAGS):
+        el.tail = "\n\n" + (el.tail or "")
+    return root.text_content()
+
