@@ -1,0 +1,439 @@
+"""Event typing: a sentence or snippet in, an ACLED event type and sub-event type out.
+
+A weighted lexicon over surface forms, written from the definitions in ACLED's codebook,
+rather than a trained model: there is no licensed training set of ACLED notes we could
+ship, the per-article stage must stay cheap on CPU, and every decision has to be
+explainable to an analyst ("typed Air/drone strike because of 'warplanes'"). The spaCy
+model is loaded without its lemmatizer, so cues are regular expressions over word stems.
+
+Scoring works in three steps:
+1. every cue that matches adds its weight to its sub-event type;
+2. context rules that the codebook states as precedence are applied (a protest where
+   police used live fire is "Excessive force against protesters", a capture of territory
+   is "Government regains territory" or "Non-state actor overtakes territory" depending
+   on who captured it, a bomb that was defused is "Disrupted weapons use"...);
+3. the best-scoring type wins; confidence is its share of all scores.
+
+The weights were set against the sentences in `newsdesk/data/acled_training.jsonl`,
+which we wrote from the codebook, never against a benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+EVENT_TYPES: dict[str, str] = {
+    "Armed clash": "Battles",
+    "Government regains territory": "Battles",
+    "Non-state actor overtakes territory": "Battles",
+    "Excessive force against protesters": "Protests",
+    "Protest with intervention": "Protests",
+    "Peaceful protest": "Protests",
+    "Violent demonstration": "Riots",
+    "Mob violence": "Riots",
+    "Chemical weapon": "Explosions/Remote violence",
+    "Air/drone strike": "Explosions/Remote violence",
+    "Suicide bomb": "Explosions/Remote violence",
+    "Shelling/artillery/missile attack": "Explosions/Remote violence",
+    "Remote explosive/landmine/IED": "Explosions/Remote violence",
+    "Grenade": "Explosions/Remote violence",
+    "Sexual violence": "Violence against civilians",
+    "Attack": "Violence against civilians",
+    "Abduction/forced disappearance": "Violence against civilians",
+    "Agreement": "Strategic developments",
+    "Arrests": "Strategic developments",
+    "Change to group/activity": "Strategic developments",
+    "Disrupted weapons use": "Strategic developments",
+    "Headquarters or base established": "Strategic developments",
+    "Looting/property destruction": "Strategic developments",
+    "Non-violent transfer of territory": "Strategic developments",
+    "Other": "Strategic developments",
+}
+"""ACLED's sub-event types and the event type each belongs to."""
+
+# Short names keep the cue table readable; they are expanded once at import.
+_AIR = "Air/drone strike"
+_SHELL = "Shelling/artillery/missile attack"
+_IED = "Remote explosive/landmine/IED"
+_SUICIDE = "Suicide bomb"
+_GRENADE = "Grenade"
+_CHEM = "Chemical weapon"
+_CLASH = "Armed clash"
+_GOV = "Government regains territory"
+_NSA = "Non-state actor overtakes territory"
+_ATTACK = "Attack"
+_ABDUCT = "Abduction/forced disappearance"
+_SEX = "Sexual violence"
+_ARREST = "Arrests"
+_PEACE = "Peaceful protest"
+_INTER = "Protest with intervention"
+_FORCE = "Excessive force against protesters"
+_VIOLENT = "Violent demonstration"
+_MOB = "Mob violence"
+_AGREE = "Agreement"
+_CHANGE = "Change to group/activity"
+_DISRUPT = "Disrupted weapons use"
+_HQ = "Headquarters or base established"
+_LOOT = "Looting/property destruction"
+_TRANSFER = "Non-violent transfer of territory"
+
+_PROPERTY = (
+    r"(?:houses?|homes?|shops?|vehicles?|cars?|buildings?|property|properties|crops|huts?"
+    r"|schools?|offices?|churches|mosques?|markets?|stalls?|trucks?|structures|equipment"
+    r"|towers?|farms?|granar(?:y|ies)|warehouses?|residences?|stores?|businesses|bridges?)"
+)
+
+# (sub-event type, pattern, weight). Weights: 3 = the cue names the event by itself
+# ("air strike", "suicide bomber"), 2 = a strong cue that other cues can outweigh
+# ("rockets" in a report of a clash), 1 = supporting evidence only.
+_CUES: list[tuple[str, str, float]] = [
+    # Explosions/Remote violence
+    (_AIR, r"\bair[- ]?strikes?\b|\bairstrikes?\b|\bair[- ]?raids?\b|\bdrone[- ]strikes?\b", 3.5),
+    (_AIR, r"\bwar[- ]?planes?\b|\bfighter[- ]jets?\b|\bjets?\b|\bbombers?\b(?! of)|\baircraft\b"
+     r"|\bhelicopters?\b|\bgunships?\b|\bdrones?\b|\buavs?\b|\bunmanned aerial\b"
+     r"|\baerial (?:bombardment|attacks?|bombing)\b|\bbarrel bombs?\b|\bsorties\b", 2.5),
+    (_AIR, r"\b(?:targeted|precision|coalition|u\.?s\.?-led|russian|israeli|saudi-led)"
+     r" (?:air )?strikes?\b|\bstrikes? (?:on|against|targeting|hit)\b", 1.5),
+    (_SHELL, r"\bshell(?:s|ed|ing|fire)?\b|\bartillery\b|\bmortars?\b|\brockets?\b(?!-propelled)"
+     r"|\bmissiles?\b|\bhowitzers?\b|\bkatyushas?\b|\bprojectiles?\b|\bgrad\b"
+     r"|\bbombard(?:ed|ing|ment)\b|\btank (?:fire|shells?)\b|\bcannon fire\b", 2.5),
+    (_IED, r"\bieds?\b|\bimprovised explosive\b|\broadside bombs?\b|\bland ?mines?\b"
+     r"|\bexplosive devices?\b|\bbooby[- ]?trap\w*|\bmagnetic bombs?\b|\bsticky bombs?\b"
+     r"|\bcar bombs?\b|\bbomb blast\b|\bvbieds?\b|\bmine (?:blast|explosion)\b", 3.0),
+    (_IED, r"\b(?:hit|stepped on|struck|ran over) an? (?:land ?)?mines?\b", 3.0),
+    (_IED, r"\bbombs?\b", 2.0),
+    (_IED, r"\bexplosions?\b|\bexplod\w+|\bblasts?\b|\bdetonat\w+|\bexplosives?\b", 1.5),
+    (_SUICIDE, r"\bsuicide (?:bomb\w*|attack\w*|vests?|belts?|car|truck|blast|explosion)"
+     r"|\bblew (?:himself|herself|themselves) up\b|\bself-detonat\w+|\bsvbieds?\b"
+     r"|\bsuicide\b", 4.5),
+    (_GRENADE, r"(?<!propelled )\bgrenades?\b(?! launchers?)", 4.0),
+    (_CHEM, r"\bchemical (?:weapons?|attacks?|agents?|substances?|munitions?)\b|\bchlorine\b"
+     r"|\bsarin\b|\bmustard gas\b|\bnerve (?:agent|gas)\b|\btoxic (?:gas|chemicals?)\b"
+     r"|\bpoison(?:ous)? gas\b|\bvx\b|\bnovichok\b|\bchemical\b", 5.0),
+    # Battles
+    (_CLASH, r"\bclash(?:es|ed|ing)?\b|\bfighting\b|\bfought\b|\bbattl(?:e|es|ed|ing)\b"
+     r"|\bgun ?fights?\b|\bfirefights?\b|\bgun ?battles?\b|\bskirmish\w*"
+     r"|\bexchang\w+ (?:of )?(?:fire|gunfire)\b|\bexchanged fire\b|\bambush\w*"
+     r"|\bcombat\b|\bengag(?:ed|ing) (?:with|in)\b|\bcounter-?attack\w*|\boffensive\b"
+     r"|\bcrossfire\b|\bhostilities\b", 2.5),
+    (_CLASH, r"\b(?:attack\w*|stormed|raided|assault\w*) (?:on )?(?:an? |the )?"
+     r"(?:\w+ ){0,3}(?:checkpoints?|positions?|posts?|bases?|barracks|outposts?|convoys?"
+     r"|patrols?|soldiers|troops|police station|military|army)\b", 2.0),
+    (_CLASH, r"\b(?:soldiers|troops|servicemen|militants|insurgents|rebels|fighters|policemen"
+     r"|militiamen|gunmen)\b", 0.5),
+    (_GOV, r"\b(?:recaptur\w+|retook|retake\w*|retaken|regain\w*|reclaim\w*|liberat\w+"
+     r"|recover(?:ed|ing)? (?:control|the (?:town|city|village|area|district)))\b", 3.0),
+    (_NSA, r"\b(?:captur\w+|seiz\w+|overr[au]n\w*|took (?:over|control)|taken control"
+     r"|tak(?:e|es|ing) control|gain(?:ed)? control|fell to|under (?:the )?control of"
+     r"|advanced (?:on|into))\b", 2.0),
+    # Violence against civilians
+    (_ATTACK, r"\bmassacr\w+|\bshot dead\b|\bgunned down\b|\bopened fire on\b"
+     r"|\bstabb\w+|\bhacked\b|\bbehead\w+|\bexecut(?:ed|ion)\b|\bassassinat\w+|\bmurder\w*"
+     r"|\btortur\w+|\bbeat(?:en|ing)? to death\b|\bhomicide\b|\bslain\b|\bslaughter\w*", 2.5),
+    (_ATTACK, r"\bkill(?:ed|ing|s)?\b|\bshot\b|\bwounded\b|\binjur\w+|\bbeat(?:en|ing)?\b"
+     r"|\bbodies\b|\bdead\b", 1.0),
+    (_ATTACK, r"\b(?:attack\w*|targeted|assault\w*) (?:\w+ ){0,3}(?:civilians?|villagers"
+     r"|residents|farmers|worshippers|journalists?|women|children|a man|a woman|students"
+     r"|family|families|herders|displaced|passengers|teachers|activists?|shops?|church"
+     r"|mosque|village|homes?)\b|\bcivilians? (?:were |was )?(?:killed|shot|attacked)\b"
+     r"|\bunarmed\b", 2.5),
+    (_ATTACK, r"\battack\w*\b|\bgunm[ae]n\b|\bassailants?\b|\bgunshots?\b|\bunidentified\b",
+     1.0),
+    (_ABDUCT, r"\babduct\w*|\bkidnap(?!pers?\b)\w*|\bhostages?\b|\bdisappear(?:ed|ance)\b"
+     r"|\bforcibly taken|\btaken captive\b|\bwhereabouts\b|\bcaptives?\b|\bransom\b", 4.0),
+    (_SEX, r"\brap(?:e|ed|es|ing|ist|ists)\b|\bgang-?rap\w*|\bsexual\w*|\bmolest\w*"
+     r"|\bsexually\b|\bindecent assault\b", 5.0),
+    # Strategic developments
+    (_ARREST, r"\barrest\w*|\bdetain(?!ees?\b)\w*|\bdetention\b|\bin(?:to)? custody\b"
+     r"|\bapprehend\w*|\bnabbed\b|\brounded up\b|\bheld for questioning\b|\bremanded\b", 3.0),
+    (_AGREE, r"\bagreements?\b|\bagreed\b|\bcease-?fire\b|\btruce\b|\bpeace (?:deal|accord|pact"
+     r"|agreement)\b|\baccords?\b|\bsigned\b|\bdeal\b|\bmemorandum\b|\bprisoner (?:exchange|swap)"
+     r"|\bexchange of prisoners\b|\breconcil\w+|\bpact\b|\bsettlement\b", 3.0),
+    (_CHANGE, r"\b(?:formed|announced|launched|created) (?:a )?new\b|\bmerg(?:e|ed|er)\b"
+     r"|\bsplit\b|\brenam\w+|\bdissolv\w+|\bdefect\w*|\bsurrender\w*|\bpledged allegiance\b"
+     r"|\bnew (?:leader|commander|chief)\b|\bappointed\b|\brecruit\w*|\btraining\b"
+     r"|\bcurfew\b|\bdeploy\w*|\breinforcements?\b|\bjoined forces\b|\bbanned\b"
+     r"|\bstate of emergency\b|\bcoalition of\b|\ballegiance\b|\bsuspend\w*|\bresum\w*"
+     r"|\bmobili[sz]\w+|\bmilitary (?:exercises?|drills?)\b|\bparade\b|\bclosed the border\b"
+     r"|\bmassed\b|\bbuild-?up\b|\bmoved (?:into|to)\b|\barrived in\b", 2.5),
+    (_DISRUPT, r"\bdefus\w+|\bdisarm\w*|\bfoil\w*|\bthwart\w*|\bbomb disposal\b"
+     r"|\b(?:seiz\w+|recover\w*|found|discover\w*|confiscat\w+|uncover\w*|unearth\w*)"
+     r" (?:\w+ ){0,4}(?:weapons|arms|ammunition|explosives?|rifles|guns|grenades|ieds?"
+     r"|rockets|bombs?|cache|munitions|mines|firearms|pistols?)\b"
+     r"|\b(?:weapons|arms|ammunition) (?:cache|haul)\b|\bintercept\w*|\bshot down\b"
+     r"|\bcontrolled explosion\b|\bneutrali[sz]ed\b|\bair defen[cs]es?\b|\bdowned\b"
+     r"|\bdismantl\w+", 4.0),
+    (_DISRUPT, r"\b(?:seiz\w+|recover\w*|found|discover\w*|confiscat\w+|uncover\w*|haul)\b", 1.5),
+    (_DISRUPT, r"\b(?:weapons|arms|ammunition|rounds|explosives|rifles|firearms|munitions"
+     r"|cartridges|detonators|ak-47s?)\b", 1.5),
+    (_HQ, r"\b(?:set up|sets up|setting up|established|establish\w*|built|building|opened"
+     r"|construct\w*) (?:a |an |the |new |its |their )*(?:\w+ ){0,2}(?:bases?|headquarters"
+     r"|hq|camps?|outposts?|military posts?|observation posts?|garrison|airbase"
+     r"|offices?|command centres?|command centers?)\b|\bnew (?:military )?base\b", 4.5),
+    (_LOOT, r"\bloot\w*|\bplunder\w*|\bransack\w*|\bpillag\w+|\bvandali[sz]\w*|\bset (?:on )?"
+     r"fire\b|\bset ablaze\b|\btorch\w*|\bdemolish\w*"
+     r"|\braz(?:ed|ing)\b|\bbulldoz\w+|\barson\b"
+     rf"|\b(?:destroy\w*|damag\w+|set fire to|burn\w*) (?:down )?(?:\w+ ){{0,3}}{_PROPERTY}\b",
+     3.0),
+    (_TRANSFER, r"\bwithdr[ae]w\w*|\bwithdrawal\b|\bhand(?:ed)? over\b|\bhandover\b|\bpull(?:ed)?"
+     r" out\b|\bretreat\w*|\bevacuat\w+ (?:from )?(?:\w+ ){0,2}(?:positions?|bases?|posts?)\b"
+     r"|\bwithout (?:a fight|resistance|fighting|clashes)\b|\bvacat\w+"
+     r"|\bhanded control\b|\bdeployed in\w*\b", 2.5),
+    # Protests and riots
+    (_PEACE, r"\bprotest\w*|\bdemonstrat\w+|\brall(?:y|ies|ied)\b|\bmarch(?:ed|es|ing)?\b"
+     r"|\bmarchers\b|\bsit-?ins?\b|\bpicket\w*|\btook to the streets?\b|\btake to the streets\b"
+     r"|\bvigil\b"
+     r"|\bhunger strike\b|\bwent on strike\b|\bstrik(?:e|ing) workers\b|\bstaged\b|\bchant\w*"
+     r"|\bplacards?\b|\bslogans?\b|\bboycott\w*|\bagitat\w+|\bdharna\b|\bgathered\b", 3.0),
+    (_VIOLENT, r"\briot(?!\s+(?:police|gear|control|squad))\w*|\bpelt\w*|\bstones?\b"
+     r"|\bstone-throw\w*|\bthrew (?:stones|rocks"
+     r"|molotov|petrol bombs?|bricks)|\bmolotov\b|\bpetrol bombs?\b|\brampage\w*|\bvandal\w*"
+     r"|\bblocked (?:the )?(?:road|highway)\w*|\bburn(?:ed|t|ing)? tyres\b|\btorched\b", 2.5),
+    (_MOB, r"\bmobs?\b|\blynch\w*|\bvigilantes?\b|\bangry (?:crowd|residents|villagers|locals)"
+     r"|\bcommunal (?:clash|violence)\w*|\bsectarian (?:clash|violence)\w*|\bgroup of (?:people"
+     r"|men|youths)\b|\bmob justice\b|\bcrowd\b", 4.0),
+    (_MOB, r"\b(?:villagers|residents|youths|locals|community members|neighbou?rs)\b.{0,40}"
+     r"\b(?:attacked|beat|killed|lynched|torched|stoned)\b", 3.0),
+]
+
+_PROTEST = re.compile(
+    r"\bprotest\w*|\bdemonstrat\w+|\brall(?:y|ies|ied)\b|\bmarch(?:ed|ers|ing)\b|\bsit-?ins?\b"
+    r"|\bpicket\w*|\btook to the streets?\b|\bhunger strike\b|\bwent on strike\b|\bagitat\w+"
+    r"|\bplacards?\b|\bchanting\b|\bslogans\b"
+)
+_STATE_FORCE = (
+    r"police\w*|security forces|soldiers|troops|army|military|authorities|officers|cops"
+    r"|riot police|gendarmes?|forces"
+)
+_PROTEST_FORCE = re.compile(
+    rf"\b(?:{_STATE_FORCE})\b.{{0,80}}\b(?:opened fire|fired (?:live|bullets|on|at)|shot"
+    r"|killed|live (?:ammunition|rounds|fire|bullets))|\b(?:protesters?|demonstrators?"
+    r"|marchers|students|activists|people)\b.{0,40}\b(?:were |was )?(?:shot dead|killed"
+    r"|shot|died)\b|\blive (?:ammunition|rounds|fire|bullets)\b|\bbrutal\w*|\bbeat(?:en)? up\b"
+    r"|\bseverely (?:beaten|injured)\b"
+    rf"|\b(?:shot|killed|fired on|beaten) by (?:the )?(?:{_STATE_FORCE})\b|\bdied after being\b"
+)
+_PROTEST_INTERVENTION = re.compile(
+    r"\btear ?gas\w*|\bwater cannons?\b|\bdispers\w+|\brubber bullets\b|\bbaton\w*|\blathi\w*"
+    r"|\barrest\w*|\bdetain\w*|\bbroke up\b|\bbreak up\b|\bprevented\b"
+    r"|\bpepper spray\b|\bstun grenades?\b|\bforcibly (?:removed|evicted)\b"
+    r"|\bcrackdown\b|\bcordon\w*|\bintervened\b|\bpushed back\b|\bscuffl\w+"
+)
+_PROTEST_VIOLENCE = re.compile(
+    r"\bpelt\w*|\bthrew\b|\bhurl\w*|\bstones?\b|\bstone-throw\w*|\bmolotov\b|\bpetrol bombs?\b"
+    r"|\btorch\w*|\bset (?:on )?fire\b|\bset ablaze\b|\bvandali[sz]\w*|\bransack\w*"
+    r"|\bclash(?:es|ed)? with (?:the )?(?:police|security)|\bburn(?:ed|t|ing)\b"
+    r"|\bdamag\w+|\battack(?:ed|ing) (?:the )?(?:police|officers|vehicles)|\bsmash\w*"
+    r"|\briot(?!\s+(?:police|gear|control|squad))\w*"
+)
+_NON_STATE = re.compile(
+    r"\b(?:isis|isil|is|daesh|islamic state|jihadists?|militants?|rebels?|insurgents?"
+    r"|taliban|al-?shabaa?b|boko haram|houthis?|ansar allah|hts|hayat tahrir|nusra|al-?qaeda"
+    r"|aqap|aqim|jnim|iswap|militias?|militiamen|fighters|separatists?|opposition|fsa"
+    r"|free syrian army|pkk|ypg|sdf|syrian democratic forces|tigrayan|tplf|guerrillas?"
+    r"|gunmen|terrorists?|armed groups?|mujahideen|hezbollah|hamas|farc|eln|ndf|anti-balaka"
+    r"|seleka|ex-seleka|m23|adf|cartel|gangs?|extremists?|tribesmen|wagner|turkish-backed)\b"
+)
+_STATE = re.compile(
+    r"\b(?:army|troops|government forces|pro-government forces|government|soldiers|military"
+    r"|regime|saa|security forces|police|forces|armed forces|national army|state forces"
+    r"|fardc|tatmadaw|afghan forces|iraqi forces|syrian forces|marines|navy|air force"
+    r"|counter-terrorism service|loyalists?|defence forces|defense forces|gendarmerie)\b"
+)
+_TERRITORY = re.compile(
+    r"\b(?:control|village|villages|town|towns|city|cities|district|districts|area|areas"
+    r"|territory|territories|hill|hills|base|bases|region|province|capital|neighbou?rhoods?"
+    r"|positions?|strongholds?|airport|border crossing|crossing|outposts?|checkpoints?"
+    r"|highway|road|dam|headquarters|island|locality|localities|settlements?)\b"
+)
+_CAPTURE = re.compile(
+    r"\b(?:captur\w+|seiz\w+|overr[au]n\w*|took (?:over|control)|taken control|take control"
+    r"|gain(?:ed)? control|fell to|recaptur\w+|retook|retake\w*|retaken|regain\w*|reclaim\w*"
+    r"|liberat\w+|under (?:the )?control of|advanced (?:on|into)|stormed|entered)\b"
+)
+_NEGATED_TERRITORY = re.compile(r"\bwithout (?:a fight|resistance|fighting|clashes|a shot)\b")
+
+
+@dataclass(slots=True, frozen=True)
+class _Cue:
+    sub_event_type: str
+    pattern: re.Pattern[str]
+    weight: float
+
+
+_COMPILED: list[_Cue] = [_Cue(t, re.compile(p), w) for t, p, w in _CUES]
+
+_PREFILTER = re.compile("|".join(f"(?:{c.pattern.pattern})" for c in _COMPILED if c.weight >= 2))
+"""Any cue that can make a type win on its own; sentences without one are not events."""
+
+MIN_SCORE = 2.5
+"""Below this total no type is reported: one weak cue ("killed", "forces") is not an event."""
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    return re.sub(r"[\u2010-\u2015]", "-", text)
+
+
+def may_report_event(text: str) -> bool:
+    """Cheap pre-filter: whether the text contains any cue strong enough to type an event."""
+    return _PREFILTER.search(_normalise(text)) is not None
+
+
+def _who_captured(text: str, match: re.Match[str]) -> str | None:
+    """Say whether state or non-state forces are the subject of a capture verb.
+
+    Looks at the nearest force noun before the verb (the subject of an active clause),
+    or after "by"/"to" (passive and "fell to"). None when neither is named.
+    """
+    before = text[max(0, match.start() - 120) : match.start()]
+    after = text[match.end() : match.end() + 80]
+    is_passive = match.group(0).startswith(("fell", "under")) or re.search(
+        r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+)?$", before
+    )
+    passive = re.match(r"\s*(?:\w+\s+){0,6}?(?:by|to|of)\s+(.{0,60})", after)
+    if passive and is_passive:
+        window = passive.group(1)
+        ns, st = _NON_STATE.search(window), _STATE.search(window)
+        if ns or st:
+            if ns and st:
+                return "non-state" if ns.start() < st.start() else "state"
+            return "non-state" if ns else "state"
+    ns = list(_NON_STATE.finditer(before))
+    # "rebel forces", "Houthi troops": a force noun right after a non-state name is theirs.
+    st = [m for m in _STATE.finditer(before) if not any(0 <= m.start() - n.end() <= 2 for n in ns)]
+    if not ns and not st:
+        return None
+    if ns and st:
+        return "non-state" if ns[-1].end() > st[-1].end() else "state"
+    return "non-state" if ns else "state"
+
+
+def _territory_scores(text: str, scores: dict[str, float]) -> None:
+    """Split captures of territory between the government and non-state actors.
+
+    The codebook codes a capture by state forces as "Government regains territory" even
+    when the verb is "captured", and a capture by any non-state group (including a
+    recapture) as "Non-state actor overtakes territory".
+    """
+    gov, nsa = scores.pop(_GOV, 0.0), scores.pop(_NSA, 0.0)
+    if not (gov or nsa):
+        return
+    total = gov + nsa
+    if not _TERRITORY.search(text):
+        # "captured three militants" is an arrest, not a territorial change.
+        scores[_ARREST] = scores.get(_ARREST, 0.0) + (nsa and 1.0)
+        total = gov
+        if not total:
+            return
+    if _NEGATED_TERRITORY.search(text):
+        scores[_TRANSFER] = scores.get(_TRANSFER, 0.0) + total
+        return
+    who = None
+    for match in _CAPTURE.finditer(text):
+        who = _who_captured(text, match)
+        if who:
+            break
+    if who == "state" or (who is None and gov >= nsa):
+        scores[_GOV] = total + 1.0
+    else:
+        scores[_NSA] = total + 1.0
+
+
+def _protest_scores(text: str, scores: dict[str, float]) -> None:
+    """Pick the protest sub-type from what happened to, or was done by, the demonstrators."""
+    if not _PROTEST.search(text):
+        for key in (_PEACE,):
+            scores[key] = min(scores.get(key, 0.0), 1.0)
+        return
+    base = max(scores.get(_PEACE, 0.0), 3.0) + 1.0
+    # Violent demonstrators make the event a riot even when the police answer with force:
+    # the codebook keeps "Excessive force" for force against demonstrators who were not.
+    if _PROTEST_VIOLENCE.search(text):
+        scores[_VIOLENT] = base + 1.0 + scores.get(_VIOLENT, 0.0)
+    elif _PROTEST_FORCE.search(text):
+        scores[_FORCE] = base + 1.5
+    elif _PROTEST_INTERVENTION.search(text):
+        scores[_INTER] = base + 1.0
+    else:
+        scores[_PEACE] = base
+    # Inside a protest, killings, arrests and burning are what happened to or at the protest.
+    for key in (_ATTACK, _ARREST, _LOOT, _CLASH, _CHANGE, _AGREE):
+        scores[key] = scores.get(key, 0.0) * 0.5
+
+
+def _precedence(text: str, scores: dict[str, float]) -> None:
+    """Apply the codebook's precedences between overlapping sub-event types."""
+    if scores.get(_DISRUPT, 0.0) >= 4.0:
+        # A defused bomb or seized cache is not an explosion.
+        for key in (_IED, _SHELL, _AIR, _GRENADE, _SUICIDE, _ARREST, _LOOT):
+            scores[key] = scores.get(key, 0.0) * 0.5
+    if scores.get(_SUICIDE):
+        scores[_IED] = min(scores.get(_IED, 0.0), 2.0)
+    remote = max(scores.get(k, 0.0) for k in (_AIR, _SHELL, _IED, _GRENADE, _SUICIDE, _CHEM))
+    if remote >= 2.5:
+        # Deaths, injuries and damage follow from the strike; they are not separate events.
+        scores[_ATTACK] = scores.get(_ATTACK, 0.0) * 0.4
+        scores[_LOOT] = scores.get(_LOOT, 0.0) * 0.4
+    if scores.get(_AIR, 0.0) and scores.get(_SHELL, 0.0) and re.search(
+        r"\b(?:drones?|war ?planes?|jets?|aircraft|helicopters?)\b.{0,60}\b(?:missiles?|rockets?)",
+        text,
+    ):
+        # A missile fired from an aircraft or drone is an air strike.
+        scores[_AIR] += 1.5
+    if scores.get(_SEX) or scores.get(_ABDUCT) or scores.get(_MOB, 0.0) >= 3.0:
+        # The harm is the act of the mob, or the abduction/rape itself, not a separate Attack.
+        scores[_ATTACK] = scores.get(_ATTACK, 0.0) * 0.5
+
+
+def score(text: str) -> dict[str, float]:
+    """Scores of every ACLED sub-event type for a text (higher: better supported)."""
+    norm = _normalise(text)
+    scores: dict[str, float] = {}
+    for cue in _COMPILED:
+        hits = len(cue.pattern.findall(norm))
+        if hits:
+            # A second mention strengthens a type, further ones add little.
+            scores[cue.sub_event_type] = (
+                scores.get(cue.sub_event_type, 0.0) + cue.weight * (1 + 0.25 * min(hits - 1, 2))
+            )
+    _territory_scores(norm, scores)
+    _protest_scores(norm, scores)
+    _precedence(norm, scores)
+    return {k: v for k, v in scores.items() if v > 0}
+
+
+def classify(text: str, *, abstain: bool = True) -> tuple[str, str, float] | None:
+    """Type a sentence or snippet as (event type, sub-event type, confidence), or None.
+
+    None means the text reports no event that ACLED would code. Confidence is the winning
+    type's share of all the evidence found, so a sentence with one clear cue scores near 1
+    and a sentence mixing strikes and clashes scores lower. With `abstain=False` (for
+    snippets already known to report an event) the best-supported type is returned even
+    from weak cues; None then only means no cue at all.
+    """
+    if abstain and not may_report_event(text):
+        return None
+    scores = score(text)
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: (scores[k], -_ORDER[k]))
+    if abstain and scores[best] < MIN_SCORE:
+        return None
+    confidence = scores[best] / sum(scores.values())
+    return EVENT_TYPES[best], best, round(confidence, 3)
+
+
+_ORDER = {name: i for i, name in enumerate(EVENT_TYPES)}
+
+
+@cache
+def training_examples() -> list[tuple[str, str | None]]:
+    """The sentences we wrote from ACLED's codebook, with their sub-event type (None: no event)."""
+    text = resources.files("newsdesk").joinpath("data/acled_training.jsonl").read_text("utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [(row["text"], row["sub_event_type"]) for row in rows]
