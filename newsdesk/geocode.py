@@ -1,0 +1,346 @@
+"""Places named in an article, found and resolved to gazetteer entries offline.
+
+Recognition combines the NER tags with the gazetteer, because the small spaCy model tags
+many Syrian and Iraqi towns as ORG or PERSON: a non-place tag is accepted only when the
+gazetteer knows the name well and the text reads like a place ("the town of X", "in X",
+"X, Syria"). Resolution weighs the evidence an analyst uses: how well the spelling matches,
+the article's country focus (countries and demonyms it names), other places resolved in
+the same article, admin context ("X, Syria"; "Deir Ezzor province"), feature type and
+population. Vague places ("the Old City", "west Mosul") and suburbs the gazetteer lacks
+resolve to the place they belong to, with `precision="parent"`.
+
+`resolve_mentions` works on plain text and spans, so `bench/geoparsing.py` scores the same
+resolver with gold place names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from newsdesk.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
+from newsdesk.models import Article, PlaceMention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+# Words that make a name a region (prefer admin-1) or a settlement (prefer a city).
+_REGION_WORDS = {"province", "governorate", "state", "region", "oblast", "county",
+                 "prefecture", "district", "department", "territory"}
+_SETTLEMENT_WORDS = {"city", "town", "village", "suburb", "district", "neighbourhood",
+                     "neighborhood", "quarter", "camp"}
+# Cue words before a name that mean "this is a small place inside the one named nearby".
+_INNER_CUES = re.compile(
+    r"\b(suburbs?|neighbou?rhoods?|distric?ts?|quarters?|outskirts|areas?)\s+(of\s+)?$", re.I)
+_PLACE_CUES = re.compile(
+    r"(\b(in|near|outside|at|from|into|to|towards?|around|across|north|south|east|"
+    r"west|reach|entered|captured|seized|retook|besieged)|\b(city|town|village|province|"
+    r"governorate|region|suburb|neighbou?rhood|district|area|capital)\s+of)\s+(the\s+)?$",
+    re.I)
+_DIRECTIONS = (r"(north|south|east|west|central|northern|southern|eastern|western|"
+               r"north-?eastern|north-?western|south-?eastern|south-?western|northeast|"
+               r"northwest|southeast|southwest)")
+_DIRECTION_BEFORE = re.compile(_DIRECTIONS + r"\s+$", re.I)
+_VAGUE = re.compile(
+    r"\b(?:the\s+)?(old\s+city|city\s+cent(?:re|er)|old\s+town|downtown|outskirts|"
+    r"countryside|suburbs|inner\s+city|old\s+quarter)\b", re.I)
+# Capitalised words that are very often not places when a sentence starts with them.
+_COMMON = frozenset(
+    [
+        "most", "of", "many", "mobile", "reading", "may", "march", "june", "august",
+        "the", "a", "an", "this", "that", "these", "those", "he", "she", "it", "they",
+        "we", "you", "i", "his", "her", "its", "their", "our", "one", "two", "three",
+        "some", "all", "any", "every", "each", "but", "and", "or", "if", "when",
+        "while", "after", "before", "during", "since", "until", "as", "at", "in", "on",
+        "by", "for", "with", "from", "to", "into", "over", "under", "about", "between",
+        "against", "through", "across", "mr", "mrs", "ms", "dr", "president", "general",
+        "minister", "army", "police", "forces", "state", "city", "town", "province",
+        "government", "west", "east", "north", "south", "central", "new", "old",
+        "great", "little", "big", "said", "says", "according", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+        "april", "july", "september", "october", "november", "december", "islamic",
+        "democratic", "syrian", "iraqi", "kurdish", "arab"
+    ]
+)
+_PROXIMITY_KM = 300.0
+# Below this score a resolution rests on a far-fetched reading (an alternate name of a
+# distant town, no support from the article): better unresolved than wrong.
+_MIN_SCORE = 1.5
+
+
+@dataclass(slots=True)
+class Resolution:
+    """The place a span was resolved to: exact, or its parent when the span is vague."""
+
+    place: Place
+    score: float
+    precision: str = "exact"
+    parent: str | None = None
+
+
+def _clean(name: str) -> tuple[str, str | None]:
+    """Strip articles, possessives and type words; say which type word was there."""
+    words = name.replace("’", "'").split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    if words and words[-1].endswith("'s"):
+        words[-1] = words[-1][:-2]
+    kind = None
+    if len(words) > 1 and words[-1].lower() in _REGION_WORDS | _SETTLEMENT_WORDS:
+        kind = "admin1" if words[-1].lower() in _REGION_WORDS else "city"
+        words = words[:-1]
+    if len(words) > 2 and words[0].lower() in _SETTLEMENT_WORDS and words[1].lower() == "of":
+        kind, words = "city", words[2:]
+    return " ".join(words), kind
+
+
+def _prior(c: Candidate, kind: str | None) -> float:
+    """Evidence from the name alone: spelling, size, and the kind of place named."""
+    p = c.place
+    score = 4.0 * (c.match - 1.0) + 0.3 * math.log10(p.population + 10)
+    if c.match >= 0.97:
+        # a city shares its name with its region (Raqqa, Deir ez-Zor): news means the city
+        score += {"continent": 2.0, "country": 2.0, "admin1": -0.2}.get(p.feature, 0.0)
+    if kind is not None:
+        score += 1.5 if p.feature == kind else -0.5
+    if c.demonym:
+        score -= 0.3
+    return score
+
+
+def _hint_places(text: str, end: int, gazetteer: Gazetteer) -> list[Place]:
+    """Places named right after a comma ("Tabqa, Syria"; "Springfield, Illinois")."""
+    m = re.match(r",\s*((?:[A-Z][\w.'-]*\s?){1,3})", text[end:end + 40])
+    if not m:
+        return []
+    out = []
+    for c in gazetteer.candidates(m.group(1).strip(" ."), limit=10):
+        if c.match >= 0.97 and c.place.feature in ("country", "admin1"):
+            out.append(c.place)
+    return out
+
+
+def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gazetteer,
+                     *, extra_countries: Sequence[str] = ()) -> list[Resolution | None]:
+    """Resolve each `text[start:end]` to a place, using the whole text as context.
+
+    `extra_countries` are country codes known from elsewhere (demonyms, the dateline) that
+    add to the article's country focus.
+    """
+    names = [_clean(text[s:e]) for s, e in spans]
+    for i, (_, e) in enumerate(spans):
+        after = re.match(r"\s+(\w+)", text[e:e + 20])
+        if names[i][1] is None and after and after.group(1).lower() in _REGION_WORDS:
+            names[i] = (names[i][0], "admin1")  # "Deir Ezzor province"
+    cands: list[list[Candidate]] = [
+        gazetteer.candidates(n, limit=25) if n else [] for n, _ in names
+    ]
+    hints = [_hint_places(text, e, gazetteer) for _, e in spans]
+
+    # Country focus: every mention votes for the countries of its plausible readings.
+    focus: dict[str, float] = defaultdict(float)
+    for cc in extra_countries:
+        focus[cc] += 1.0
+    for (_, kind), cs in zip(names, cands, strict=True):
+        if not cs:
+            continue
+        priors = [_prior(c, kind) for c in cs]
+        top = max(priors)
+        weights = [math.exp(2 * (p - top)) for p in priors]
+        total = sum(weights)
+        share: dict[str, float] = defaultdict(float)
+        for c, w in zip(cs, weights, strict=True):
+            share[c.place.country_code] += w / total
+        for cc, v in share.items():
+            focus[cc] += v
+    norm = max(focus.values(), default=1.0) or 1.0
+
+    def score(i: int, c: Candidate, anchors: list[Place]) -> float:
+        p = c.place
+        s = _prior(c, names[i][1]) + 2.0 * focus.get(p.country_code, 0.0) / norm
+        for h in hints[i]:
+            same_region = h.feature == "country" or h.admin1 == p.admin1
+            if h.country_code == p.country_code and same_region:
+                s += 3.0
+        if anchors and p.feature == "city":  # a region's centre says little about nearness
+            d = min(distance_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
+            s += 1.5 * math.exp(-d / _PROXIMITY_KM)
+        return s
+
+    first: list[Candidate | None] = [
+        max(cs, key=lambda c, i=i: score(i, c, [])) if cs else None
+        for i, cs in enumerate(cands)
+    ]
+    results: list[Resolution | None] = []
+    for i, cs in enumerate(cands):
+        if not cs:
+            results.append(None)
+            continue
+        own = normalize_name(names[i][0])
+        anchors = [c.place for j, c in enumerate(first)
+                   if c is not None and j != i and c.place.feature == "city"
+                   and normalize_name(names[j][0]) != own]
+        best = max(cs, key=lambda c, i=i: score(i, c, anchors))
+        results.append(Resolution(best.place, round(score(i, best, anchors), 3)))
+    _apply_inner_cues(text, spans, results)
+    return results
+
+
+def _apply_inner_cues(text: str, spans: Sequence[tuple[int, int]],
+                      results: list[Resolution | None]) -> None:
+    """A "suburb of X" far from the place named beside it is that place's suburb instead.
+
+    Gazetteers lack most suburbs and neighbourhoods, and a same-named town elsewhere in
+    the country (Darayya near Damascus for a suburb of Raqqa) is worse than the city.
+    """
+    for i, (s, e) in enumerate(spans):
+        if not _INNER_CUES.search(text[max(0, s - 40):s]):
+            continue
+        sentence_end = text.find(".", e)
+        sentence_end = len(text) if sentence_end < 0 else sentence_end
+        anchor = next((results[j] for j, (s2, _) in enumerate(spans)
+                       if e < s2 < sentence_end and results[j] is not None
+                       and results[j].place.feature == "city"), None)
+        if anchor is None:
+            continue
+        mine = results[i]
+        if mine is None or distance_km(mine.place.lat, mine.place.lon,
+                                       anchor.place.lat, anchor.place.lon) > 30:
+            results[i] = Resolution(anchor.place, anchor.score, "parent", anchor.place.name)
+
+
+def _strong(cands: list[Candidate], focus_cc: set[str]) -> bool:
+    """The gazetteer clearly supports reading a non-place NER tag as a place."""
+    return any(c.match >= 0.8 and (c.place.country_code in focus_cc or c.place.population
+                                   >= 100_000 or c.place.feature != "city") for c in cands)
+
+
+def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, int], bool],
+                                                                set[str]]:
+    """Spans that may name places (True: read as a place even if unresolved), and the
+    countries implied by demonyms and country names."""
+    text = doc.text
+    spans: dict[tuple[int, int], bool] = {}
+    countries: set[str] = set()
+    taken: set[int] = set()
+    pending: list[Span] = []
+    for ent in doc.ents:
+        name = ent.text.strip()
+        if ent.label_ == "NORP":
+            for c in gazetteer.candidates(name.removesuffix("s"), limit=3):
+                if c.demonym or c.place.feature == "country":
+                    countries.add(c.place.country_code)
+            continue
+        if ent.label_ in ("GPE", "LOC", "FAC"):
+            for c in gazetteer.candidates(_clean(name)[0], limit=3):
+                if c.place.feature == "country" and c.match >= 0.97:
+                    countries.add(c.place.country_code)
+        pending.append(ent)
+    for ent in pending:
+        cands = gazetteer.candidates(_clean(ent.text)[0], limit=10) if _clean(ent.text)[0] else []
+        if not _plausible(ent.text, cands):
+            continue
+        before = text[max(0, ent.start_char - 30):ent.start_char]
+        cued = bool(_PLACE_CUES.search(before)) or bool(
+            re.match(r",\s*[A-Z]", text[ent.end_char:ent.end_char + 3]))
+        if ent.label_ in ("GPE", "LOC"):
+            ok = bool(cands)
+        elif ent.label_ == "FAC":
+            ok = any(c.match >= 0.97 for c in cands)
+        else:  # ORG, PERSON...: the model's tag is overruled only on strong evidence
+            ok = cued and _strong(cands, countries)
+        if ok:
+            spans[(ent.start_char, ent.end_char)] = cued and ent.label_ in ("GPE", "LOC")
+            taken.update(range(ent.start, ent.end))
+    for span in _untagged_spans(doc, gazetteer, taken, countries):
+        spans[span] = False
+    return spans, countries
+
+
+def _plausible(name: str, cands: list[Candidate]) -> bool:
+    words = name.split()
+    if len(name) <= 5 and name.isupper():
+        # acronyms are mostly organisations (IS, SDF, AFP); accept only country codes
+        return any(c.place.feature == "country" and c.match >= 0.97 for c in cands)
+    return bool(words) and not all(w.lower() in _COMMON for w in words)
+
+
+def _untagged_spans(doc: Doc, gazetteer: Gazetteer, taken: set[int], countries: set[str]
+                    ) -> list[tuple[int, int]]:
+    """Capitalised names the NER missed, kept only with a place cue and a gazetteer match."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if i in taken or not tok.text[:1].isupper() or tok.is_sent_start or tok.is_stop:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(doc) and j + 1 not in taken and (
+                doc[j + 1].text[:1].isupper() or doc[j + 1].text == "-"):
+            j += 1
+        span = doc[i:j + 1]
+        name = span.text
+        before = doc.text[max(0, span.start_char - 30):span.start_char]
+        if _PLACE_CUES.search(before) and _plausible(name, []):
+            cands = gazetteer.candidates(_clean(name)[0], limit=10)
+            if _strong([c for c in cands if c.match >= 0.97], countries):
+                out.append((span.start_char, span.end_char))
+        i = j + 1
+    return out
+
+
+def _vague_spans(text: str, spans: list[tuple[int, int]], resolved: list[Resolution | None]
+                 ) -> list[tuple[int, int, Resolution]]:
+    """"west Mosul", "Mosul's Old City", "the Old City": vague places, tied to a parent."""
+    out: list[tuple[int, int, Resolution]] = []
+    for (s, e), r in zip(spans, resolved, strict=True):
+        m = _DIRECTION_BEFORE.search(text[max(0, s - 20):s])
+        if r is not None and m:
+            start = max(0, s - 20) + m.start()
+            out.append((start, e, Resolution(r.place, r.score, "parent", r.place.name)))
+    for m in _VAGUE.finditer(text):
+        before = [(e, r) for (_, e), r in zip(spans, resolved, strict=True)
+                  if r is not None and e <= m.start() and r.place.feature == "city"]
+        if before:
+            _, r = max(before, key=lambda t: t[0])
+            out.append((m.start(), m.end(), Resolution(r.place, r.score, "parent", r.place.name)))
+    return out
+
+
+def _mention(article: Article, start: int, end: int, r: Resolution | None) -> PlaceMention:
+    p = r.place if r else None
+    return PlaceMention(
+        article_id=article.id, text=article.text[start:end], start=start, end=end,
+        name=p.name if p else None, country_code=(p.country_code or None) if p else None,
+        lat=p.lat if p else None, lon=p.lon if p else None,
+        geonameid=p.geonameid if p else None, feature=p.feature if p else None,
+        precision=r.precision if r else None, parent=r.parent if r else None,
+        score=r.score if r else None)
+
+
+def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[PlaceMention]:
+    """Every place named in the article, resolved with the article as context."""
+    found, countries = _candidate_spans(doc, gazetteer)
+    spans = sorted(found)
+    resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries))
+    kept: list[tuple[int, int]] = []
+    kept_res: list[Resolution | None] = []
+    for span, r in zip(spans, resolved, strict=True):
+        weak = r is None or r.score < _MIN_SCORE
+        if weak and not found[span]:
+            continue  # a name that is a place only by a far-fetched reading ("Daesh")
+        kept.append(span)
+        kept_res.append(None if weak else r)
+    vague = _vague_spans(article.text, kept, kept_res)
+    covered = {(s, e) for s, e, _ in vague}
+    mentions = [_mention(article, s, e, r) for s, e, r in vague]
+    for (s, e), r in zip(kept, kept_res, strict=True):
+        if any(vs <= s and e <= ve for vs, ve in covered):
+            continue
+        mentions.append(_mention(article, s, e, r))
+    return sorted(mentions, key=lambda m: m.start)
