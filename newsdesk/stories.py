@@ -521,7 +521,8 @@ def _compatible(a: Incident, b: Incident) -> str | None:
         return None
     a_ids = (a.actor1_id or a.actor1, a.actor2_id or a.actor2)
     b_ids = (b.actor1_id or b.actor1, b.actor2_id or b.actor2)
-    if _actors_fit(a_ids, b_ids) or _actors_fit(a_ids, b_ids[::-1]):
+    swapped = a_ids[0] is not None and a_ids[0] == b_ids[1] and a_ids[1] == b_ids[0]
+    if _actors_fit(a_ids, b_ids) or swapped:
         return "same"
     if _fits(a_ids[1], b_ids[1]) and a_ids[0] and b_ids[0]:
         return "competing"

@@ -1,0 +1,174 @@
+"""Stories, merged incidents, claim groups and grades on hand-coded Raqqa records."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from newsdesk import stories
+from newsdesk.models import (
+    ActorMention,
+    Article,
+    ArticleRecords,
+    Claim,
+    Incident,
+    PlaceMention,
+    Span,
+)
+
+AFP_BREACH = "001_b5309f86b7870f1b"
+MEE_BREACH = "003_16493793af55492b"
+GULF = "002_e5096ebe9da60f70"
+SPUTNIK = "004_a4db6539298bde31"
+
+
+def load_records(data_dir: Path) -> list[ArticleRecords]:
+    out = []
+    for r in json.loads((data_dir / "stories" / "raqqa_records.json").read_text("utf-8")):
+        incidents = []
+        for i in r["incidents"]:
+            evidence = [Span(**s) for s in i.pop("evidence")]
+            incidents.append(Incident(**i, evidence=evidence))
+        out.append(ArticleRecords(
+            article=Article(**r["article"]),
+            places=[PlaceMention(**p) for p in r["places"]],
+            actors=[ActorMention(**a) for a in r["actors"]],
+            claims=[Claim(**c) for c in r["claims"]],
+            incidents=incidents,
+        ))
+    return out
+
+
+@pytest.fixture
+def records(data_dir: Path) -> list[ArticleRecords]:
+    return load_records(data_dir)
+
+
+def _group(result: stories.LinkResult, claim_id_part: str):
+    story = result.stories[0]
+    return next(g for g in story.claim_groups if any(claim_id_part in c for c in g.claims))
+
+
+def test_stories_breach_reports_share_a_story(records):
+    result = stories.link(records)
+    assert result.story_of[AFP_BREACH] == result.story_of[MEE_BREACH]
+    assert result.event_of[AFP_BREACH] == result.event_of[MEE_BREACH]
+    story = next(s for s in result.stories if AFP_BREACH in s.article_ids)
+    assert "Middle East Eye" in story.outlets and "AFP" in story.outlets
+    assert any(MEE_BREACH in w and "text similarity" in w and "Ar Raqqah" in w for w in story.why)
+
+
+def test_stories_is_fighter_figures_are_contested(records):
+    result = stories.link(records)
+    group = _group(result, f"{GULF}-c0")
+    assert group.status == "contested"
+    assert sorted(v["value"] for v in group.values) == [2000, 2500, 2500]
+    assert {f"{AFP_BREACH}-c0", f"{MEE_BREACH}-c0"} <= set(group.claims)
+    assert group.grade == "contested"
+
+
+def test_stories_civilian_deaths_side_by_side_with_scopes(records):
+    result = stories.link(records)
+    group = _group(result, f"{GULF}-c1")
+    assert group.status == "different-scope"
+    by_claimant = {v["claimant"]: v for v in group.values}
+    assert by_claimant["US-led coalition"]["value"] == 603
+    assert by_claimant["US-led coalition"]["scope"] == "since 2014"
+    assert by_claimant["Airwars"]["scope"] == "in the month of June alone"
+    for key in ("claim_id", "value", "low", "high", "qualifier", "scope", "claimant",
+                "article_id", "outlet", "published"):
+        assert key in group.values[0]
+
+
+def test_stories_same_claimant_counts_once(records):
+    trapped = _group(stories.link(records), f"{MEE_BREACH}-c1")
+    assert trapped.status == "single-source"  # both figures are the UN's
+    assert trapped.independent_outlets == 2
+    assert trapped.grade == "weak"
+
+
+def test_stories_wall_strike_merged_and_confirmed(records):
+    result = stories.link(records)
+    strikes = [i for i in result.incidents if i.sub_event_type == "Air/drone strike"]
+    assert len(strikes) == 1
+    assert strikes[0].article_ids == sorted([AFP_BREACH, MEE_BREACH])
+    assert strikes[0].grade == "confirmed"
+    clash = next(i for i in result.incidents if i.sub_event_type == "Armed clash")
+    assert clash.grade == "weak" and clash.independent_outlets == 1
+
+
+def test_stories_deterministic_under_shuffle(records):
+    first = [s.to_dict() for s in stories.link(records).stories]
+    for seed in range(3):
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        assert [s.to_dict() for s in stories.link(shuffled).stories] == first
+
+
+def test_stories_incremental_join_keeps_ids(records):
+    late = next(r for r in records if r.article.id == SPUTNIK)
+    first = stories.link([r for r in records if r is not late])
+    before = {s.id: set(s.article_ids) for s in first.stories}
+    second = stories.link([late], existing=first.stories)
+    sid = second.story_of[SPUTNIK]
+    assert sid in before
+    joined = next(s for s in second.stories if s.id == sid)
+    assert before[sid] | {SPUTNIK} == set(joined.article_ids)
+
+
+def test_stories_duplicate_follows_original(records):
+    original = next(r for r in records if r.article.id == AFP_BREACH)
+    copy = dataclasses.replace(original.article, id="dup-of-001", duplicate_of=AFP_BREACH,
+                               outlet="Yahoo News")
+    result = stories.link([*records, ArticleRecords(article=copy)])
+    assert result.story_of["dup-of-001"] == result.story_of[AFP_BREACH]
+
+
+def test_stories_unrelated_article_gets_its_own_story(records):
+    other = Article(id="zz-weather", source="x", title="Heavy snow closes Alpine passes",
+                    text="Heavy snow closed three Alpine passes in Switzerland on Monday, "
+                         "stranding skiers and delaying freight trains near Zermatt.",
+                    published="2017-07-05", outlet="Swissinfo")
+    result = stories.link([*records, ArticleRecords(article=other)])
+    assert result.story_of["zz-weather"] != result.story_of[AFP_BREACH]
+
+
+def test_stories_rising_toll_is_a_timeline():
+    def rec(aid: str, day: str, value: int) -> ArticleRecords:
+        text = f"Officials said {value} people were killed in the market bombing in Kabul."
+        art = Article(id=aid, source=aid, text=text, published=day, outlet=f"outlet-{aid}")
+        start = text.index(str(value))
+        claim = Claim(id=f"{aid}-c", article_id=aid, sentence=text, value=value, low=None,
+                      high=None, counted="people killed", subject="market bombing", scope=None,
+                      claimant=None, claimant_text=None, start=start, end=start + len(str(value)),
+                      sentence_start=0, sentence_end=len(text), category="casualties")
+        return ArticleRecords(article=art, claims=[claim])
+
+    group = stories.group_claims([rec("a", "2017-05-31", 40), rec("b", "2017-06-01", 90)])[0]
+    assert group.status == "timeline"
+    assert [v["value"] for v in group.values] == [40, 90]
+    falling = stories.group_claims([rec("a", "2017-05-31", 90), rec("b", "2017-06-01", 40)])[0]
+    assert falling.status == "contested"
+
+
+def test_stories_competing_responsibility_is_contested():
+    def inc(iid: str, aid: str, actor: str) -> Incident:
+        return Incident(id=iid, event_date="2017-03-17", date_precision="day",
+                        event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
+                        actor1=actor, actor2=None, location="Mosul", country_code="IQ",
+                        lat=36.34, lon=43.12, fatalities=100 if aid == "a" else 200,
+                        article_ids=[aid], outlets=[aid], notes="", geonameid=99072,
+                        actor1_id=actor)
+    recs = [ArticleRecords(article=Article(id=a, source=a, text="x", outlet=a),
+                           incidents=[inc(f"i-{a}", a, actor)])
+            for a, actor in (("a", "us-led-coalition"), ("b", "islamic-state"))]
+    merged = stories.merge_incidents(recs)
+    assert len(merged) == 1
+    assert (merged[0].fatalities, merged[0].fatalities_low, merged[0].fatalities_high) == (
+        100, 100, 200)
+    stories.grade_incident(merged[0], {r.article.id: r for r in recs})
+    assert merged[0].grade == "contested"
