@@ -1,0 +1,348 @@
+"""The desk: a FastAPI app over the store, with a JSON API and server-rendered pages.
+
+Pages are rendered with jinja2 autoescaping and a little vanilla JavaScript; all assets,
+Leaflet and the basemap included, are served from the package so the desk works with no
+network. Reads are open; writes (review, upload) need the token given at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from newsdesk import export
+from newsdesk.web.errors import DeskError, install_error_handlers
+from newsdesk.web.highlight import article_marks, highlight
+from newsdesk.web.jobs import Jobs
+from newsdesk.web.queries import Desk, Filters
+
+_HERE = Path(__file__).resolve().parent
+EXPORT_FORMATS = {
+    "csv": "text/csv",
+    "geojson": "application/geo+json",
+    "jsonl": "application/x-ndjson",
+}
+"""Export formats by name: the name picks a builder, it is never used as a path."""
+
+
+class ReviewIn(BaseModel):
+    """A reviewer's decision on one incident; `changes` only for edits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["accept", "edit", "reject", "merge"]
+    who: str = Field(min_length=1, max_length=120)
+    changes: dict[str, Any] = Field(default_factory=dict)
+    merge_into: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _filters(
+    q: Annotated[str | None, Query(max_length=500)] = None,
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    date_from: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    date_to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    event_type: Annotated[str | None, Query(max_length=100)] = None,
+    grade: Annotated[str | None, Query(max_length=40)] = None,
+    story_id: Annotated[str | None, Query(max_length=200)] = None,
+    article_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Filters:
+    return Filters(
+        q=q or None,
+        outlet=outlet or None,
+        date_from=date_from,
+        date_to=date_to,
+        country=country.upper() if country else None,
+        actor=actor or None,
+        event_type=event_type or None,
+        grade=grade or None,
+        story_id=story_id or None,
+        article_id=article_id or None,
+        limit=limit,
+        offset=offset,
+    )
+
+
+FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
+def create_app(
+    db_path: Path | str,
+    *,
+    token: str | None,
+    tile_url: str | None = None,
+    max_upload_mb: int = 20,
+) -> FastAPI:
+    """Build the desk over the store at `db_path`.
+
+    `token=None` makes the desk read-only; `tile_url` (an XYZ template) replaces the bundled
+    offline basemap with online tiles; uploads above `max_upload_mb` are refused.
+    """
+    desk = Desk(Path(db_path))
+    jobs = Jobs(Path(db_path))
+    app = FastAPI(
+        title="newsdesk",
+        summary="Stories, incidents, claims and their sources, from the user's own reports.",
+        version="0.1.0",
+    )
+    install_error_handlers(app)
+    app.state.desk = desk
+    app.state.jobs = jobs
+    templates = Jinja2Templates(directory=str(_HERE / "templates"))
+    templates.env.globals.update(writable=token is not None, tile_url=tile_url)
+    templates.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+    templates.env.filters["safe_url"] = _safe_url
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    max_bytes = max_upload_mb * 1024 * 1024
+
+    def require_token(request: Request) -> None:
+        if token is None:
+            raise DeskError(
+                403,
+                "the desk is read-only: start it with --token (or NEWSDESK_TOKEN) to allow writes",
+            )
+        given = request.headers.get("x-newsdesk-token") or ""
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            given = auth[7:].strip()
+        if not given or not secrets.compare_digest(given.encode(), token.encode()):
+            raise DeskError(
+                401, "a valid token is required for this action (Authorization: Bearer TOKEN)"
+            )
+
+    writer = [Depends(require_token)]
+    api = APIRouter(prefix="/api")
+
+    @api.get("/counts", tags=["meta"])
+    def api_counts() -> dict[str, Any]:
+        return {"ok": True, **desk.counts()}
+
+    @api.get("/stories", tags=["stories"])
+    def api_stories(f: FiltersDep) -> dict[str, Any]:
+        return _page(desk.stories(f), f)
+
+    @api.get("/stories/{story_id}", tags=["stories"])
+    def api_story(story_id: str) -> dict[str, Any]:
+        return {"ok": True, "story": desk.story(story_id)}
+
+    @api.get("/articles", tags=["articles"])
+    def api_articles(f: FiltersDep) -> dict[str, Any]:
+        return _page(desk.articles(f), f)
+
+    @api.get("/articles/{article_id}", tags=["articles"])
+    def api_article(article_id: str) -> dict[str, Any]:
+        return {"ok": True, "article": desk.article(article_id)}
+
+    @api.get("/incidents", tags=["incidents"])
+    def api_incidents(f: FiltersDep) -> dict[str, Any]:
+        return _page(desk.incidents(f), f)
+
+    @api.get("/incidents/{incident_id}", tags=["incidents"])
+    def api_incident(incident_id: str) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "incident": desk.incident(incident_id),
+            "reviews": desk.reviews(incident_id),
+        }
+
+    @api.post("/incidents/{incident_id}/review", tags=["incidents"], dependencies=writer)
+    def api_review(incident_id: str, body: ReviewIn) -> dict[str, Any]:
+        result = desk.review(
+            incident_id,
+            action=body.action,
+            changes=body.changes,
+            who=body.who,
+            merge_into=body.merge_into,
+            note=body.note,
+        )
+        return {"ok": True, "incident": result, "reviews": desk.reviews(incident_id)}
+
+    @api.get("/claims", tags=["claims"])
+    def api_claims(f: FiltersDep) -> dict[str, Any]:
+        return _page(desk.claims(f), f)
+
+    @api.get("/places", tags=["places"])
+    def api_places(f: FiltersDep) -> dict[str, Any]:
+        return _page(desk.places(f), f)
+
+    @api.get("/actors", tags=["actors"])
+    def api_actors(f: FiltersDep) -> dict[str, Any]:
+        return _page(desk.actors(f), f)
+
+    @api.get("/search", tags=["search"])
+    def api_search(
+        q: Annotated[str, Query(min_length=1, max_length=500)],
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> dict[str, Any]:
+        items = desk.search(q, limit=limit)
+        return {"ok": True, "q": q, "total": len(items), "items": items}
+
+    @api.get("/export/{fmt}", tags=["exports"])
+    def api_export(fmt: str, f: FiltersDep) -> Response:
+        return _export(desk, fmt, f)
+
+    @api.post("/uploads", tags=["uploads"], dependencies=writer, status_code=202)
+    async def api_upload(
+        files: Annotated[list[UploadFile] | None, File()] = None,
+        text: Annotated[str | None, Form()] = None,
+        kind: Annotated[Literal["text", "html"], Form()] = "text",
+    ) -> JSONResponse:
+        items: list[tuple[str, bytes]] = []
+        total = 0
+        for up in files or []:
+            data = await up.read(max_bytes + 1)
+            total += len(data)
+            if total > max_bytes:
+                raise DeskError(413, f"upload too large: the limit is {max_upload_mb} MB")
+            if data:
+                items.append((up.filename or "upload", data))
+        if text and text.strip():
+            data = text.encode("utf-8")
+            total += len(data)
+            if total > max_bytes:
+                raise DeskError(413, f"upload too large: the limit is {max_upload_mb} MB")
+            items.append((f"pasted.{'html' if kind == 'html' else 'txt'}", data))
+        if not items:
+            raise DeskError(422, "nothing to add: choose files or paste a report", [])
+        job = jobs.submit(items)
+        return JSONResponse({"ok": True, "job": job}, status_code=202)
+
+    @api.get("/uploads/{job_id}", tags=["uploads"])
+    def api_upload_status(job_id: str) -> dict[str, Any]:
+        return {"ok": True, "job": jobs.get(job_id)}
+
+    app.include_router(api)
+
+    # Pages ---------------------------------------------------------------------------------
+
+    def render(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, ctx)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page_stories(request: Request, f: FiltersDep) -> HTMLResponse:
+        items, total = desk.stories(f)
+        return render(
+            request,
+            "stories.html",
+            items=items,
+            total=total,
+            f=f,
+            outlets=desk.outlets(),
+            query=_query_string(f),
+        )
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    def page_story(request: Request, story_id: str) -> HTMLResponse:
+        return render(request, "story.html", s=desk.story(story_id))
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def page_article(request: Request, article_id: str) -> HTMLResponse:
+        a = desk.article(article_id)
+        marks = article_marks(
+            places=a["places"], actors=a["actors"], claims=a["claims"], quotes=a["quotes"]
+        )
+        return render(request, "article.html", a=a, body=highlight(a["text"], marks))
+
+    @app.get("/incidents", response_class=HTMLResponse, include_in_schema=False)
+    def page_incidents(request: Request, f: FiltersDep) -> HTMLResponse:
+        items, total = desk.incidents(f)
+        return render(
+            request,
+            "incidents.html",
+            items=items,
+            total=total,
+            f=f,
+            query=_query_string(f),
+            facets=desk.incident_facets(),
+        )
+
+    @app.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)
+    def page_incident(request: Request, incident_id: str) -> HTMLResponse:
+        return render(
+            request,
+            "incident.html",
+            i=desk.incident(incident_id),
+            reviews=desk.reviews(incident_id),
+            facets=desk.incident_facets(),
+        )
+
+    @app.get("/map", response_class=HTMLResponse, include_in_schema=False)
+    def page_map(request: Request, f: FiltersDep) -> HTMLResponse:
+        return render(request, "map.html", f=f, query=_query_string(f, paged=False))
+
+    @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
+    def page_add(request: Request) -> HTMLResponse:
+        return render(request, "add.html", max_upload_mb=max_upload_mb)
+
+    return app
+
+
+def serve(
+    db_path: Path | str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    token: str | None = None,
+    tile_url: str | None = None,
+    max_upload_mb: int = 20,
+) -> None:
+    """Run the desk with uvicorn until interrupted."""
+    import uvicorn
+
+    app = create_app(db_path, token=token, tile_url=tile_url, max_upload_mb=max_upload_mb)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _page(result: tuple[list[dict[str, Any]], int], f: Filters) -> dict[str, Any]:
+    items, total = result
+    return {"ok": True, "total": total, "limit": f.limit, "offset": f.offset, "items": items}
+
+
+def _export(desk: Desk, fmt: str, f: Filters) -> Response:
+    if fmt not in EXPORT_FORMATS:
+        raise DeskError(
+            404, f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}"
+        )
+    incidents = desk.incidents_for_export(f)
+    if fmt == "csv":
+        actor_ids = {i[k] for i in incidents for k in ("actor1_id", "actor2_id") if i.get(k)}
+        body = export.acled_csv(incidents, desk.inter_codes(actor_ids))
+    elif fmt == "geojson":
+        body = json.dumps(export.geojson(incidents), ensure_ascii=False)
+    else:
+        body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in incidents)
+    return Response(
+        body,
+        media_type=EXPORT_FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="incidents.{fmt}"'},
+    )
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only web addresses become links: a stored `javascript:` URL must never be clickable."""
+    if url and url.split(":", 1)[0].lower() in ("http", "https"):
+        return url
+    return None
+
+
+def _query_string(f: Filters, *, paged: bool = True) -> str:
+    """The current filters as a query string, so exports and pages follow what is shown."""
+    from urllib.parse import urlencode
+
+    params = {k: v for k, v in f.as_params().items() if v not in (None, "")}
+    if not paged:
+        params.pop("limit", None)
+        params.pop("offset", None)
+    return urlencode(params)

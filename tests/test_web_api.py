@@ -1,0 +1,359 @@
+"""The desk's JSON API and pages, through FastAPI's TestClient on a store built from fixtures.
+
+The fixture (`tests/data/web/raqqa_records.json`) holds records taken from three Raqqa
+reports (texts copied from the example corpus, offsets checked below) plus one hostile
+report whose text, title, outlet and incident fields carry markup and script.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsdesk.models import (
+    ActorMention,
+    Article,
+    ArticleRecords,
+    Claim,
+    ClaimGroup,
+    Incident,
+    PlaceMention,
+    Quote,
+    Span,
+    Story,
+)
+from newsdesk.web import create_app
+from newsdesk.web.highlight import Mark, highlight
+from newsdesk.web.jobs import _safe_name
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def load_fixture(data_dir: Path) -> dict:
+    return json.loads((data_dir / "web" / "raqqa_records.json").read_text(encoding="utf-8"))
+
+
+def _incident(d: dict) -> Incident:
+    d = dict(d)
+    d["evidence"] = [Span(**e) for e in d.get("evidence", [])]
+    return Incident(**d)
+
+
+def build_store(db_path: Path, data: dict) -> None:
+    """Write the fixture through the store's own API, as the pipeline does."""
+    from newsdesk.store import Store
+
+    with Store.open(db_path) as store:
+        for r in data["records"]:
+            store.save_records(
+                ArticleRecords(
+                    article=Article(**r["article"]),
+                    places=[PlaceMention(**p) for p in r["places"]],
+                    actors=[ActorMention(**a) for a in r["actors"]],
+                    claims=[Claim(**c) for c in r["claims"]],
+                    quotes=[Quote(**q) for q in r["quotes"]],
+                    incidents=[_incident(i) for i in r["incidents"]],
+                )
+            )
+        stories = [
+            Story(**{**s, "claim_groups": [ClaimGroup(**g) for g in s["claim_groups"]]})
+            for s in data["stories"]
+        ]
+        story_of = {a: s.id for s in stories for a in s.article_ids}
+        store.save_link(
+            stories=stories,
+            incidents=[_incident(i) for i in data["incidents"]],
+            duplicates={},
+            story_ids=story_of,
+        )
+
+
+@pytest.fixture(scope="module")
+def fixture_data(data_dir: Path) -> dict:
+    return load_fixture(data_dir)
+
+
+@pytest.fixture
+def db(tmp_path: Path, fixture_data: dict) -> Path:
+    path = tmp_path / "desk.db"
+    build_store(path, fixture_data)
+    return path
+
+
+@pytest.fixture
+def client(db: Path):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(db, token=TOKEN), raise_server_exceptions=False) as c:
+        yield c
+
+
+def assert_error_shape(resp, status: int) -> dict:
+    assert resp.status_code == status
+    body = resp.json()
+    assert set(body) == {"ok", "status", "error", "errors"}
+    assert body["ok"] is False and body["status"] == status
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["errors"], list)
+    return body
+
+
+def test_web_fixture_offsets_point_into_text(fixture_data: dict) -> None:
+    for r in fixture_data["records"]:
+        text = r["article"]["text"]
+        for kind in ("places", "actors", "quotes"):
+            for m in r[kind]:
+                assert text[m["start"] : m["end"]] == m["text"]
+        for c in r["claims"]:
+            assert text[c["start"] : c["end"]] == c["number_text"]
+
+
+def test_web_stories_list_paginates_and_filters(client) -> None:
+    body = client.get("/api/stories").json()
+    assert body["ok"] and body["total"] == 1 and body["items"][0]["id"] == "story-raqqa"
+    assert client.get("/api/stories", params={"date_from": "2017-08-01"}).json()["total"] == 0
+    arts = client.get("/api/articles", params={"limit": 2, "offset": 1}).json()
+    assert arts["total"] == 4 and len(arts["items"]) == 2 and arts["offset"] == 1
+    assert client.get("/api/articles", params={"outlet": "AFP"}).json()["total"] == 1
+
+
+def test_web_search_uses_full_text(client) -> None:
+    body = client.get("/api/search", params={"q": "Rafiqah"}).json()
+    ids = {i["id"] for i in body["items"]}
+    assert ids == {"a1-afp-breach", "a3-mee-wall"}
+    assert client.get("/api/stories", params={"q": "Airwars"}).json()["total"] == 1
+    assert client.get("/api/stories", params={"q": "Timbuktu"}).json()["total"] == 0
+
+
+def test_web_story_shows_contested_claims_with_claimants(client) -> None:
+    story = client.get("/api/stories/story-raqqa").json()["story"]
+    fighters = next(g for g in story["claim_groups"] if g["counted"] == "fighters")
+    assert fighters["status"] == "contested"
+    values = {(c["value_text"], c["claimant"], c["outlet"]) for c in fighters["claim_rows"]}
+    assert ("2,500", "US-led coalition", "AFP") in values
+    assert ("2,000", "Ryan Dillon", "Gulf daily") in values
+    page = client.get("/stories/story-raqqa").text
+    assert "Ryan Dillon" in page and "contested" in page
+    assert "not the same scope" in page
+
+
+def test_web_incident_filters(client) -> None:
+    def total(**params: str) -> int:
+        return client.get("/api/incidents", params=params).json()["total"]
+
+    assert total() == 3
+    assert total(event_type="Battles") == 2
+    assert total(grade="fair") == 1
+    assert total(country="sy", date_from="2017-07-05") == 1
+    assert total(actor="Syrian Democratic Forces") == 2
+    assert total(story_id="story-raqqa") == 3
+
+
+def test_web_article_highlights_are_escaped(client) -> None:
+    page = client.get("/articles/a4-hostile").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
+    assert re.search(r'<mark class="hl hl-place"[^>]*>Tabqa</mark>', page)
+    api = client.get("/api/articles/a1-afp-breach").json()["article"]
+    assert {p["name"] for p in api["places"]} >= {"Raqqa", "Mosul"}
+    assert any(q["speaker"] == "Rami Abdel Rahman" for q in api["quotes"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/stories/story-raqqa",
+        "/incidents",
+        "/incidents/inc-hostile",
+        "/map",
+        "/",
+        "/?q=Tabqa",
+    ],
+)
+def test_web_pages_never_echo_markup(client, path: str) -> None:
+    resp = client.get(path)
+    assert resp.status_code == 200
+    assert "<script>alert" not in resp.text
+    assert "onerror=" not in resp.text.replace("onerror=&#34;", "")
+    assert "<b>Wire</b>" not in resp.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("get", "/api/nope", {}, 404),
+        ("get", "/no/such/page", {}, 404),
+        ("get", "/api/stories/missing", {}, 404),
+        ("get", "/api/articles/missing", {}, 404),
+        ("get", "/api/incidents/missing", {}, 404),
+        ("get", "/api/stories?limit=0", {}, 422),
+        ("get", "/api/incidents?date_from=July", {}, 422),
+        ("get", "/api/search", {}, 422),
+        ("get", "/api/export/exe", {}, 404),
+        ("get", "/api/export/..%2F..%2Fetc%2Fpasswd", {}, 404),
+        ("delete", "/api/stories", {}, 405),
+        (
+            "post",
+            "/api/incidents/inc-wall-strike/review",
+            {"json": {"action": "accept", "who": "x"}},
+            401,
+        ),
+        (
+            "post",
+            "/api/incidents/inc-wall-strike/review",
+            {"json": {"action": "explode", "who": "x"}, "headers": AUTH},
+            422,
+        ),
+        (
+            "post",
+            "/api/incidents/missing/review",
+            {"json": {"action": "accept", "who": "x"}, "headers": AUTH},
+            404,
+        ),
+        ("get", "/api/uploads/nope", {}, 404),
+    ],
+)
+def test_web_every_error_has_one_shape(
+    client, method: str, path: str, kwargs: dict, status: int
+) -> None:
+    assert_error_shape(getattr(client, method)(path, **kwargs), status)
+
+
+def test_web_static_files_do_not_traverse(client) -> None:
+    assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
+    for path in ("/static/../app.py", "/static/..%2Fapp.py", "/static/%2e%2e/%2e%2e/models.py"):
+        resp = client.get(path)
+        assert resp.status_code == 404
+        assert "def create_app" not in resp.text
+
+
+def test_web_writes_refused_without_token(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(db, token=None)) as ro:
+        body = assert_error_shape(
+            ro.post(
+                "/api/incidents/inc-wall-strike/review",
+                json={"action": "accept", "who": "x"},
+                headers=AUTH,
+            ),
+            403,
+        )
+        assert "read-only" in body["error"]
+        assert_error_shape(ro.post("/api/uploads", data={"text": "x"}), 403)
+    with TestClient(create_app(db, token=TOKEN)) as rw:
+        assert_error_shape(
+            rw.post(
+                "/api/incidents/inc-wall-strike/review",
+                json={"action": "accept", "who": "x"},
+                headers={"Authorization": "Bearer wrong"},
+            ),
+            401,
+        )
+
+
+def test_web_review_is_audited_exported_and_survives_restart(client, db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    resp = client.post(
+        "/api/incidents/inc-oldcity-clash/review",
+        headers=AUTH,
+        json={"action": "edit", "who": "analyst-1", "changes": {"fatalities": 12}},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["incident"]["fatalities"] == 12
+    history = resp.json()["reviews"]
+    last = history[-1]
+    assert (last["who"], last["action"], last["field"]) == ("analyst-1", "edit", "fatalities")
+    assert (last["old"], last["new"]) == (0, 12) and last["at"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/export/csv").text)))
+    row = next(r for r in rows if r["event_id_cnty"].endswith("inc-oldcity-clash"))
+    assert row["fatalities"] == "12"
+    client.post(
+        "/api/incidents/inc-hostile/review",
+        headers=AUTH,
+        json={"action": "reject", "who": "analyst-1"},
+    )
+    with TestClient(create_app(db, token=None)) as again:
+        inc = again.get("/api/incidents/inc-oldcity-clash").json()
+        assert inc["incident"]["fatalities"] == 12 and inc["incident"]["status"] == "edited"
+        geo = again.get("/api/export/geojson").json()
+        assert "inc-hostile" not in {f["id"] for f in geo["features"]}
+        lines = again.get("/api/export/jsonl", params={"event_type": "Battles"}).text.splitlines()
+        assert [json.loads(x)["id"] for x in lines] == ["inc-oldcity-clash"]
+
+
+def test_web_export_follows_filters(client) -> None:
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/api/export/csv", params={"grade": "fair"}).text))
+    )
+    assert len(rows) == 1
+    assert (
+        rows[0]["sub_event_type"] == "Air/drone strike"
+        and rows[0]["country"] == "Syrian Arab Republic"
+    )
+    geo = client.get("/api/export/geojson", params={"event_type": "Battles"}).json()
+    assert {f["id"] for f in geo["features"]} == {"inc-oldcity-clash", "inc-hostile"}
+
+
+def test_web_openapi_lists_the_api(client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in (
+        "/api/stories",
+        "/api/articles/{article_id}",
+        "/api/incidents",
+        "/api/claims",
+        "/api/places",
+        "/api/actors",
+        "/api/search",
+        "/api/export/{fmt}",
+        "/api/uploads",
+    ):
+        assert p in paths
+
+
+def test_web_upload_limits(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(db, token=TOKEN, max_upload_mb=1)) as c:
+        big = b"x" * (1024 * 1024 + 10)
+        assert_error_shape(
+            c.post("/api/uploads", headers=AUTH, files={"files": ("a.txt", big)}), 413
+        )
+        assert_error_shape(c.post("/api/uploads", headers=AUTH, data={"text": "  "}), 422)
+
+
+@given(
+    st.text(max_size=60),
+    st.lists(
+        st.tuples(
+            st.integers(-5, 70),
+            st.integers(-5, 70),
+            st.sampled_from(["place", "actor", "claim", "quote", "bad"]),
+        ),
+        max_size=8,
+    ),
+)
+def test_web_highlight_keeps_text_and_escapes(text: str, spans: list) -> None:
+    html = str(highlight(text, [Mark(s, e, k, "<x>") for s, e, k in spans]))
+    visible = re.sub(r"<mark [^>]*>|</mark>", "", html)
+    import html as htmllib
+
+    assert htmllib.unescape(visible) == text
+    assert "<" not in visible and "<x>" not in html
+
+
+@given(st.text(max_size=80))
+def test_web_upload_names_stay_in_folder(name: str) -> None:
+    safe = _safe_name(3, name)
+    assert "/" not in safe and "\\" not in safe and not safe.startswith(".")
+    assert Path(safe).name == safe and ".." not in Path(safe).parts
