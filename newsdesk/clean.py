@@ -101,16 +101,15 @@ _AGENCY = (
     r"(?:AFP|Reuters|AP|Associated Press|Getty(?: Images)?|EPA|Anadolu(?: Agency)?|ANI|"
     r"Xinhua|Sputnik|TASS|UPI|Shutterstock|AA|SANA|EFE|DPA|IRNA|Bloomberg|Pool)"
 )
-_CAPTION_END = re.compile(
+_CAPTION_END = re.compile(  # agencies are matched case-sensitively: "(ePA)" is not EPA
     r"(?:\((?P<paren>[^()]{0,40}?\b" + _AGENCY + r"\b[^()]{0,40})\)"  # "(AFP)", "(AP Photo/X)"
     r"|\s[/|]\s?" + _AGENCY + r"(?:\s?/\s?[\w .'-]+)?"  # "... / AFP", "... /AFP/Getty"
-    r"|(?:photo|image|picture|credit)s?\s?:\s?[^.!?]{1,80})\.?\s*$",
-    re.IGNORECASE,
+    r"|(?i:photo|image|picture|credit)s?\s?:\s?[^.!?]{1,80})\.?\s*$"
 )
 _PHOTO_WORD = re.compile(r"photo|image|picture|getty|pool|file|handout", re.IGNORECASE)
 
 # Ends of sentences: final punctuation, possibly followed by closing quotes/brackets.
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$|[\"”’»]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;。！？؟।۔][\"'”’»」』)\]]*\s*$|[\"”’»」』]\s*$")
 _CATEGORY_COUNT = re.compile(r"\(\d+\)\s*$")  # "Operation to Liberate X (61)": section, count
 _TRAILING_JUNK = re.compile(r"\s+[|•·¦]+\s*$")  # "... alone. |": separators left by scrapers
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
@@ -123,6 +122,14 @@ _CONNECTORS = frozenset({
 
 # Headline-like lines longer than this are a standfirst or a paragraph, not a link label.
 _HEADLINE_MAX_WORDS = 16
+_LIST_START = re.compile(r"\s*(?:[-–—•*·>|#]|\d|\(?[a-z0-9]{1,2}[.)]\s)")
+_DATA_MARK = re.compile(r"[|@]|https?:|www\.|\d.*\s(?:[–—-]|--)\s|\s(?:[–—-]|--)\s.*\d")
+_LOWER_IN_TITLES = frozenset({
+    "a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for",
+    "with", "as", "from", "over", "into", "vs", "via", "is", "are",
+})
+_LINK_MIN_WORDS = 4
+_TITLE_CASE_SHARE = 0.75
 # How many headline-like lines in a row make a related-stories or navigation list.
 _RUN_MIN = 3
 
@@ -221,7 +228,7 @@ def _is_caption(line: str) -> bool:
 
 def _is_tag_list(line: str) -> bool:
     """Three or more short capitalised items separated by commas, with no verb-like prose."""
-    if _SENTENCE_END.search(line):
+    if _SENTENCE_END.search(line) or ":" in line:  # "Group B: X, Y, Z" is content
         return False
     items = [item.strip() for item in line.split(",")]
     if len(items) < 3 or any(not item for item in items):
@@ -240,18 +247,37 @@ def _headline_like(line: str) -> bool:
     return 0 < len(words) <= _HEADLINE_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
+def _link_like(line: str) -> bool:
+    """The label of a link to another story: a Title Case headline of a few words.
+
+    Lists that belong to the article (tour dates, results, bullet points, table rows)
+    open with a marker or a number, carry separators, or are not in Title Case, and are
+    kept: cutting them costs recall on real pages.
+    """
+    if not _headline_like(line) or _LIST_START.match(line) or _DATA_MARK.search(line):
+        return False
+    words = _WORD.findall(line)
+    content = [w for w in words if w.lower() not in _LOWER_IN_TITLES]
+    if len(words) < _LINK_MIN_WORDS or not content:
+        return False
+    return sum(w[0].isupper() for w in content) / len(content) >= _TITLE_CASE_SHARE
+
+
 def _mark_repeated(lines: list[str], chrome: list[bool]) -> None:
-    """A label without final punctuation that recurs (section banners, "More on X")."""
+    """A section banner that recurs ("Operation to Liberate X (61)" above and below).
+
+    Only headline-shaped lines: a repeated list item or tweet signature is the
+    article's own (pages do repeat their lists)."""
     seen: dict[str, int] = {}
     for line in lines:
         seen[line.casefold()] = seen.get(line.casefold(), 0) + 1
     for i, line in enumerate(lines):
-        if seen[line.casefold()] > 1 and _headline_like(line):
+        if seen[line.casefold()] > 1 and _link_like(line):
             chrome[i] = True
 
 
 def _mark_runs(lines: list[str], chrome: list[bool], after_blank: list[bool]) -> None:
-    """Lists of links: several headline-like lines in a row, not split by blank lines.
+    """Lists of links: several story headlines in a row, not split by blank lines.
 
     An article's own subheads stand alone between paragraphs, so they never form a run;
     a related-stories block or a navigation bar does. Lines already known to be chrome
@@ -260,14 +286,20 @@ def _mark_runs(lines: list[str], chrome: list[bool], after_blank: list[bool]) ->
     i = 0
     while i < len(lines):
         j = i
-        while j < len(lines) and (chrome[j] or _headline_like(lines[j])) and (
+        while j < len(lines) and (chrome[j] or _link_like(lines[j])) and (
             j == i or not after_blank[j]
         ):
             j += 1
-        if j - i >= _RUN_MIN:
+        if j - i >= _RUN_MIN and not _same_opening(lines[i:j]):
             for k in range(i, j):
                 chrome[k] = True
         i = max(j, i + 1)
+
+
+def _same_opening(run: list[str]) -> bool:
+    """"Path A: ...", "Path B: ...": items of one list, which a related-stories block is not."""
+    firsts = [line.split()[0].casefold() for line in run]
+    return max(firsts.count(f) for f in firsts) * 2 >= len(run)
 
 
 def _mark_sandwiched(lines: list[str], chrome: list[bool], after_blank: list[bool]) -> None:
@@ -286,12 +318,12 @@ def _mark_sandwiched(lines: list[str], chrome: list[bool], after_blank: list[boo
 
 
 def _mark_tail(lines: list[str], chrome: list[bool]) -> None:
-    """After the last line that ends a sentence, short unpunctuated lines are page footer
-    (link lists, tags, buttons), as long as that last sentence is not the whole article."""
+    """After the last line that ends a sentence, story headlines are the page footer's
+    "more stories" links, as long as that last sentence is not the whole article."""
     last = max((i for i, line in enumerate(lines) if not chrome[i] and _SENTENCE_END.search(line)),
                default=-1)
     if last < 1:
         return
     for i in range(last + 1, len(lines)):
-        if _headline_like(lines[i]):
+        if _link_like(lines[i]):
             chrome[i] = True

@@ -365,6 +365,8 @@ def _html_doc(html: str, *, url: str | None = None) -> _Doc | None:
 
     `extensive_search` is off: it would fall back to any date in the page text, such as
     a render stamp ("23:45 GMT24 May 2020"), and a wrong date is worse than none.
+    `favor_precision` without comments scored best on the extraction benchmark
+    (bench/extraction.py): reader comments are not the report.
     """
     import trafilatura
 
@@ -375,7 +377,7 @@ def _html_doc(html: str, *, url: str | None = None) -> _Doc | None:
             with_metadata=True,
             include_comments=False,
             include_tables=True,
-            favor_recall=True,
+            favor_precision=True,
             date_extraction_params={"original_date": True, "extensive_search": False},
         )
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:
