@@ -34,7 +34,8 @@ _TOKEN = re.compile(r"\w+")
 
 def shingles(text: str, n: int = 4) -> Counter[str]:
     tokens = _TOKEN.findall(text or "")
-    return Counter(" ".join(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens)
+    starts = range(max(1, len(tokens) - n + 1)) if tokens else range(0)
+    return Counter(" ".join(tokens[i : i + n]) for i in starts)
 
 
 def tp_fp_fn(gold: str, pred: str) -> tuple[float, float, float]:
@@ -98,7 +99,10 @@ def main() -> None:
         live[key] = trafilatura.extract(html, url=truth[key].get("url")) or ""
     live_s = time.perf_counter() - t0
 
-    rows = [("newsdesk", *score(gold, ours)), (f"trafilatura {trafilatura.__version__} (live, defaults)", *score(gold, live))]
+    rows = [
+        ("newsdesk", *score(gold, ours)),
+        (f"trafilatura {trafilatura.__version__} (live, defaults)", *score(gold, live)),
+    ]
     rows += [(p.stem, *score(gold, _peer(p))) for p in sorted((bench / "output").glob("*.json"))]
     rows.sort(key=lambda r: -r[3])
     print(f"pages: {len(gold)}  newsdesk errors: {errors}  "
