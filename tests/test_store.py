@@ -1,0 +1,332 @@
+"""The SQLite store: migrations, idempotent saves, crash safety, queries, reviews, search."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsdesk import dedup
+from newsdesk.models import (
+    ActorMention,
+    Article,
+    ArticleRecords,
+    Claim,
+    ClaimGroup,
+    DateRef,
+    Incident,
+    InputError,
+    PlaceMention,
+    Quote,
+    Span,
+    Story,
+)
+from newsdesk.store import MIGRATIONS, NotFound, Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _span(text: str, needle: str) -> tuple[int, int]:
+    start = text.index(needle)
+    return start, start + len(needle)
+
+
+def _records(path: Path, published: str) -> ArticleRecords:
+    """Records over a real report, with offsets found in its text."""
+    text = path.read_text(encoding="utf-8")
+    aid = hashlib.sha1(text.encode()).hexdigest()[:16]
+    title = text.split("\n", 1)[0]
+    article = Article(id=aid, source=str(path), text=text, title=title, outlet="AFP",
+                      published=published, language="en")  # fmt: skip
+    s, e = _span(text, "Syria")
+    place = PlaceMention(aid, "Syria", s, e, "Syria", "SY", 35.0, 38.0, 163843, feature="country")
+    s, e = _span(text, "coalition")
+    actor = ActorMention(aid, "coalition", s, e, "us-coalition", "US-led coalition", "External")
+    s, e = _span(text, "2017") if "2017" in text else (0, 0)
+    date = DateRef(aid, text[s:e], s, e, "2017-01-01", "2017-12-31", "year")
+    sentence = text.split("\n")[2]
+    claim = Claim(f"{aid}-c0", aid, sentence, 2500.0, None, None, "fighters", "IS in Raqqa",
+                  None, "US-led coalition", "the coalition", start=0, end=4)  # fmt: skip
+    quote = Quote(aid, "Brett McGurk", "McGurk", "envoy", sentence[:40], True, 0, 40,
+                  id=f"{aid}-q0")  # fmt: skip
+    incident = Incident(
+        f"{aid}-i0", published, "day", "Battles", "Armed clash", "SDF", "IS", "Raqqa", "SY",
+        35.95, 39.01, 3, [aid], ["AFP"], "clashes", evidence=[Span(0, 10, text[:10])],
+    )  # fmt: skip
+    return ArticleRecords(article, [place], [actor], [date], [claim], [quote], [incident])
+
+
+@pytest.fixture
+def raqqa(example_dir) -> list[ArticleRecords]:
+    days = ["2017-10-10", "2017-10-11", "2017-10-12", "2017-10-13", "2017-10-14"]
+    return [_records(p, d) for p, d in zip(sorted(example_dir.glob("*.txt")), days, strict=True)]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "newsdesk.db") as s:
+        yield s
+
+
+def _dump(path: Path) -> dict[str, list[tuple]]:
+    """Every user table's rows, without clock columns, for comparing two states."""
+    conn = sqlite3.connect(path)
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+            " AND name NOT LIKE '%fts%' ORDER BY name"
+        )
+    ]
+    out = {}
+    for t in tables:
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({t})")]
+        keep = [c for c in cols if c not in ("created_at", "at", "started", "finished")]
+        out[t] = sorted(conn.execute(f"SELECT {', '.join(map(repr, keep))} FROM {t}").fetchall())
+    conn.close()
+    return out
+
+
+def _link(store: Store, recs: list[ArticleRecords]) -> None:
+    ids = [r.article.id for r in recs]
+    group = ClaimGroup("fighters", "IS in Raqqa", [r.claims[0].id for r in recs], [], "agreed", 1)
+    story = Story("s-raqqa", "Battle for Raqqa", ids, ["AFP"], "2017-10-10", "2017-10-14",
+                  claim_groups=[group])  # fmt: skip
+    store.save_link(
+        stories=[story],
+        incidents=[i for r in recs for i in r.incidents],
+        duplicates=dedup.find_duplicates_in_store(store, recs),
+        story_ids=dict.fromkeys(ids, "s-raqqa"),
+    )
+
+
+def test_store_fresh_file_is_at_latest_schema(tmp_path):
+    with Store.open(tmp_path / "x.db") as s:
+        assert s.schema_version == len(MIGRATIONS)
+        conn = sqlite3.connect(tmp_path / "x.db")
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_store_migrates_an_old_file_keeping_its_data(tmp_path, raqqa):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO runs (started, inputs) VALUES ('2024-01-01T00:00:00+00:00', '[\"a.txt\"]')"
+    )
+    conn.close()
+    with Store.open(path) as s:
+        assert s.schema_version == len(MIGRATIONS)
+        assert s.runs()[0]["inputs"] == ["a.txt"]
+        s.mark_shard_done("shard-0", 3)  # a table the second migration added
+        assert s.shard_done("shard-0")
+
+
+def test_store_refuses_a_file_from_a_newer_version(tmp_path):
+    path = tmp_path / "new.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="upgrade newsdesk"):
+        Store.open(path)
+
+
+def test_store_saving_twice_changes_nothing(tmp_path, raqqa):
+    path = tmp_path / "n.db"
+    with Store.open(path) as s:
+        assert all(s.save_records(r) for r in raqqa)
+        _link(s, raqqa)
+    first = _dump(path)
+    with Store.open(path) as s:
+        assert not any(s.save_records(r) for r in raqqa)
+        _link(s, raqqa)
+    assert _dump(path) == first
+    assert len(first["articles"]) == 5 and len(first["signatures"]) == 5
+
+
+def test_store_round_trips_real_records(store, raqqa):
+    for r in raqqa:
+        store.save_records(r)
+    assert list(store.iter_records()) == raqqa
+    assert store.get_records(raqqa[2].article.id) == raqqa[2]
+    assert store.get_records("missing") is None
+
+
+def test_store_same_text_from_two_sources_is_one_article(store, raqqa):
+    rec = raqqa[0]
+    assert store.save_records(rec)
+    rec.article.source = "https://example.org/mirror"
+    assert not store.save_records(rec)
+    assert store.counts()["articles"] == 1
+    assert len(store.get_article(rec.article.id)["sources"]) == 2
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+_num = st.none() | st.floats(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def _arbitrary_records(draw) -> ArticleRecords:
+    text = draw(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200))
+    aid = draw(st.text("0123456789abcdef", min_size=1, max_size=16))
+    s = draw(st.integers(0, len(text)))
+    e = draw(st.integers(s, len(text)))
+    article = Article(aid, draw(_text), text, title=draw(st.none() | _text),
+                      published=draw(st.none() | st.dates().map(str)),
+                      removed=draw(st.lists(_text)))  # fmt: skip
+    place = PlaceMention(aid, text[s:e], s, e, draw(st.none() | _text), "SY", draw(_num),
+                         draw(_num), draw(st.none() | st.integers(-2**63, 2**63 - 1)))  # fmt: skip
+    claim = Claim(draw(_text), aid, draw(_text), draw(_num), draw(_num), draw(_num), draw(_text),
+                  None, None, draw(st.none() | _text), None, start=s, end=e)  # fmt: skip
+    quote = Quote(aid, None, None, None, text[s:e], draw(st.booleans()), s, e, id=draw(_text))
+    incident = Incident(draw(_text), None, "unknown", "Battles", "Armed clash", None, None, None,
+                        None, draw(_num), None, draw(st.none() | st.integers(0, 10**6)), [aid], [],
+                        draw(_text), evidence=[Span(s, e, text[s:e])])  # fmt: skip
+    return ArticleRecords(article, [place], [], [], [claim], [quote], [incident])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recs=st.lists(_arbitrary_records(), max_size=4, unique_by=lambda r: r.article.id))
+def test_store_hypothesis_round_trip(tmp_path_factory, recs):
+    path = tmp_path_factory.mktemp("rt") / "rt.db"
+    with Store.open(path) as s:
+        for r in recs:
+            s.save_records(r)
+        assert list(s.iter_records()) == recs
+
+
+def test_store_queries_filter_and_page(store, raqqa):
+    for r in raqqa:
+        store.save_records(r)
+    _link(store, raqqa)
+    rows = store.articles(limit=2)
+    assert [r["published"] for r in rows] == ["2017-10-14", "2017-10-13"]
+    page2 = store.articles(limit=2, offset=2)
+    assert [r["published"] for r in page2] == ["2017-10-12", "2017-10-11"]
+    assert len(store.articles(date_from="2017-10-11", date_to="2017-10-12")) == 2
+    assert store.articles(outlet="Reuters") == []
+    hits = store.articles(q="Rafiqah wall")
+    assert hits and all("rafiqah" in store.get_article(h["id"])["text"].lower() for h in hits)
+    assert store.articles(q='"unbalanced (quote AND') == []  # user syntax never raises
+    assert store.get_story("s-raqqa")["claim_groups"][0]["status"] == "agreed"
+    assert store.story_records()[0].claim_groups[0].counted == "fighters"
+    assert len(store.incidents(story_id="s-raqqa")) == 5
+    assert len(store.incidents(date_from="2017-10-13")) == 2
+    assert len(store.incidents(country="SY", event_type="Battles", actor="SDF", limit=3)) == 3
+    assert store.claims(counted="fighters", limit=None)[0]["claimant"] == "US-led coalition"
+    assert len(store.places(country="SY", limit=None)) == 5
+    art = store.get_article(raqqa[0].article.id)
+    assert art["story_id"] == "s-raqqa" and len(art["incidents"]) == 1
+    for p in art["places"]:
+        assert art["text"][p["start"] : p["end"]] == p["text"]
+    assert store.search("Raqqa")[0]["kind"] == "story"
+    assert store.counts()["incidents"] == 5
+
+
+def test_store_reviews_survive_relinking(store, raqqa):
+    for r in raqqa:
+        store.save_records(r)
+    _link(store, raqqa)
+    a, b, c = (r.incidents[0].id for r in raqqa[:3])
+    edited = store.review_incident(a, action="edit", changes={"fatalities": 7}, who="ana")
+    assert edited["fatalities"] == 7 and edited["status"] == "edited"
+    store.review_incident(b, action="reject", who="ana", note="not an event")
+    store.review_incident(c, action="merge", merge_into=a, who="ben")
+    with pytest.raises(ValueError, match="cannot edit"):
+        store.review_incident(a, action="edit", changes={"id": "x"}, who="ana")
+    with pytest.raises(NotFound):
+        store.review_incident("nope", action="accept", who="ana")
+    _link(store, raqqa)  # the machine's incidents are replaced; the reviews are replayed
+    ids = {i["id"] for i in store.incidents(limit=None)}
+    assert b not in ids and c not in ids and len(ids) == 3
+    merged = store.get_incident(a)
+    assert merged["fatalities"] == 7
+    assert set(merged["article_ids"]) == {raqqa[0].article.id, raqqa[2].article.id}
+    assert len(store.incidents(include_rejected=True, limit=None)) == 5
+    trail = store.reviews(a)
+    assert (trail[0]["field"], trail[0]["old"], trail[0]["new"], trail[0]["who"]) == (
+        "fatalities", 3, 7, "ana",
+    )
+    assert store.incidents(actor="SDF", limit=None)[0]["status"] in ("edited", "machine")
+
+
+def test_store_duplicates_across_runs(tmp_path, raqqa):
+    path = tmp_path / "d.db"
+    with Store.open(path) as s:
+        for r in raqqa:
+            s.save_records(r)
+        _link(s, raqqa)
+    original = raqqa[1]
+    paragraphs = original.article.text.split("\n\n")
+    copy_text = "\n\n".join(paragraphs[:3] + paragraphs[4:]).replace("said", "told AFP", 1)
+    copy = _records(Path(original.article.source), "2017-10-20")
+    copy.article.id, copy.article.text, copy.article.source = "copy", copy_text, "mirror.html"
+    with Store.open(path) as s:
+        s.save_records(copy)
+        dups = dedup.find_duplicates_in_store(s, [copy])
+        assert dups["copy"] == original.article.id
+        assert all(v is None for k, v in dups.items() if k != "copy")
+        s.save_link(stories=[], incidents=[], duplicates=dups, story_ids={})
+        assert s.counts()["duplicates"] == 1
+        assert s.get_article(original.article.id)["story_id"] is None  # its story is gone
+
+
+def test_store_runs_and_errors(store):
+    run = store.start_run(["a.html", "b.warc"])
+    store.log_error(run, InputError("b.warc", "not a WARC file"))
+    store.finish_run(run, {"read": 1, "failed": 1})
+    (row,) = store.runs()
+    assert row["counts"] == {"read": 1, "failed": 1}
+    assert row["errors"] == [{"source": "b.warc", "reason": "not a WARC file"}]
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, sys.argv[3])
+    from tests.test_store import _records
+    from newsdesk.store import Store
+    from pathlib import Path
+    paths = sorted(Path(sys.argv[2]).glob("*.txt"))
+    with Store.open(sys.argv[1]) as s:
+        for n in range(40):
+            rec = _records(paths[n % len(paths)], "2017-10-10")
+            rec.article.id = f"art{n:03d}"
+            for x in (*rec.places, *rec.actors, *rec.dates, *rec.claims, *rec.quotes):
+                x.article_id = rec.article.id
+            if not s.has_article(rec.article.id):
+                s.save_records(rec)
+                print(n, flush=True)
+                time.sleep(0.05)
+    """
+)
+
+
+def test_store_survives_sigkill_and_rerun_completes(tmp_path, example_dir):
+    path = tmp_path / "k.db"
+    cmd = [sys.executable, "-c", _WRITER, str(path), str(example_dir), str(REPO)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    for _ in range(10):  # let it commit a few articles, then kill it mid-batch
+        assert proc.stdout is not None and proc.stdout.readline()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store.open(path) as s:
+        assert s._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        done = s.counts()["articles"]
+        assert 10 <= done < 40
+        assert s.counts()["places"] == done  # no article without its records
+    subprocess.run(cmd, check=True, capture_output=True, cwd=REPO, timeout=120)
+    with Store.open(path) as s:
+        assert s.counts()["articles"] == 40 and s.counts()["places"] == 40
+        rows = s._conn.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone()
+        assert tuple(rows) == (40, 40)
