@@ -1,0 +1,68 @@
+"""Briefs: disagreements spelled out, citations that point at real sentences, escaping."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from test_stories import load_records
+
+from newsdesk import stories
+from newsdesk.brief import write_brief
+from newsdesk.models import ArticleRecords
+
+
+def _story(data_dir):
+    records = load_records(data_dir)
+    result = stories.link(records)
+    story = next(s for s in result.stories if "001_b5309f86b7870f1b" in s.article_ids)
+    return story, {r.article.id: r for r in records}
+
+
+def _citations(md: str) -> dict[int, tuple[str, int, int]]:
+    return {int(n): (aid, int(a), int(b)) for n, aid, a, b in re.findall(
+        r"^(\d+)\. .*?article (\S+), chars (\d+)–(\d+)\)", md, re.M)}
+
+
+def test_brief_spells_out_contested_fighters_with_citations(data_dir):
+    story, recs = _story(data_dir)
+    md, _ = write_brief(story, recs)
+    line = next(x for x in md.splitlines() if "disagree" in x and "fighters" in x)
+    assert re.search(r"US-led coalition puts it at around 2,500 (\[\d+\]){2}", line)
+    assert re.search(r"Ryan Dillon puts it at around 2,000 \[\d+\]", line)
+    cites = _citations(md)
+    for n in map(int, re.findall(r"\[(\d+)\]", line)):
+        aid, start, end = cites[n]
+        assert re.search(r"2,[05]00", recs[aid].article.text[start:end])
+
+
+def test_brief_says_civilian_death_figures_cover_different_periods(data_dir):
+    story, recs = _story(data_dir)
+    md, html = write_brief(story, recs)
+    line = next(x for x in md.splitlines() if "different periods" in x)
+    assert "603 since 2014 according to US-led coalition" in line
+    assert "744 in the month of June alone according to Airwars" in line
+    assert "different periods" in html and 'href="#' in html
+
+
+def test_brief_citations_offsets_match_article_text(data_dir):
+    story, recs = _story(data_dir)
+    md, _ = write_brief(story, recs)
+    quotes = dict(re.findall(r"^(\d+)\. .*\): “(.*)”$", md, re.M))
+    cites = _citations(md)
+    assert len(cites) >= 10
+    for n, (aid, start, end) in cites.items():
+        quoted = " ".join(recs[aid].article.text[start:end].split())
+        assert re.sub(r"\\(.)", r"\1", quotes[str(n)]) == quoted
+
+
+def test_brief_escapes_untrusted_text(data_dir):
+    story, recs = _story(data_dir)
+    aid = story.article_ids[0]
+    art = recs[aid].article
+    evil = dataclasses.replace(art, title='<script>alert(1)</script><img src=x onerror="x()">')
+    recs = {**recs, aid: ArticleRecords(article=evil, places=recs[aid].places)}
+    md, html = write_brief(dataclasses.replace(story, title=evil.title), recs)
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+    assert "<script>" not in md

@@ -1,0 +1,75 @@
+"""report.html: self-contained, escaped, and rendering story, map and claims in a browser."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from test_stories import load_records
+
+from newsdesk import stories
+from newsdesk.models import ArticleRecords
+from newsdesk.report import write_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+EVIL = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+
+
+@pytest.fixture
+def report(tmp_path, data_dir) -> Path:
+    records = load_records(data_dir)
+    first = records[1]
+    evil_article = dataclasses.replace(first.article, title=EVIL)
+    records[1] = ArticleRecords(article=evil_article, places=first.places, actors=first.actors,
+                                claims=first.claims, incidents=first.incidents)
+    for c in records[1].claims:
+        c.claimant = EVIL
+    result = stories.link(records)
+    return write_report(tmp_path / "report.html", stories=result.stories, records=records,
+                        incidents=[i.to_dict() for i in result.incidents])
+
+
+def test_report_is_self_contained_and_escaped(report):
+    html = report.read_text("utf-8")
+    assert "<script" not in html.lower()
+    assert "onerror=" not in html.replace("onerror=&#34;", "").replace("onerror=&quot;", "")
+    assert "&lt;script&gt;" in html
+    for remote in ("http://", "https://"):
+        # only the attribution links point outside; nothing is loaded from the network
+        for line in html.splitlines():
+            if remote in line:
+                assert "<a href" in line, line
+    assert "GeoNames" in html and "CC BY 4.0" in html
+    assert "<svg" in html and 'class="incident"' in html and 'class="land"' in html
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_report_opens_in_headless_browser_offline(report):
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(report.as_uri())
+            # the founding article's hostile title is shown as text, never run
+            assert page.locator("section.story h2").first.inner_text() == EVIL
+            assert "US-backed forces breach wall" in page.locator("body").inner_text()
+            assert page.locator("#incident-map circle.incident").count() >= 1
+            assert page.locator("#incident-map path.land").count() >= 3
+            box = page.locator("#incident-map").bounding_box()
+            assert box is not None and box["width"] > 300 and box["height"] > 100
+            claims = page.locator("table.claims").first.inner_text()
+            assert "contested" in claims and "2000" in claims and "since 2014" in claims
+            assert page.evaluate("window.pwned") is None
+        finally:
+            browser.close()
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
