@@ -331,9 +331,11 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
     kept: list[tuple[int, int]] = []
     kept_res: list[Resolution | None] = []
     for span, r in zip(spans, resolved, strict=True):
-        weak = r is None or r.score < _MIN_SCORE
-        if weak and not found[span]:
+        if r is not None and r.score < _MIN_SCORE:
             continue  # a name that is a place only by a far-fetched reading ("Daesh")
+        weak = r is None
+        if weak and not found[span]:
+            continue
         kept.append(span)
         kept_res.append(None if weak else r)
     vague = _vague_spans(article.text, kept, kept_res)

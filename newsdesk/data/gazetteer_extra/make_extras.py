@@ -78,16 +78,23 @@ def write_countries() -> None:
     rows = []
     for iso, c in sorted(gnc.items()):
         ci = info.get(iso, {})
-        point = None
+        # Two estimates of the middle of the country: the factbook point that GeoNames
+        # mostly uses, and the centroid of the main landmass; their mean is the robust one.
+        estimates = []
         if ci.get("geoJSON"):
             geo = ci["geoJSON"]
-            point = _main_point(ast.literal_eval(geo) if isinstance(geo, str) else geo)
-        if point is None and ci.get("latlng"):
-            point = tuple(ci["latlng"][:2])
-        if point is None:
+            shape_point = _main_point(ast.literal_eval(geo) if isinstance(geo, str) else geo)
+            if shape_point is not None:
+                estimates.append(shape_point)
+        if ci.get("latlng"):
+            estimates.append(tuple(ci["latlng"][:2]))
+        if not estimates:
             continue
+        point = (round(sum(e[0] for e in estimates) / len(estimates), 4),
+                 round(sum(e[1] for e in estimates) / len(estimates), 4))
         names = {c["name"], ci.get("name", ""), ci.get("nativeName", "")}
-        names.update(s for s in ci.get("altSpellings", []) if len(s) > 3)
+        # abbreviations (US, UK, UAE) are kept, two-letter ISO codes that are not are not
+        names.update(s for s in ci.get("altSpellings", []) if len(s) > 3 or s in ("US", "UK"))
         pc = pycountry.countries.get(alpha_2=iso)
         if pc is not None:
             names.update(getattr(pc, a, "") for a in ("name", "official_name", "common_name"))

@@ -1,0 +1,70 @@
+"""Gazetteer: transliteration-blind lookup, country points, and the name normaliser."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsdesk.gazetteer import Gazetteer, distance_km, name_key, normalize_name
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return Gazetteer.open()
+
+
+@pytest.mark.parametrize(
+    ("variant", "geonameid"),
+    [
+        ("Raqqa", 172955), ("Raqa", 172955), ("Ar-Raqqah", 172955),
+        ("Deir ez-Zor", 170794), ("Deir Ezzor", 170794), ("Dayr az Zawr", 170794),
+        ("Al-Mayadeen", 173480), ("Mayadin", 173480), ("Kobane", 172256),
+        ("Tabqa", 172374), ("Mosul", 99072),
+    ],
+)
+def test_gazetteer_variants_find_the_place(gaz: Gazetteer, variant: str, geonameid: int) -> None:
+    ids = [c.place.geonameid for c in gaz.candidates(variant, country="SY" if geonameid != 99072
+                                                      else "IQ")]
+    assert geonameid in ids
+
+
+def test_gazetteer_demonyms_and_long_forms_name_countries(gaz: Gazetteer) -> None:
+    assert gaz.candidates("Irish")[0].place.country_code == "IE"
+    assert gaz.candidates("Syrian")[0].place.feature == "country"
+    assert gaz.candidates("Federal Republic of Germany")[0].place.country_code == "DE"
+
+
+def test_gazetteer_country_point_is_its_middle_not_its_capital(gaz: Gazetteer) -> None:
+    germany = gaz.country("DE")
+    assert germany is not None and germany.geonameid == 2921044
+    assert distance_km(germany.lat, germany.lon, 51.5, 10.5) < 161
+    assert distance_km(germany.lat, germany.lon, 52.52, 13.40) > 161  # Berlin
+
+
+def test_gazetteer_get_and_region(gaz: Gazetteer) -> None:
+    raqqa = gaz.get(172955)
+    assert raqqa is not None and raqqa.country_code == "SY"
+    region = gaz.region("SY", raqqa.admin1 or "")
+    assert region is not None and region.feature == "admin1"
+
+
+def test_name_key_folds_transliterations() -> None:
+    assert name_key("Raqqa") == name_key("Raqa") == name_key("Ar-Raqqah")
+    assert name_key("Deir ez-Zor") == name_key("Dayr az Zawr") == name_key("Deir Ezzor")
+    assert name_key("Ain Issa") == name_key("Ayn Isa")
+
+
+@given(st.text(max_size=40))
+def test_normalize_name_is_idempotent(s: str) -> None:
+    assert normalize_name(normalize_name(s)) == normalize_name(s)
+
+
+@given(st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), max_size=20))
+def test_normalize_name_ignores_case_and_diacritics(s: str) -> None:
+    plain = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    assert normalize_name(s.upper()) == normalize_name(s.lower()) or s.upper().lower() != \
+        s.lower()
+    assert normalize_name(s) == normalize_name(plain)
