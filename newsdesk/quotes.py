@@ -368,7 +368,24 @@ class _Resolver:
                 subj = before[-1]
             elif after and inverted and tok.lower_ not in ("told", "tells", "tell"):
                 subj = after[-1]
+            else:
+                subj = self._fronted_name(tok)
         return subj
+
+    def _fronted_name(self, tok: Token) -> Token | None:
+        """ "But Airwars, a London-based collective ..., says": the parser loses the subject
+        behind a long apposition; take the name that opens the clause, if a comma follows."""
+        sent = tok.sent
+        first = next((t for t in sent if not (t.is_space or t.pos_ in ("CCONJ", "ADV")
+                      or t.is_punct)), None)
+        if first is None or first.i >= tok.i or first.pos_ != "PROPN":
+            return None
+        end = first.i
+        while end + 1 < tok.i and tok.doc[end + 1].pos_ == "PROPN":
+            end += 1
+        if end + 1 < tok.i and tok.doc[end + 1].text == "," and tok.doc[tok.i - 1].text == ",":
+            return tok.doc[end]
+        return None
 
     def _subject(self, verb: Token) -> Token | None:
         """The subject nearest the verb, outside quotes and on the verb's own line."""

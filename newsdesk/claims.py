@@ -1,0 +1,363 @@
+"""Numeric claims: a figure, what it counts, of whom, over what scope, and who says so.
+
+Monitors compare figures across reports ("about 2,500 fighters per the coalition, around
+2,000 per its spokesman"), so each claim is normalised just enough to be grouped:
+`counted` is a short lemma-like phrase built from the counted noun and the event verb
+around it ("civilians killed", "fighters", "members trained", "wall length"), `subject`
+names whose or where ("IS in Raqqa"), and `claimant` is the canonical speaker that
+`quotes.find_attributions` resolved for the clause the number sits in (None when the
+outlet asserts it itself).
+
+The pipeline excludes spaCy's lemmatizer, so "lemmas" here are surface-form tables: small
+closed lexicons of conflict vocabulary, which is also what makes the output stable.
+Number expressions come from `numbers.find_quantities` on each sentence that has a digit
+or a number word; the parse is only walked around those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from typing import TYPE_CHECKING
+
+from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention
+from newsdesk.numbers import Quantity, find_quantities
+from newsdesk.quotes import Attribution, Registry, find_attributions
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+_PREFILTER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|dozen|score)s?\b",
+    re.IGNORECASE,
+)
+_FIGHTERS = {
+    "fighter", "fighters", "militant", "militants", "jihadist", "jihadists", "insurgent",
+    "insurgents", "terrorist", "terrorists", "gunman", "gunmen", "combatant", "combatants",
+    "extremist", "extremists", "rebel", "rebels", "militiamen", "militiaman", "jihadis",
+}
+_TROOPS = {"troops", "soldiers", "soldier", "servicemen", "marines", "personnel"}
+_PEOPLE = {"people", "persons", "person"}
+_CASUALTY_NOUNS = {"deaths": "killed", "dead": "killed", "fatalities": "killed",
+                   "casualties": "casualties", "injuries": "injured", "wounded": "injured",
+                   "bodies": "killed"}
+_DISPLACED_NOUNS = {"refugees", "displaced", "evacuees", "idps"}
+# Short event words, matched whole, and stems of longer ones -> the participle `counted` uses.
+_EVENT_WORDS = {
+    "die": "killed", "died": "killed", "dies": "killed", "dying": "killed", "dead": "killed",
+    "slain": "killed", "hurt": "injured", "fled": "displaced", "flee": "displaced",
+    "fleeing": "displaced", "held": "controlled", "hold": "controlled", "holds": "controlled",
+    "missing": "missing",
+}
+_EVENT_STEMS = [
+    ("kill", "killed"), ("murder", "killed"), ("massacr", "killed"), ("wound", "injured"),
+    ("injur", "injured"), ("displac", "displaced"), ("evacuat", "evacuated"), ("rescu", "rescued"),
+    ("trap", "trapped"), ("besieg", "trapped"), ("arrest", "arrested"), ("detain", "detained"),
+    ("captur", "captured"), ("abduct", "abducted"), ("kidnap", "abducted"),
+    ("execut", "executed"), ("behead", "executed"), ("train", "trained"),
+    ("mobilis", "mobilised"), ("mobiliz", "mobilised"), ("deploy", "deployed"),
+    ("recruit", "recruited"), ("surrender", "surrendered"), ("control", "controlled"),
+]
+_CASUALTY_EVENTS = {"killed", "injured", "executed", "casualties", "missing", "abducted"}
+_FORCE_EVENTS = {"trained", "mobilised", "deployed", "recruited", "surrendered", "captured"}
+_DISPLACEMENT_EVENTS = {"displaced", "evacuated", "rescued", "trapped"}
+_TIME_UNITS = re.compile(
+    r"^[\s-]*(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|"
+    r"century|times|o'clock|a\.m\.|p\.m\.|am|pm|GMT)\b", re.IGNORECASE)
+_SKIP_ENTS = {"DATE", "TIME", "ORDINAL", "MONEY"}
+_SCOPE_PREPS = {"in", "since", "during", "over", "throughout", "for", "from", "by", "until"}
+_SCOPE_FILLER = {"the", "month", "week", "year", "of", "past", "last", "first", "this"}
+
+
+def extract_claims(
+    doc: Doc,
+    article: Article,
+    *,
+    actors: list[ActorMention],
+    places: list[PlaceMention],
+    dates: list[DateRef],
+    registry: Registry | None,
+) -> list[Claim]:
+    """Every figure in the article that counts something, with its claimant and scope."""
+    attributions = find_attributions(doc, article, actors=actors, registry=registry)
+    text = article.text
+    out: list[Claim] = []
+    for sent in doc.sents:
+        if not _PREFILTER.search(sent.text):
+            continue
+        for q in find_quantities(sent.text, offset=sent.start_char):
+            if _not_a_claim(doc, text, q):
+                continue
+            s_start, s_end = _sentence_bounds(text, sent.start_char, sent.end_char, q.start)
+            claim = _claim(doc, article, q, s_start, s_end, actors, places, dates,
+                           attributions, registry)
+            if claim is not None:
+                out.append(claim)
+    return out
+
+
+def _sentence_bounds(text: str, start: int, end: int, at: int) -> tuple[int, int]:
+    """The parser's sentence, cut to the paragraph line holding the number and trimmed."""
+    line_start = text.rfind("\n", start, at) + 1 or start
+    line_start = max(line_start, start)
+    line_end = text.find("\n", at, end)
+    line_end = end if line_end == -1 else line_end
+    while line_start < line_end and text[line_start].isspace():
+        line_start += 1
+    while line_end > line_start and text[line_end - 1].isspace():
+        line_end -= 1
+    return line_start, line_end
+
+
+def _not_a_claim(doc: Doc, text: str, q: Quantity) -> bool:
+    """Dates, times, years, durations, list numbers and pronoun "one" are not claims."""
+    span = doc.char_span(q.start, q.end, alignment_mode="expand")
+    if span is None or any(t.ent_type_ in _SKIP_ENTS for t in span):
+        return True
+    if q.unit is None and q.value is not None:
+        if q.value == 1 and not q.qualifier:
+            return True
+        if re.fullmatch(r"\d{4}", q.text) and 1800 <= q.value <= 2100:
+            return True
+    after = text[q.end:q.end + 20]
+    if q.unit is None and (_TIME_UNITS.match(after) or re.match(r"-[a-z]", after)):
+        return not after.startswith("-strong")
+    before = text[max(0, q.start - 2):q.start]
+    # "(61)" after a heading, "#3", "No. 5": a label, not a quantity.
+    return (before.endswith("(") and after.startswith(")")) or before.endswith(("#", "No. "))
+
+
+def _claim(
+    doc: Doc, article: Article, q: Quantity, s_start: int, s_end: int,
+    actors: list[ActorMention], places: list[PlaceMention], dates: list[DateRef],
+    attributions: list[Attribution], registry: Registry | None,
+) -> Claim | None:
+    span = doc.char_span(q.start, q.end, alignment_mode="expand")
+    assert span is not None  # checked by _not_a_claim
+    noun, group_tokens = _counted_noun(doc, span.end, s_end)
+    verb = _event_verb(noun, span)
+    counted = _counted(q, noun, verb, doc, span.end, s_end)
+    if counted is None:
+        return None
+    text = article.text
+    group = _group(group_tokens, actors, registry)
+    place = _place(text, places, q.end, s_end)
+    subject = " in ".join(p for p in (group, place) if p)
+    scope, date = _scope(doc, text, dates, q, s_start, s_end, attributions)
+    att = _attribution(attributions, q.start, s_start, s_end)
+    speaker = att.speaker if att else None
+    key = f"{article.id}:{q.start}:{q.end}"
+    return Claim(
+        id="c_" + hashlib.sha1(key.encode()).hexdigest()[:16],
+        article_id=article.id,
+        sentence=text[s_start:s_end],
+        value=q.value,
+        low=q.low,
+        high=q.high,
+        counted=counted,
+        subject=subject or None,
+        scope=scope,
+        claimant=speaker.name if speaker else None,
+        claimant_text=speaker.text if speaker else None,
+        start=q.start,
+        end=q.end,
+        sentence_start=s_start,
+        sentence_end=s_end,
+        number_text=q.text,
+        qualifier=q.qualifier,
+        unit=q.unit,
+        category=_category(counted),
+        claimant_id=speaker.actor_id if speaker else None,
+        date=date.date if date else None,
+        end_date=date.end_date if date else None,
+    )
+
+
+def _counted_noun(doc: Doc, i: int, s_end: int) -> tuple[list[Token], list[Token]]:
+    """The counted noun after the number ("IS jihadists", "of our fighters", "air strikes").
+
+    Returns the noun's tokens and the name-like tokens met on the way (the group).
+    """
+    group: list[Token] = []
+    noun: list[Token] = []
+    j = i
+    while j < len(doc) and doc[j].idx < s_end and j < i + 8:
+        tok = doc[j]
+        low = tok.lower_
+        if tok.is_space or tok.lower_ in ("of", "the", "our", "their", "its", "his", "her",
+                                           "these", "those", "or", "so", "additional"):
+            if noun:
+                break
+            j += 1
+            continue
+        capital = tok.text[:1].isupper() or tok.ent_type_ in ("ORG", "NORP", "GPE")
+        if tok.pos_ in ("NOUN", "PROPN", "ADJ", "VERB", "AUX") and capital and not noun:
+            group.append(tok)
+        elif tok.pos_ == "NOUN" or (low in _FIGHTERS | _TROOPS | _PEOPLE and not noun):
+            noun.append(tok)
+        elif tok.pos_ == "ADJ" and not noun and tok.dep_ in ("amod", "compound"):
+            pass  # "diehard jihadists", "foreign fighters"
+        else:
+            break
+        j += 1
+    return noun, group
+
+
+def _event_verb(noun: list[Token], span: object) -> str | None:
+    """The event the counted noun takes part in: "civilians [were] killed", "trained 9,000"."""
+    candidates: list[Token] = []
+    for tok in [*noun[-1:], *list(span)]:  # type: ignore[call-overload]
+        if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "pobj", "nummod", "appos"):
+            head = tok.head
+            while head.dep_ in ("prep", "nummod", "pobj") and head.head is not head:
+                head = head.head
+            candidates.append(head)
+            # "civilians are still trapped": the participle hangs off the copula
+            candidates += [c for c in head.children if c.dep_ in ("acomp", "xcomp", "oprd")]
+        candidates += [c for c in tok.children if c.dep_ in ("acl", "relcl", "amod")]
+    for cand in candidates:
+        if cand.pos_ not in ("VERB", "ADJ", "AUX") and cand.tag_ not in ("VBN", "VBG"):
+            continue
+        event = _event(cand.lower_)
+        if event:
+            return event
+    return None
+
+
+def _event(word: str) -> str | None:
+    if word in _EVENT_WORDS:
+        return _EVENT_WORDS[word]
+    for stem, event in _EVENT_STEMS:
+        if word.startswith(stem):
+            return event
+    return None
+
+
+def _counted(q: Quantity, noun: list[Token], verb: str | None, doc: Doc, i: int,
+             s_end: int) -> str | None:
+    """The normalised "what is counted" phrase, or None when nothing is counted."""
+    if q.unit == "%":
+        return f"percent {verb}" if verb else "percent"
+    if q.unit in ("km2", "mi2"):
+        return "area"
+    if q.unit in ("m", "km", "mi"):
+        return f"{noun[-1].lower_} length" if noun and q.text.count("-") else "distance"
+    if not noun:
+        return verb
+    words = [t.lower_ for t in noun]
+    head = words[-1]
+    if head in _FIGHTERS:
+        words = ["fighters"]
+    elif head in _TROOPS:
+        words = ["troops"]
+    elif head in _PEOPLE:
+        words = ["people"]
+    elif head in _CASUALTY_NOUNS:
+        return _CASUALTY_NOUNS[head]
+    elif head in _DISPLACED_NOUNS:
+        return "displaced"
+    phrase = " ".join(words)
+    return f"{phrase} {verb}" if verb and verb != "controlled" else phrase
+
+
+def _category(counted: str) -> str:
+    words = set(counted.split())
+    if words & _CASUALTY_EVENTS:
+        return "casualties"
+    if words & _DISPLACEMENT_EVENTS or "displaced" in words:
+        return "displacement"
+    if words & (_FORCE_EVENTS | {"fighters", "troops"}):
+        return "force"
+    return "other"
+
+
+def _group(
+    tokens: list[Token], actors: list[ActorMention], registry: Registry | None
+) -> str | None:
+    """Whose: the actor named between the number and the noun ("IS", "SDF", "Daesh")."""
+    if not tokens:
+        return None
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+    for a in actors:
+        if a.start < end and start < a.end:
+            return a.name
+    text = tokens[0].doc.text[start:end]
+    if registry is not None and (actor := registry.match(text)) is not None:
+        return actor.name
+    return text
+
+
+def _place(text: str, places: list[PlaceMention], after: int, s_end: int) -> str | None:
+    """Where: the first place named soon after the number, with any "X and Y" partner.
+
+    Names are sorted so that "Iraq and Syria" and "Syria and Iraq" group together; a place
+    behind "including" describes the counted people, not where the figure applies.
+    """
+    inside = sorted((p for p in places if after <= p.start < min(s_end, after + 90)),
+                    key=lambda p: p.start)
+    if not inside or "including" in text[after:inside[0].start]:
+        return None
+    names = [inside[0].name or inside[0].text]
+    for prev, nxt in itertools.pairwise(inside):
+        if text[prev.end:nxt.start] not in (" and ", ", "):
+            break
+        names.append(nxt.name or nxt.text)
+    return " and ".join(sorted(dict.fromkeys(names)))
+
+
+def _scope(
+    doc: Doc, text: str, dates: list[DateRef], q: Quantity, s_start: int, s_end: int,
+    attributions: list[Attribution],
+) -> tuple[str | None, DateRef | None]:
+    """Time scope as written ("since 2014", "in the month of June alone"), or place scope."""
+    cue_dates = {a.cue_start for a in attributions}
+    candidates = [
+        d for d in dates
+        if s_start <= d.start < s_end and d.start > q.start
+        and not any(0 <= d.start - c < 20 for c in cue_dates)
+    ]
+    if candidates:
+        d = min(candidates, key=lambda d: d.start)
+        start = _scope_start(text, q.end, d.start)
+        end = d.end
+        if text[end:end + 6] == " alone":
+            end += 6
+        return text[start:end], d
+    span = doc.char_span(q.end, s_end, alignment_mode="contract")
+    if span is None:
+        return None, None
+    for tok in span:
+        if tok.lower_ == "in" and tok.dep_ == "prep":
+            objs = [c for c in tok.children if c.dep_ == "pobj"]
+            if objs and any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in objs[0].subtree):
+                scope = text[tok.idx: objs[0].right_edge.idx + len(objs[0].right_edge)]
+                return scope.split(",")[0], None  # not the relative clause after it
+    return None, None
+
+
+def _scope_start(text: str, floor: int, start: int) -> int:
+    """Walk back from a date over "the month of" to its preposition; "since" reaches far."""
+    since = text.rfind(" since ", floor, start)
+    if since != -1:
+        return since + 1
+    words = list(re.finditer(r"\S+", text[floor:start]))
+    for m in reversed(words[-5:]):
+        w = m[0].lower()
+        if w in _SCOPE_PREPS:
+            return floor + m.start()
+        if w not in _SCOPE_FILLER:
+            break
+    return start
+
+
+def _attribution(
+    attributions: list[Attribution], at: int, s_start: int, s_end: int
+) -> Attribution | None:
+    """Who claims the number: the speech it sits in, else a cue in its sentence."""
+    holding = [a for a in attributions if a.start <= at < a.end and a.speaker is not None]
+    if holding:
+        return min(holding, key=lambda a: a.end - a.start)
+    near = [a for a in attributions if s_start <= a.cue_start < s_end and a.speaker is not None]
+    return min(near, key=lambda a: abs(a.cue_start - at)) if near else None
