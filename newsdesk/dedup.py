@@ -205,7 +205,7 @@ def find_duplicates(
 
     if len(representatives) > 1:
         matrix = np.stack([sigs[i].hashvalues for i in representatives])
-        shingles = lru_cache(maxsize=4096)(lambda i: _shingles(_words(texts[i] or "")))
+        shingles = lru_cache(maxsize=256)(lambda i: _shingles(_words(texts[i] or "")))
         for a, b in sorted(_candidate_pairs(matrix)):
             i, j = representatives[a], representatives[b]
             if uf.find(i) == uf.find(j):

@@ -708,6 +708,8 @@ class Store:
 
     # -- queries for the CLI and the web app --------------------------------------
 
+    # Orders are index orders (NULLs sort last under DESC; rowid is in every index), so a
+    # list page reads its rows off an index instead of sorting the table.
     def _page(
         self, sql: str, where: list[str], args: list[Any], order: str, limit: int | None,
         offset: int,
@@ -745,7 +747,7 @@ class Store:
         rows = self._page(
             "SELECT id, source, url, outlet, title, published, dateline, language, "
             "duplicate_of, story_id, length(text) AS chars FROM articles",
-            where, args, "published IS NULL, published DESC, seq DESC", limit, offset,
+            where, args, "published DESC, seq DESC", limit, offset,
         )  # fmt: skip
         return [dict(r) for r in rows]
 
@@ -790,7 +792,7 @@ class Store:
             args.append(date_to)
         rows = self._page(
             "SELECT data FROM stories", where, args,
-            "last_published IS NULL, last_published DESC, id", limit, offset,
+            "last_published DESC, stories.rowid DESC", limit, offset,
         )  # fmt: skip
         return [json.loads(r[0]) for r in rows]
 
@@ -850,7 +852,7 @@ class Store:
                 args.append(value)
         rows = self._page(
             "SELECT data FROM incidents", where, args,
-            "event_date IS NULL, event_date DESC, id", limit, offset,
+            "event_date DESC, incidents.rowid DESC", limit, offset,
         )  # fmt: skip
         return [json.loads(r[0]) for r in rows]
 

@@ -330,3 +330,27 @@ def test_store_survives_sigkill_and_rerun_completes(tmp_path, example_dir):
         assert s.counts()["articles"] == 40 and s.counts()["places"] == 40
         rows = s._conn.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone()
         assert tuple(rows) == (40, 40)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.articles(),
+        lambda s: s.articles(outlet="AFP"),
+        lambda s: s.stories(),
+        lambda s: s.incidents(),
+        lambda s: s.incidents(event_type="Battles"),
+        lambda s: s.incidents(country="SY"),
+        lambda s: s.incidents(grade="fair"),
+    ],
+)
+def test_store_list_pages_read_an_index_without_sorting(store, call):
+    """List pages must stay fast on 100,000 articles: no table scan sorted in memory."""
+    issued: list[str] = []
+    store._conn.set_trace_callback(issued.append)
+    call(store)
+    store._conn.set_trace_callback(None)
+    (sql,) = [q for q in issued if q.lstrip().upper().startswith("SELECT")]
+    plan = [r[3] for r in store._conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+    assert any("USING INDEX" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
