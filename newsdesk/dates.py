@@ -300,6 +300,8 @@ def _h_part_month(m: re.Match[str], pub: date | None) -> Span3:
     else:
         y = _latest_month(month, pub)
     first, last = _thirds(date(y, month, 1), _month_end(y, month), m["part"])
+    if not m["year"] and pub is not None and first > pub:  # "mid-April" on April 1st
+        first, last = _thirds(date(y - 1, month, 1), _month_end(y - 1, month), m["part"])
     return first, last, "range"
 
 
