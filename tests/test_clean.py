@@ -1,0 +1,128 @@
+"""Chrome cleaning, measured against hand-annotated Raqqa files and unit cases."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsdesk.clean import clean_text
+
+ANNOTATED = "ingest/raqqa_chrome.json"
+
+
+def _files(data_dir):
+    return json.loads((data_dir / ANNOTATED).read_text(encoding="utf-8"))["files"]
+
+
+def test_clean_raqqa_drops_every_chrome_line_and_keeps_every_article_line(example_dir, data_dir):
+    for name, gold in _files(data_dir).items():
+        cleaned = clean_text((example_dir / name).read_text(encoding="utf-8"))
+        paragraphs = cleaned.text.split("\n\n")
+        for line in gold["chrome"]:
+            assert line not in paragraphs, f"{name}: chrome survived: {line!r}"
+            assert line in cleaned.removed, f"{name}: chrome not reported: {line!r}"
+        missing = [line for line in gold["article"] if line not in paragraphs]
+        assert not missing, f"{name}: article lines cut or altered: {missing}"
+        assert len(paragraphs) == len(gold["article"]), name
+
+
+def test_clean_normalises_indentation_and_nbsp(example_dir):
+    text = (example_dir / "004_a4db6539298bde31.txt").read_text(encoding="utf-8")
+    cleaned = clean_text(text).text
+    assert "\u00a0" not in cleaned
+    assert all(p == p.strip() for p in cleaned.split("\n\n"))
+    assert "control of all strategic highways leading to Daesh's de facto capital of Raqqa." in cleaned
+
+
+def test_clean_render_stamp_is_chrome_but_dated_sentence_is_not():
+    text = (
+        "Updated 09:12 GMT 3 March 2021\n\n"
+        "Fighting resumed on 3 March 2021 near the town, residents said.\n\n"
+        "The army said it had retaken two villages."
+    )
+    cleaned = clean_text(text)
+    assert cleaned.removed == ["Updated 09:12 GMT 3 March 2021"]
+    assert cleaned.text.startswith("Fighting resumed on 3 March 2021")
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("Fighters cross a street in the suburb of Dariya (AFP)", True),
+        ("Displaced families wait at a checkpoint. (AP Photo/Hussein Malla)", True),
+        ("Smoke rises over the old city / Reuters", True),
+        ("Photo: Delil Souleiman", True),
+        ("Beirut (AFP) - Forces have entered the Old City, a monitor said.", False),
+        ("The ministry did not comment on the strike. (Reuters)", False),
+        ("Electronic health records (ePA", False),
+    ],
+)
+def test_clean_captions_and_credits(line, chrome):
+    text = f"The offensive began in June, officials said.\n\n{line}\n\nTalks are due next week."
+    assert (line in clean_text(text).removed) is chrome
+
+
+def test_clean_tag_list_goes_but_sentence_with_commas_stays():
+    body = "Residents of Aleppo, Homs, Hama and Idlib fled, the UN said."
+    text = f"{body}\n\nSyria, Aleppo, Homs, Civil War, Refugees"
+    cleaned = clean_text(text)
+    assert cleaned.text == body
+
+
+def test_clean_related_headline_list_goes_but_article_list_stays():
+    related = [
+        "Rebels Seize Key Town After Week-Long Siege",
+        "Why The Ceasefire Talks Collapsed Again",
+        "Aid Convoy Reaches Besieged District For First Time",
+    ]
+    schedule = ["June 9 – Talks in Geneva", "June 12 – Vote in parliament", "June 20 – Deadline"]
+    text = (
+        "The government announced a timetable on Monday.\n\n"
+        + "\n".join(schedule)
+        + "\n\nOpposition leaders rejected it.\n\n"
+        + "\n".join(related)
+    )
+    cleaned = clean_text(text)
+    assert all(line in cleaned.text.split("\n\n") for line in schedule)
+    assert all(line in cleaned.removed for line in related)
+
+
+def test_clean_unwraps_hard_wrapped_text():
+    para = (
+        "Government forces shelled the eastern districts of the city on Sunday\n"
+        "morning, killing at least twelve civilians, according to a local monitor\n"
+        "that relies on a network of sources on the ground across the province."
+    )
+    text = "\n\n".join([para] * 4)
+    cleaned = clean_text(text)
+    assert cleaned.text.split("\n\n")[0] == " ".join(para.split("\n"))
+    assert not cleaned.removed
+
+
+_LINES = st.sampled_from([
+    "Skip to main content", "Listen Live", "23:45 GMT24 May 2020", "- New hub targeted -",
+    "Daesh, United States, Syria, Deir Ez-Zor, Raqqa",
+    "US-Led Coalition Jets Bomb 10 Daesh Units Near Tabqa as Raqqa Op Continues",
+    "The coalition estimates that around 2,500 IS jihadists are defending Raqa.",
+    "Beirut (AFP) - US-backed forces have penetrated the heavily fortified heart of Raqa.",
+    "A member of the SDF crosses a street (AFP)", "Operation to Liberate Raqqa From Daesh (61)",
+    "", "   ", "\u00a0indented\u00a0line",
+])
+_TEXTS = st.one_of(st.text(max_size=400), st.lists(st.one_of(_LINES, st.text(max_size=60)),
+                                                   max_size=25).map("\n".join))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS)
+def test_clean_never_adds_words_and_is_idempotent(text):
+    once = clean_text(text)
+    visible = re.sub(r"[\u200b-\u200d\u2060\ufeff\u00ad]", "", text)  # invisible marks go
+    tokens_in = Counter(visible.split())
+    tokens_out = Counter(once.text.split())
+    assert not tokens_out - tokens_in
+    assert clean_text(once.text).text == once.text
