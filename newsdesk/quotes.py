@@ -574,6 +574,8 @@ class _Resolver:
                                low, earlier.actor_id)
         if self.registry is not None:
             match = self.registry.match(phrase)
+            if match is None and low not in _PERSON_NOUNS:  # "the coalition"
+                match = self.registry.affiliation(phrase)
             if match is not None:
                 return Speaker(match.name, phrase, None, "org", start, end, low, match.id)
         if definite and low in _ORG_ANAPHORA and self.orgs:
