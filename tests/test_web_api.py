@@ -275,6 +275,8 @@ def test_web_review_is_audited_exported_and_survives_restart(client, db: Path) -
     last = history[-1]
     assert (last["who"], last["action"], last["field"]) == ("analyst-1", "edit", "fatalities")
     assert (last["old"], last["new"]) == (0, 12) and last["at"]
+    page = client.get("/incidents/inc-oldcity-clash").text
+    assert "analyst-1" in page and '<dd id="fatalities">12</dd>' in page
     rows = list(csv.DictReader(io.StringIO(client.get("/api/export/csv").text)))
     row = next(r for r in rows if r["event_id_cnty"].endswith("inc-oldcity-clash"))
     assert row["fatalities"] == "12"

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   const el = document.getElementById("map");
-  const map = L.map(el, { worldCopyJump: true }).setView([30, 20], 3);
+  // maxZoom is needed by the cluster layer when no tile layer sets one (offline basemap).
+  const map = L.map(el, { worldCopyJump: true, maxZoom: 18 }).setView([30, 20], 3);
   const tileUrl = el.dataset.tileUrl;
   if (tileUrl) {
     L.tileLayer(tileUrl, { maxZoom: 18, attribution: "map tiles: see --tile-url" }).addTo(map);
