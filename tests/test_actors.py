@@ -1,0 +1,210 @@
+"""Actor registry and mentions: one id per actor however it is named, clear load errors."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from newsdesk.actors import ActorRegistry, RegistryError, extract_actors
+from newsdesk.models import Article
+
+
+@pytest.fixture(scope="module")
+def registry() -> ActorRegistry:
+    return ActorRegistry.load()
+
+
+@pytest.fixture(scope="module")
+def raqqa(nlp, example_dir, registry):
+    """Actor mentions per report of the Raqqa example, keyed by file-name prefix."""
+    out = {}
+    for path in sorted(example_dir.glob("*.txt")):
+        art = Article(id=path.stem, source=str(path), text=path.read_text(encoding="utf-8"))
+        out[path.name[:3]] = (art, extract_actors(nlp(art.text), art, registry))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "actor_id"),
+    [("ISIS", "is"), ("ISIL", "is"), ("Daesh", "is"), ("Islamic State group", "is"),
+     ("the IS group", "is"), ("Daesh's", "is"), ("SDF", "sdf"),
+     ("Syrian Democratic Forces", "sdf"), ("US-backed Arab-Kurdish alliance", "sdf"),
+     ("U.S.-backed Arab-Kurdish alliance", "sdf"), ("US-led coalition", "us-led-coalition"),
+     ("the U.S.-led coalition", "us-led-coalition"), ("CJTF-OIR", "us-led-coalition"),
+     ("Operation Inherent Resolve", "us-led-coalition"), ("Hizbollah", "hezbollah"),
+     ("Ansar Allah", "houthis"), ("Rapid Support Forces", "rsf"), ("JNIM", "jnim"),
+     ("al-Shabab", "al-shabaab"), ("Tatmadaw", "myanmar-military"), ("M23", "m23"),
+     ("ISWAP", "iswap"), ("ISIS-K", "iskp"), ("IDF", "israel-military"),
+     ("Syrian army", "syria-military"), ("Russian troops", "russia-military"),
+     ("Syria's army", "syria-military"), ("Iraqi police", "iraq-police"),
+     ("protesters", "protesters")],
+)
+def test_actors_match_aliases(registry, name, actor_id):
+    actor = registry.match(name)
+    assert actor is not None, name
+    assert actor.id == actor_id
+
+
+@pytest.mark.parametrize("text", ["is", "Is", "Raqqa", "coalition", "the jihadists", "AFP"])
+def test_actors_match_needs_a_name(registry, text):
+    assert registry.match(text) is None
+
+
+def test_actors_registry_fields(registry):
+    sdf = registry.get("sdf")
+    assert sdf is not None and sdf.inter == 2 and sdf.kind == "Rebel group" and sdf.country == "SY"
+    assert registry.get("us-led-coalition").inter == 8
+    assert registry.get("iraq-cts").parent == "iraq-military"
+    assert registry.state_forces("iq").id == "iraq-military"
+    assert registry.get("no-such-actor") is None
+
+
+@pytest.mark.parametrize(
+    ("role", "actor_id"),
+    [("a senior US-led coalition commander", "us-led-coalition"),
+     ("coalition spokesman", "us-led-coalition"), ("Iraqi commanders", "iraq-military"),
+     ("Observatory chief", "sohr"),
+     ("a spokesman for the Syrian Elite Forces", "syrian-elite-forces"),
+     ("a commander in the elite Counter-Terrorism Service", "iraq-cts"),
+     ("a Houthi military spokesman", "houthis")],
+)
+def test_actors_affiliation(registry, role, actor_id):
+    actor = registry.affiliation(role)
+    assert actor is not None and actor.id == actor_id
+
+
+def test_actors_affiliation_none(registry):
+    assert registry.affiliation("Observatory chief Rami Abdel Rahman".lower()) is None
+    assert registry.affiliation("a local resident said") is None
+
+
+def test_actors_user_file_extends(data_dir):
+    reg = ActorRegistry.load([data_dir / "actors" / "user_extra.json"])
+    assert reg.match("Liwa Example Brigade").id == "liwa-test-brigade"
+    assert reg.match("LEB").id == "liwa-test-brigade"
+    assert reg.match("Qasad").id == "sdf"  # alias added to a shipped actor
+    assert reg.match("SDF").id == "sdf"  # shipped aliases kept
+    assert reg.get("sdf").name == "SDF: Syrian Democratic Forces"
+
+
+def test_actors_env_var_files(data_dir, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_ACTORS", str(data_dir / "actors" / "user_extra.json"))
+    assert ActorRegistry.load().match("LEB").id == "liwa-test-brigade"
+
+
+@pytest.mark.parametrize(
+    ("name", "needles"),
+    [("broken_inter.json", ["broken_inter.json", "actors[1]", "'bad-group'", "inter", "9"]),
+     ("broken_json.json", ["broken_json.json", "not valid JSON"]),
+     ("unknown_parent.json", ["'splinter'", "'no-such-actor'"])],
+)
+def test_actors_broken_user_file_errors_name_the_entry(data_dir, name, needles):
+    with pytest.raises(RegistryError) as err:
+        ActorRegistry.load([data_dir / "actors" / name])
+    for needle in needles:
+        assert needle in str(err.value)
+
+
+def test_actors_missing_file_and_alias_clash(tmp_path):
+    with pytest.raises(RegistryError, match="not found"):
+        ActorRegistry.load([tmp_path / "nope.json"])
+    clash = tmp_path / "clash.json"
+    clash.write_text('{"actors": [{"id": "other", "name": "Other", "aliases": ["Daesh"]}]}')
+    with pytest.raises(RegistryError, match=r"'Daesh'.*'is'.*'other'"):
+        ActorRegistry.load([clash])
+
+
+def test_actors_registry_pickles(registry):
+    again = pickle.loads(pickle.dumps(registry))
+    assert again.match("ISIS").id == "is"
+
+
+def _ids(mentions, texts):
+    return {m.actor_id for m in mentions if m.text in texts}
+
+
+@pytest.mark.slow
+def test_actors_raqqa_offsets_and_fields(raqqa):
+    for art, mentions in raqqa.values():
+        assert mentions
+        for m in mentions:
+            assert art.text[m.start:m.end] == m.text
+            assert m.article_id == art.id and m.name
+
+
+@pytest.mark.slow
+def test_actors_raqqa_one_id_per_actor(raqqa):
+    every = [m for _, ms in raqqa.values() for m in ms]
+    is_texts = {"IS", "ISIS", "Daesh", "Islamic State group", "Islamic State", "jihadists",
+                "IS fighters", "IS militants", "militants"}
+    assert _ids(every, is_texts) == {"is"}
+    assert {"IS", "ISIS", "Daesh", "Islamic State group", "jihadists"} <= {
+        m.text for m in every if m.actor_id == "is"}
+    sdf = {"SDF", "Syrian Democratic Forces", "U.S.-backed Arab-Kurdish alliance"}
+    assert _ids(every, sdf) == {"sdf"}
+    assert "U.S.-backed Arab-Kurdish alliance" in {m.text for m in every}
+    coalition = {"US-led coalition", "U.S.-led coalition", "coalition", "Coalition",
+                 "international coalition", "Operation Inherent Resolve"}
+    assert _ids(every, coalition) == {"us-led-coalition"}
+    assert {"coalition", "international coalition", "U.S.-led coalition"} <= {
+        m.text for m in every if m.actor_id == "us-led-coalition"}
+
+
+@pytest.mark.slow
+def test_actors_raqqa_is_never_the_verb(raqqa):
+    for art, mentions in raqqa.values():
+        for m in mentions:
+            if m.actor_id == "is":
+                assert art.text[m.start:m.end] != "is"
+    art, mentions = raqqa["001"]
+    at = art.text.index("IS's worst")
+    assert any(m.start == at and m.text == "IS" for m in mentions)
+    verb = art.text.index("Raqa is Being")
+    assert not any(m.actor_id == "is" and m.start <= verb + 5 < m.end for m in mentions)
+    paren = art.text.index("(IS)") + 1
+    assert any(m.start == paren and m.actor_id == "is" for m in mentions)
+
+
+@pytest.mark.slow
+def test_actors_raqqa_state_forces_and_media(raqqa):
+    _, mentions = raqqa["000"]
+    by_text = {m.text: m.actor_id for m in mentions}
+    assert by_text["regime forces"] == "syria-military"
+    every = [m for _, ms in raqqa.values() for m in ms]
+    assert "iraq-military" in {m.actor_id for m in every if m.text == "Iraqi forces"}
+    assert not any(m.text in {"AFP", "Twitter", "Fox News", "Sputnik"} for m in every)
+
+
+@pytest.mark.slow
+def test_actors_descriptions_need_context(nlp, registry):
+    text = "The militants attacked a checkpoint. The jihadists fled, the army said."
+    art = Article(id="t", source="t", text=text)
+    assert extract_actors(nlp(text), art, registry) == []
+    text = ("Al-Shabaab fighters attacked a base in Somalia. The militants later withdrew, "
+            "the army said. The coalition government met.")
+    art = Article(id="t2", source="t", text=text)
+    got = {m.text: m.actor_id for m in extract_actors(nlp(text), art, registry)}
+    assert got["militants"] == "al-shabaab"
+    assert got["army"] == "somalia-military"
+    assert "coalition" not in got
+
+
+@pytest.mark.slow
+def test_actors_unknown_org_gets_stable_id(nlp, registry):
+    text = "Fighters of the Liwa al-Quds Brigade shelled the town, the Ministry of Interior said."
+    art = Article(id="u", source="t", text=text)
+    doc = nlp(text)
+    unknown = [m for m in extract_actors(doc, art, registry) if not m.known]
+    assert ("Ministry of Interior", "x-ministry-of-interior", "State forces") in {
+        (m.text, m.actor_id, m.kind) for m in unknown}
+    for m in unknown:
+        assert m.actor_id.startswith("x-") and art.text[m.start:m.end] == m.text
+    again = [m.actor_id for m in extract_actors(nlp(text), art, registry) if not m.known]
+    assert [m.actor_id for m in unknown] == again
+
+
+def test_actors_shipped_file_is_valid_json():
+    path = Path(__file__).resolve().parents[1] / "newsdesk" / "data" / "actors.json"
+    assert ActorRegistry.load([path]).match("Daesh").id == "is"
