@@ -37,6 +37,7 @@ outlet, when the outlet itself asserts) after wire copies and duplicates are col
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import math
@@ -120,7 +121,7 @@ def link(records: list[ArticleRecords], *, existing: list[Story] | None = None) 
             continue
         vec = _normalise(ev.centroid)
         threads.place(_Unit(ev.id, vec, ev.first, ev.last, [ev.id], founder=ev.founder))
-    return _assemble(records, by_id, events, threads, existing, names)
+    return _assemble(records, by_id, dups, events, threads, existing, names)
 
 
 @dataclass(slots=True)
@@ -143,6 +144,10 @@ class _Cluster:
     members: list[str]
     why: list[str] = field(default_factory=list)
     old: bool = False
+    norm: float = 0.0
+
+    def renorm(self) -> None:
+        self.norm = math.sqrt(sum(v * v for v in self.centroid.values())) or 1.0
 
     def signature(self) -> dict[str, Any]:
         return {
@@ -164,6 +169,7 @@ class _Clusterer:
         self._indexed: list[set[str]] = []
 
     def add_cluster(self, cluster: _Cluster) -> None:
+        cluster.renorm()
         self.clusters.append(cluster)
         self._indexed.append(set())
         self._index(len(self.clusters) - 1)
@@ -174,7 +180,7 @@ class _Clusterer:
             cluster = self.clusters[ci]
             if _gap_days(unit.first, unit.last, cluster.first, cluster.last) > self.window:
                 continue
-            score = _cosine(unit.vector, cluster.centroid)
+            score = _cosine(unit.vector, cluster.centroid, cluster.norm)
             if score > best_score or (score == best_score and best is not None and ci < best):
                 best, best_score = ci, score
         if best is not None and best_score >= self.threshold:
@@ -185,6 +191,7 @@ class _Clusterer:
                 cluster.centroid[k] = cluster.centroid.get(k, 0.0) + v
             if len(cluster.centroid) > 2 * _VECTOR_SIZE:
                 cluster.centroid = _top(cluster.centroid, _VECTOR_SIZE)
+            cluster.renorm()
             cluster.first = _min_date(cluster.first, unit.first)
             cluster.last = _max_date(cluster.last, unit.last)
             self._index(best)
@@ -292,8 +299,7 @@ def _normalise(vec: dict[str, float]) -> dict[str, float]:
     return {k: v / norm for k, v in vec.items()}
 
 
-def _cosine(unit: dict[str, float], centroid: dict[str, float]) -> float:
-    norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
+def _cosine(unit: dict[str, float], centroid: dict[str, float], norm: float) -> float:
     if len(unit) > len(centroid):
         return sum(v * unit.get(k, 0.0) for k, v in centroid.items()) / norm
     return sum(v * centroid.get(k, 0.0) for k, v in unit.items()) / norm
@@ -302,6 +308,7 @@ def _cosine(unit: dict[str, float], centroid: dict[str, float]) -> float:
 # --- dates, ids, order ----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(d: str | None) -> date | None:
     if not d:
         return None
@@ -388,7 +395,8 @@ def _restore(existing: Sequence[Story]) -> tuple[list[_Cluster], list[_Cluster]]
 
 
 def _assemble(
-    records: Sequence[ArticleRecords], by_id: dict[str, ArticleRecords], events: _Clusterer,
+    records: Sequence[ArticleRecords], by_id: dict[str, ArticleRecords],
+    dups: dict[str, list[str]], events: _Clusterer,
     threads: _Clusterer, existing: Sequence[Story], names: dict[str, str],
 ) -> LinkResult:
     from newsdesk.brief import write_brief
@@ -400,10 +408,7 @@ def _assemble(
     event_of: dict[str, str] = {}
     all_incidents: list[Incident] = []
     for th in threads.clusters:
-        founder_group = [th.founder, *[
-            r.article.id for r in records if r.article.duplicate_of == th.founder
-        ]]
-        sid = th.id if th.old else _make_id("st", founder_group)
+        sid = th.id if th.old else _make_id("st", [th.founder, *dups.get(th.founder, [])])
         evs = [event_by_id[e] for e in th.members if e in event_by_id]
         article_ids = sorted({a for e in evs for a in e.members})
         old = old_stories.get(sid)
