@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from newsdesk.clean import clean_text
+from newsdesk.metadata import enrich
 from newsdesk.models import Article, InputError
 
 __all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINE_CHARS", "article_id", "read_inputs"]
@@ -303,7 +304,8 @@ def _no_text(source: str) -> InputError:
 
 
 def _to_article(source: str, doc: _Doc | InputError) -> Article | InputError:
-    """Clean the text, take the headline off a plain-text file, and derive the id."""
+    """Clean the text, take the headline off a plain-text file, derive the id, and fill the
+    metadata (`metadata.enrich`), so every caller of `read_inputs` gets complete articles."""
     if isinstance(doc, InputError):
         return doc
     cleaned = clean_text(doc.text)
@@ -318,7 +320,7 @@ def _to_article(source: str, doc: _Doc | InputError) -> Article | InputError:
         title, text = first, rest
     if not text.strip():
         return InputError(source, "no article text left after removing page chrome")
-    return Article(
+    return enrich(Article(
         id=article_id(text, doc.url),
         source=source,
         text=text,
@@ -331,7 +333,7 @@ def _to_article(source: str, doc: _Doc | InputError) -> Article | InputError:
         language=doc.language,
         author=_one_line(doc.author),
         removed=cleaned.removed,
-    )
+    ))
 
 
 def _headline(line: str) -> bool:
