@@ -44,6 +44,7 @@ import json
 import os
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -695,17 +696,15 @@ def _resolve(
     explicit: list[tuple[Span, Actor]],
     dominant: str | None,
     registry: ActorRegistry,
+    sent_starts: list[int],
 ) -> Actor | None:
     """Which actor a description means in this article; None rather than a guess."""
     if cls == "state-military":
         return registry.state_forces(dominant) if dominant else None
     members = [(s, a) for s, a in explicit if cls in a.classes]
     if members:
-        sentence = (
-            [a for s, a in members if s.sent == span.sent]
-            if span.doc.has_annotation("SENT_START")
-            else []
-        )
+        here = bisect_right(sent_starts, span.start)
+        sentence = [a for s, a in members if bisect_right(sent_starts, s.start) == here]
         pool = sentence or [a for _, a in members]
         counts = Counter(a.id for a in pool)
         first = {a.id: i for i, a in reversed(list(enumerate(pool)))}
@@ -747,6 +746,7 @@ def extract_actors(doc: Doc, article: Article, registry: ActorRegistry) -> list[
     ]
     dominant = _dominant_country(countries)
     explicit = [(s, registry.actors[s.label_[2:]]) for s in spans if s.label_.startswith("A:")]
+    sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else []
     out: list[ActorMention] = []
     for s in spans:
         if s.label_.startswith("A:"):
@@ -755,7 +755,7 @@ def extract_actors(doc: Doc, article: Article, registry: ActorRegistry) -> list[
             desc = registry.descriptions[s.label_[2:]]
             if s.end < len(doc) and doc[s.end].lower_ in desc.not_before:
                 continue
-            actor = _resolve(desc.cls, s, explicit, dominant, registry)
+            actor = _resolve(desc.cls, s, explicit, dominant, registry, sent_starts)
             if actor is None:
                 continue
         else:
