@@ -437,3 +437,21 @@ def training_examples() -> list[tuple[str, str | None]]:
     text = resources.files("newsdesk").joinpath("data/acled_training.jsonl").read_text("utf-8")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     return [(row["text"], row["sub_event_type"]) for row in rows]
+
+
+def cue_offsets(text: str, sub_event_type: str) -> list[tuple[int, int]]:
+    """Where the text names a sub-event type, strongest cues first (to anchor its arguments).
+
+    The protest and territory types are decided by context rules, so their anchor is the
+    protest word or the capture verb rather than the cue that tipped the decision.
+    """
+    norm = _normalise(text)
+    if EVENT_TYPES.get(sub_event_type) in ("Protests", "Riots") and _PROTEST.search(norm):
+        patterns = [_PROTEST]
+    elif sub_event_type in (_GOV, _NSA):
+        patterns = [_CAPTURE]
+    else:
+        cues = sorted((c for c in _COMPILED if c.sub_event_type == sub_event_type),
+                      key=lambda c: -c.weight)
+        patterns = [c.pattern for c in cues]
+    return [m.span() for pattern in patterns for m in pattern.finditer(norm)]

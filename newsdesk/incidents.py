@@ -1,0 +1,420 @@
+"""Incidents: sentences that report violence or strategic developments, coded like ACLED.
+
+Each candidate sentence goes through a cheap lexical pre-filter, then the event typer
+(`typing_model.classify`), then checks that it reports something that happened (not a
+plan, a threat, a hypothetical or a running total "since 2014"). Its arguments come from
+the other stages' mentions: the actors from the dependency roles around the word that
+typed the event (subject or "by"-agent: actor1; object, "with"/"against" partner:
+actor2), the place from the sentence or the nearest one before it, the date from the
+sentence or the publication date, the fatalities from the killed-count claims.
+
+Mentions of the same incident within one article are merged here; merging across
+articles belongs to the stories stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar
+
+from newsdesk.models import (
+    ActorMention,
+    Article,
+    Claim,
+    DateRef,
+    Incident,
+    PlaceMention,
+    Precision,
+    Span,
+)
+from newsdesk.typing_model import EVENT_TYPES, classify, cue_offsets, may_report_event, score
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SentSpan
+
+_MODALS = {"will", "would", "could", "might", "may", "shall", "should", "can", "must", "'ll"}
+_INTENT = {
+    "plan", "plans", "planned", "planning", "threaten", "threatens", "threatened", "vow",
+    "vowed", "vows", "intend", "intends", "intended", "aim", "aims", "expect", "expects",
+    "expected", "prepare", "prepares", "preparing", "want", "wants", "seek", "seeks", "hope",
+    "hopes", "warn", "warns", "warned", "urge", "urged", "called", "calls", "demand",
+    "demanded", "refuse", "refused", "prevent", "prevented", "avoid", "ready", "supposed",
+}
+_REPORTING = {
+    "said", "says", "say", "told", "added", "reported", "stated", "claimed", "announced",
+    "confirmed", "according", "tweeted", "wrote", "noted", "explained", "accused", "believe",
+    "believes", "insisted", "alleged", "estimated",
+}
+_KILLED = re.compile(r"\b(?:kill\w*|dead|deaths?|died|fatalit\w+|lives|bodies|slain|massacr\w*)")
+_SPECIFICITY = {"district": 0, "city": 1, "town": 1, "village": 0, "admin2": 2, "admin1": 3,
+                "country": 5}
+_HISTORY_DAYS = 60
+_SECOND_EVENT_SCORE = 3.0
+_VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+_GENERIC = re.compile(
+    r"\b(?:rising|growing|increasing|record) (?:number|wave) of\b|\b(?:years|months|decades) of\b"
+    r"|\btactics\b|\binfamous\b|\bscene of\b|\bhistory of\b|\bcampaign (?:against|to)\b",
+    re.IGNORECASE,
+)
+_MODIFIER = re.compile(r"-(?:based|led|backed|born|funded)\b")
+"""A place in "US-led coalition" or "London-based group" describes an actor, not a location."""
+_FALLBACK_PRECISION: Precision = "week"
+"""A report without a date of its own is about the days before it was published."""
+
+
+@dataclass(slots=True)
+class _Roles:
+    actor1: ActorMention | None
+    actor2: ActorMention | None
+
+
+def extract_incidents(
+    doc: Doc,
+    article: Article,
+    *,
+    places: list[PlaceMention],
+    actors: list[ActorMention],
+    dates: list[DateRef],
+    claims: list[Claim],
+) -> list[Incident]:
+    """Code the incidents reported in one article, one per event however often repeated."""
+    found: list[Incident] = []
+    parties = [m for m in actors if m.inter is not None]  # monitors and media are not parties
+    for sent in doc.sents:
+        text = sent.text
+        if not may_report_event(text) or _GENERIC.search(text):
+            continue
+        sent_dates = _within(dates, sent.start_char, sent.end_char)
+        if _is_background(sent_dates, article.published):
+            continue
+        for event_type, sub_event_type in _event_types(text):
+            anchor = _anchor(doc, sent, sub_event_type)
+            if anchor is None or not _is_realis(anchor):
+                continue
+            if found and found[-1].evidence[0].start == sent.start_char and anchor.dep_ in (
+                "acl", "relcl", "amod"
+            ):
+                continue  # "the coalition battling IS" describes an actor, not a second event
+            found.append(_incident(doc, sent, article, event_type, sub_event_type, anchor,
+                                   places=places, actors=parties, dates=sent_dates,
+                                   claims=claims))
+    merged = _merge(found)
+    for incident in merged:
+        incident.id = incident_id(article.id, incident.evidence[0])
+    return merged
+
+
+def _event_types(text: str) -> list[tuple[str, str]]:
+    """The sentence's event, and a second one of another kind when it is as well attested.
+
+    "X are clashing with IS as fresh coalition air strikes pummelled other neighbourhoods"
+    reports a battle and an air strike; ACLED codes both.
+    """
+    typed = classify(text)
+    if typed is None:
+        return []
+    event_type, sub_event_type, _ = typed
+    found = [(event_type, sub_event_type)]
+    scores = score(text)
+    others = [(v, k) for k, v in scores.items() if EVENT_TYPES[k] != event_type]
+    if others:
+        value, other = max(others)
+        if value >= _SECOND_EVENT_SCORE and EVENT_TYPES[other] in _VIOLENT_TYPES:
+            found.append((EVENT_TYPES[other], other))
+    return found
+
+
+def _incident(doc: Doc, sent: SentSpan, article: Article, event_type: str, sub_event_type: str,
+              anchor: Token, *, places: list[PlaceMention], actors: list[ActorMention],
+              dates: list[DateRef], claims: list[Claim]) -> Incident:
+    text = sent.text
+    attribution = _attribution(sent)
+    roles = _roles(anchor, [m for m in _within(actors, sent.start_char, sent.end_char)
+                            if not _inside(m, attribution)] or
+                   _within(actors, sent.start_char, sent.end_char))
+    place = _place([p for p in places if not _inside(p, attribution)
+                    and not _MODIFIER.match(article.text, p.end)],
+                   sent.start_char, sent.end_char)
+    sent_dates = dates
+    event_date, end_precision = _date(sent_dates, article)
+    killed = [c for c in claims if _in_sentence(c, sent) and _counts_killed(c)]
+    low, high = _fatalities(killed)
+    evidence = Span(sent.start_char, sent.end_char, text)
+    return Incident(
+            id="",
+            event_date=event_date,
+            date_precision=end_precision,
+            event_type=event_type,
+            sub_event_type=sub_event_type,
+            actor1=roles.actor1.name if roles.actor1 else None,
+            actor2=roles.actor2.name if roles.actor2 else None,
+            location=place.name if place else None,
+            country_code=place.country_code if place else None,
+            lat=place.lat if place else None,
+            lon=place.lon if place else None,
+            fatalities=low,
+            article_ids=[article.id],
+            outlets=[article.outlet] if article.outlet else [],
+            notes=text.strip(),
+            fatalities_low=low,
+            fatalities_high=high,
+            geonameid=place.geonameid if place else None,
+            location_precision=place.precision if place else None,
+            actor1_id=roles.actor1.actor_id if roles.actor1 else None,
+            actor2_id=roles.actor2.actor_id if roles.actor2 else None,
+            evidence=[evidence],
+            claim_ids=[c.id for c in killed],
+        )
+
+
+def incident_id(article_id: str, evidence: Span) -> str:
+    """A stable id from the article and the first sentence the incident was read from."""
+    key = f"{article_id}:{evidence.start}:{evidence.end}".encode()
+    return "inc-" + hashlib.sha1(key).hexdigest()[:16]
+
+
+_M = TypeVar("_M", ActorMention, PlaceMention, DateRef)
+
+
+def _within(items: list[_M], lo: int, hi: int) -> list[_M]:
+    return [m for m in items if m.start >= lo and m.end <= hi]
+
+
+def _in_sentence(claim: Claim, sent: SentSpan) -> bool:
+    return sent.start_char <= claim.start < sent.end_char
+
+
+def _is_background(sent_dates: list[DateRef], published: str | None) -> bool:
+    """Running totals ("since 2014", "in June alone") and history are not news of an incident.
+
+    A sentence dated well before the report ("IS overran Raqqa in 2014") recalls the
+    background of the story; monitors code such events from the reports of the time.
+    """
+    if not sent_dates:
+        return False
+    for ref in sent_dates:
+        if ref.kind in ("since", "until"):
+            return True
+        last = ref.end_date or ref.date
+        if published and last and _days_between(last, published) > _HISTORY_DAYS:
+            return True
+    return all(
+        ref.kind == "during" and ref.precision in ("month", "year", "range") for ref in sent_dates
+    )
+
+
+def _days_between(earlier: str, later: str) -> int:
+    try:
+        return (date.fromisoformat(later[:10]) - date.fromisoformat(earlier[:10])).days
+    except ValueError:
+        return 0
+
+
+def _is_unreal(token: Token) -> bool:
+    children = list(token.children)
+    if any(c.dep_ == "neg" for c in children):
+        return True
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _MODALS for c in children):
+        return True
+    if token.lower_ in _INTENT:
+        return True
+    infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in children)
+    if infinitive and token.dep_ in ("xcomp", "acl", "advcl", "relcl", "ccomp"):
+        return True
+    return any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in children)
+
+
+def _is_realis(anchor: Token) -> bool:
+    """Whether the event word is asserted as having happened.
+
+    Walks from the word that typed the event up to the sentence root: a negation, a modal
+    ("would", "could"), a verb of intent ("plans to", "prevented from") or a purpose
+    infinitive ("the operation to retake Mosul") on the way makes it unreal.
+    """
+    token = anchor
+    while True:
+        if _is_unreal(token):
+            return False
+        if token.head.i == token.i or token.lower_ in _REPORTING:
+            return True
+        token = token.head
+
+
+def _attribution(sent: SentSpan) -> tuple[int, int] | None:
+    """The stretch naming who said it ("Washington and the SDF said"), not where it happened."""
+    for token in sent:
+        if token.lower_ in _REPORTING and token.pos_ in ("VERB", "AUX"):
+            for child in token.children:
+                if child.dep_ in ("nsubj", "nsubjpass"):
+                    return child.left_edge.idx, child.right_edge.idx + len(child.right_edge)
+        if token.lower_ == "according" and token.i + 1 < len(token.doc):
+            to = token.doc[token.i + 1]
+            return token.idx, to.right_edge.idx + len(to.right_edge)
+    return None
+
+
+def _inside(mention: ActorMention | PlaceMention, span: tuple[int, int] | None) -> bool:
+    return span is not None and span[0] <= mention.start and mention.end <= span[1]
+
+
+def _anchor(doc: Doc, sent: SentSpan, sub_event_type: str) -> Token | None:
+    """The token whose wording typed the event ("strikes", "clashing")."""
+    for start, end in cue_offsets(sent.text, sub_event_type):
+        span = doc.char_span(sent.start_char + start, sent.start_char + end,
+                             alignment_mode="expand")
+        if span is not None and len(span):
+            return span.root
+    return None
+
+
+def _actor_under(token: Token, mentions: list[ActorMention]) -> ActorMention | None:
+    lo = token.left_edge.idx
+    hi = token.right_edge.idx + len(token.right_edge.text)
+    inside = [m for m in mentions if m.start >= lo and m.end <= hi]
+    if not inside:
+        return None
+    return min(inside, key=lambda m: abs(m.start - token.idx))
+
+
+def _roles(anchor: Token, mentions: list[ActorMention]) -> _Roles:
+    """Attacker and target from the dependency roles around the event's anchor word.
+
+    For a verb: subject or passive agent is actor1, object or "with"/"against" partner
+    actor2. For a noun ("air strikes by the coalition", "coalition strikes", "clashes
+    between X and Y"), the "by" phrase or modifier is actor1. When the tree says nothing,
+    the actors named in the sentence are taken in order.
+    """
+    if not mentions:
+        return _Roles(None, None)
+    first: ActorMention | None = None
+    second: ActorMention | None = None
+    if anchor:
+        verb = anchor if anchor.pos_ in ("VERB", "AUX") else None
+        noun = None if verb is not None else anchor
+        if noun is not None:
+            for child in noun.children:
+                if child.dep_ == "prep" and child.lower_ in ("by", "from"):
+                    first = first or _pobj_actor(child, mentions)
+                elif child.dep_ == "prep" and child.lower_ == "between":
+                    pair = [_actor_under(t, mentions) for t in child.children if t.dep_ == "pobj"]
+                    pair += [_actor_under(t, mentions) for t in child.subtree if t.dep_ == "conj"]
+                    named = [m for m in pair if m is not None]
+                    if named:
+                        first = first or named[0]
+                        second = second or next(
+                            (m for m in named[1:] if m.actor_id != named[0].actor_id), None
+                        )
+                elif child.dep_ in ("compound", "amod", "poss", "nmod") and child.i < noun.i:
+                    first = first or _actor_under(child, mentions)
+            if noun.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
+                verb = noun.head if noun.dep_ != "pobj" else noun.head.head
+        if verb is not None:
+            skip = noun.i if noun is not None else -1
+            for child in verb.children:
+                if child.dep_ == "nsubj" and child.i != skip:
+                    first = first or _actor_under(child, mentions)
+                elif child.dep_ == "agent":
+                    first = first or _pobj_actor(child, mentions)
+                elif child.dep_ in ("dobj", "nsubjpass") and child.i != skip:
+                    second = second or _actor_under(child, mentions)
+                elif child.dep_ == "prep" and child.lower_ in ("with", "against", "on"):
+                    second = second or _pobj_actor(child, mentions)
+    ordered = sorted(mentions, key=lambda m: m.start)
+    if first is None:
+        first = next((m for m in ordered if second is None or m.actor_id != second.actor_id), None)
+    if second is None and first is not None:
+        second = next(
+            (m for m in ordered if m.actor_id != first.actor_id and m.start > first.start), None
+        )
+    if second is not None and first is not None and second.actor_id == first.actor_id:
+        second = None
+    return _Roles(first, second)
+
+
+def _pobj_actor(prep: Token, mentions: list[ActorMention]) -> ActorMention | None:
+    for obj in prep.children:
+        if obj.dep_ == "pobj":
+            return _actor_under(obj, mentions)
+    return None
+
+
+def _place(places: list[PlaceMention], lo: int, hi: int) -> PlaceMention | None:
+    """The most specific resolved place in the sentence, else the nearest one before it."""
+    resolved = [p for p in places if p.name is not None]
+    inside = _within(resolved, lo, hi)
+    if inside:
+        return min(inside, key=lambda p: (_SPECIFICITY.get(p.feature or "", 1), p.start))
+    before = [p for p in resolved if p.end <= lo]
+    if not before:
+        return None
+    local = [p for p in before if p.feature != "country"]
+    return max(local or before, key=lambda p: p.start)
+
+
+def _date(sent_dates: list[DateRef], article: Article) -> tuple[str | None, Precision]:
+    dated = [d for d in sent_dates if d.date is not None]
+    if dated:
+        best = min(dated, key=lambda d: (d.kind != "point", d.start))
+        return best.date, best.precision
+    if article.published:
+        return article.published, _FALLBACK_PRECISION
+    return None, "unknown"
+
+
+def _counts_killed(claim: Claim) -> bool:
+    return bool(_KILLED.search(claim.counted)) and not re.search(r"wound|injur", claim.counted)
+
+
+def _fatalities(killed: list[Claim]) -> tuple[int | None, int | None]:
+    """ACLED's conservative rule: the lowest figure reported, keeping the highest beside it."""
+    lows = [v for c in killed if (v := c.low if c.low is not None else c.value) is not None]
+    highs = [v for c in killed if (v := c.high if c.high is not None else c.value) is not None]
+    if not lows:
+        return None, None
+    return int(min(lows)), int(max(highs)) if highs else None
+
+
+def _compatible(a: Incident, b: Incident) -> bool:
+    if a.sub_event_type != b.sub_event_type:
+        return False
+    if a.location and b.location and a.location != b.location:
+        return False
+    if a.event_date and b.event_date and a.event_date != b.event_date and (
+        a.date_precision == "day" and b.date_precision == "day"
+    ):
+        return False
+    ours = {x for x in (a.actor1_id, a.actor2_id) if x}
+    theirs = {x for x in (b.actor1_id, b.actor2_id) if x}
+    if a.event_type == "Battles":
+        return not ours or not theirs or bool(ours & theirs)
+    return not (a.actor1_id and b.actor1_id and a.actor1_id != b.actor1_id)
+
+
+def _merge(incidents: list[Incident]) -> list[Incident]:
+    """Fold repeated mentions of one incident into the first, filling what it lacked."""
+    merged: list[Incident] = []
+    for inc in incidents:
+        target = next((m for m in merged if _compatible(m, inc)), None)
+        if target is None:
+            merged.append(inc)
+            continue
+        for attr in ("actor1", "actor1_id", "actor2", "actor2_id", "location", "country_code",
+                     "lat", "lon", "geonameid", "location_precision"):
+            if getattr(target, attr) is None and getattr(inc, attr) is not None:
+                setattr(target, attr, getattr(inc, attr))
+        if target.actor2_id is None and inc.actor1_id and inc.actor1_id != target.actor1_id:
+            target.actor2, target.actor2_id = inc.actor1, inc.actor1_id
+        if inc.date_precision == "day" and target.date_precision != "day":
+            target.event_date, target.date_precision = inc.event_date, inc.date_precision
+        lows = [x for x in (target.fatalities_low, inc.fatalities_low) if x is not None]
+        highs = [x for x in (target.fatalities_high, inc.fatalities_high) if x is not None]
+        target.fatalities_low = min(lows) if lows else None
+        target.fatalities = target.fatalities_low
+        target.fatalities_high = max(highs) if highs else None
+        target.evidence.append(inc.evidence[0])
+        target.claim_ids.extend(c for c in inc.claim_ids if c not in target.claim_ids)
+    return merged
