@@ -97,7 +97,7 @@ _CUES: list[tuple[str, str, float]] = [
      r"|\bhelicopters?\b|\bgunships?\b|\bdrones?\b|\buavs?\b|\bunmanned aerial\b"
      r"|\baerial (?:bombardment|attacks?|bombing)\b|\bbarrel bombs?\b|\bsorties\b", 2.5),
     (_AIR, r"\b(?:targeted|precision|coalition|u\.?s\.?-led|russian|israeli|saudi-led)"
-     r" (?:air )?strikes?\b|\bstrikes? (?:on|against|targeting|hit)\b", 1.5),
+     r" (?:air )?strikes?\b|\bstrikes? (?:on|against|targeting|hit)\b", 2.5),
     (_SHELL, r"\bshell(?:s|ed|ing|fire)?\b|\bartillery\b|\bmortars?\b|\brockets?\b(?!-propelled)"
      r"|\bmissiles?\b|\bhowitzers?\b|\bkatyushas?\b|\bprojectiles?\b|\bgrad\b"
      r"|\bbombard(?:ed|ing|ment)\b|\btank (?:fire|shells?)\b|\bcannon fire\b", 2.5),

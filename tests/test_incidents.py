@@ -1,0 +1,103 @@
+"""Event typing and incident extraction."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsdesk.incidents import extract_incidents, incident_id
+from newsdesk.models import ActorMention, Article, PlaceMention, Span
+from newsdesk.typing_model import classify, cue_offsets, training_examples
+
+
+def test_typing_model_agrees_with_codebook_examples():
+    rows = training_examples()
+    right = sum((r[1] if (r := classify(t)) else None) == gold for t, gold in rows)
+    assert len(rows) > 150
+    assert right / len(rows) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        ("Coalition warplanes struck the town overnight.", "Air/drone strike"),
+        ("A suicide bomber blew himself up near a roadside bomb crater.", "Suicide bomb"),
+        ("Police fired tear gas to disperse the protesters.", "Protest with intervention"),
+        ("Protesters threw stones at the police.", "Violent demonstration"),
+        ("Rebels captured the town from the army.", "Non-state actor overtakes territory"),
+        ("The army recaptured the town from the rebels.", "Government regains territory"),
+        ("Police defused a bomb near the school.", "Disrupted weapons use"),
+    ],
+)
+def test_typing_model_precedences(text, sub):
+    result = classify(text)
+    assert result is not None and result[1] == sub
+
+
+@pytest.mark.parametrize("text", ["The budget was approved on Thursday.", "Riot police stood by."])
+def test_typing_model_no_event(text):
+    assert classify(text) is None
+
+
+def test_typing_model_cue_offsets_point_into_text():
+    text = "Heavy shelling hit the market."
+    (start, end), *_ = cue_offsets(text, "Shelling/artillery/missile attack")
+    assert text[start:end] == "shelling"
+
+
+def test_incidents_id_is_stable():
+    span = Span(10, 20, "x" * 10)
+    assert incident_id("a1", span) == incident_id("a1", span) != incident_id("a2", span)
+
+
+def _mention(text: str, article: Article, word: str, actor_id: str, inter: int) -> ActorMention:
+    start = text.index(word)
+    return ActorMention(article.id, word, start, start + len(word), actor_id, actor_id, None,
+                        inter=inter)
+
+
+@pytest.mark.slow
+def test_incidents_roles_place_and_realis(nlp):
+    text = ("Air strikes by the coalition hit rebel positions in Idlib on Tuesday. "
+            "The coalition will launch more air strikes next month.")
+    article = Article(id="t1", source="test", text=text, outlet="AFP", published="2020-03-05")
+    start = text.index("Idlib")
+    places = [PlaceMention("t1", "Idlib", start, start + 5, "Idlib", "SY", 35.9, 36.6, 1,
+                           feature="city")]
+    actors = [_mention(text, article, "coalition", "coalition", 8)]
+    incidents = extract_incidents(nlp(text), article, places=places, actors=actors, dates=[],
+                                  claims=[])
+    assert len(incidents) == 1
+    inc = incidents[0]
+    assert (inc.event_type, inc.sub_event_type) == ("Explosions/Remote violence",
+                                                    "Air/drone strike")
+    assert inc.actor1_id == "coalition" and inc.location == "Idlib"
+    assert inc.event_date == "2020-03-05" and inc.date_precision == "week"
+    ev = inc.evidence[0]
+    assert text[ev.start:ev.end] == ev.text and inc.outlets == ["AFP"]
+
+
+@pytest.mark.slow
+def test_incidents_raqqa_wall_and_old_city(nlp, example_dir):
+    from newsdesk import actors as actors_mod
+    from newsdesk import geocode
+    from newsdesk.actors import ActorRegistry
+    from newsdesk.gazetteer import Gazetteer
+    from newsdesk.ingest import read_inputs
+
+    gazetteer, registry = Gazetteer.open(), ActorRegistry.load()
+    found = {}
+    for article in read_inputs([str(example_dir)]):
+        doc = nlp(article.text)
+        found[article.source] = extract_incidents(
+            doc, article, places=geocode.extract_places(doc, article, gazetteer),
+            actors=actors_mod.extract_actors(doc, article, registry), dates=[], claims=[])
+    for name in ("001_", "003_"):
+        incs = next(v for k, v in found.items() if name in k)
+        strikes = [i for i in incs if i.sub_event_type == "Air/drone strike"
+                   and i.location and "Raqq" in i.location]
+        assert strikes, name
+        assert any("coalition" in (i.actor1_id or "") for i in strikes), name
+    incs = next(v for k, v in found.items() if "001_" in k)
+    clashes = [i for i in incs if i.sub_event_type == "Armed clash" and "Raqq" in (i.location or "")]
+    assert clashes
+    assert any(i.actor1_id in ("sdf", "syrian-elite-forces") for i in clashes)
