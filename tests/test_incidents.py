@@ -98,6 +98,7 @@ def test_incidents_raqqa_wall_and_old_city(nlp, example_dir):
         assert strikes, name
         assert any("coalition" in (i.actor1_id or "") for i in strikes), name
     incs = next(v for k, v in found.items() if "001_" in k)
-    clashes = [i for i in incs if i.sub_event_type == "Armed clash" and "Raqq" in (i.location or "")]
+    clashes = [i for i in incs
+               if i.sub_event_type == "Armed clash" and "Raqq" in (i.location or "")]
     assert clashes
     assert any(i.actor1_id in ("sdf", "syrian-elite-forces") for i in clashes)
