@@ -187,7 +187,8 @@ def publish(store: Store, out_dir: Path, *, article_ids: Sequence[str] | None = 
     export.write_jsonl(out_dir / "incidents.jsonl", incidents)
     export.write_jsonl(out_dir / "stories.jsonl", (s.to_dict() for s in story_list))
     registry = ActorRegistry.load()
-    inter = {a.id: a.inter for a in registry.actors()}
+    actor_ids = {i.get(k) for i in incidents for k in ("actor1_id", "actor2_id")} - {None}
+    inter = {aid: actor.inter for aid in actor_ids if (actor := registry.get(aid)) is not None}
     export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter))
     export.write_text(out_dir / "incidents.geojson", _json(export.geojson(incidents)))
     report.write_report(out_dir / "report.html", stories=story_list, records=records, incidents=incidents)
