@@ -30,8 +30,12 @@ def build_corpus(bench: Path, folder: Path, limit: int) -> int:
     """Write the corpus as one JSON Lines file of HTML pages and plain texts."""
     rows = []
     for page in sorted((bench / "article_extraction_benchmark" / "html").glob("*.html.gz")):
-        rows.append({"html": gzip.decompress(page.read_bytes()).decode("utf-8", "replace"),
-                     "url": f"https://bench.invalid/{page.name[:16]}"})
+        rows.append(
+            {
+                "html": gzip.decompress(page.read_bytes()).decode("utf-8", "replace"),
+                "url": f"https://bench.invalid/{page.name[:16]}",
+            }
+        )
     gwn = ET.parse(bench / "geoparsing_gritta" / "GWN.xml").getroot()
     lgl = ET.parse(bench / "geoparsing_gritta" / "Corpora" / "lgl.xml").getroot()
     for root in (gwn, lgl):
@@ -51,7 +55,9 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("benchmarks", nargs="?", type=Path, default=DEFAULT)
     ap.add_argument("--limit", type=int, default=400, help="articles to use (default 400)")
     args = ap.parse_args()
@@ -65,9 +71,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         n = build_corpus(args.benchmarks, folder, args.limit)
-        articles = [a for a in read_inputs([str(folder / "corpus.jsonl")]) if isinstance(a, Article)]
+        articles = [
+            a for a in read_inputs([str(folder / "corpus.jsonl")]) if isinstance(a, Article)
+        ]
         chars = sum(len(a.text) for a in articles)
-        print(f"corpus: {len(articles)} articles of {n} inputs, {chars / max(len(articles), 1):.0f} chars on average")
+        print(
+            f"corpus: {len(articles)} articles of {n} inputs, "
+            f"{chars / max(len(articles), 1):.0f} chars on average"
+        )
 
         t0 = time.perf_counter()
         res = load_resources()
@@ -87,20 +98,29 @@ def main() -> None:
             actors.extract_actors(doc, a, res.registry)
             dates.extract_dates(doc, a)
         base_rate = len(articles) / (time.perf_counter() - t0)
-        print(f"per-article stage without claims/quotes/incidents: {base_rate:7.2f} articles/s/core")
+        print(
+            f"per-article stage without claims/quotes/incidents: {base_rate:7.2f} articles/s/core"
+        )
 
         t0 = time.perf_counter()
         for a in articles:
             analyze_article(a, res)
         full_rate = len(articles) / (time.perf_counter() - t0)
-        print(f"per-article stage, everything:                  {full_rate:7.2f} articles/s/core "
-              f"({full_rate / spacy_rate:.0%} of spaCy alone)")
+        print(
+            f"per-article stage, everything:                  {full_rate:7.2f} articles/s/core "
+            f"({full_rate / spacy_rate:.0%} of spaCy alone)"
+        )
 
         t0 = time.perf_counter()
-        summary = run([str(folder / "corpus.jsonl")], out_dir=folder / "out", db_path=folder / "n.db")
+        summary = run(
+            [str(folder / "corpus.jsonl")], out_dir=folder / "out", db_path=folder / "n.db"
+        )
         total = time.perf_counter() - t0
-        print(f"whole analyze (ingest→store→link→exports):     {summary.read / total:7.2f} articles/s/core "
-              f"({summary.line()})")
+        print(
+            "whole analyze (ingest→store→link→exports):     "
+            f"{summary.read / total:7.2f} articles/s/core "
+            f"({summary.line()})"
+        )
         print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
     sys.stdout.flush()
 

@@ -22,8 +22,11 @@ EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 DEFAULT_DB = "newsdesk.db"
 
 db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("NEWSDESK_DB", DEFAULT_DB), show_default=DEFAULT_DB,
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: os.environ.get("NEWSDESK_DB", DEFAULT_DB),
+    show_default=DEFAULT_DB,
     help="SQLite store (created if missing; env NEWSDESK_DB).",
 )
 
@@ -44,19 +47,42 @@ def main(verbose: int) -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for articles.jsonl, places.jsonl, ..., report.html.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for articles.jsonl, places.jsonl, ..., report.html.",
+)
 @db_option
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where the per-article stage runs.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Dask: single-threaded workers of a local cluster (default: one per core).")
-@click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
-              help="Dask: address of an existing scheduler instead of a local cluster.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the per-article stage runs.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Dask: single-threaded workers of a local cluster (default: one per core).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:8786",
+    help="Dask: address of an existing scheduler instead of a local cluster.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 def analyze(
-    inputs: tuple[str, ...], out_dir: Path, db_path: Path, executor: str, workers: int | None,
-    scheduler: str | None, quiet: bool,
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    db_path: Path,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Read reports, analyse them, store them and write the output files.
 
@@ -77,13 +103,21 @@ def analyze(
         click.echo(f"error: {err}", err=True)
 
     summary = run(
-        list(inputs), out_dir=out_dir, db_path=db_path, executor=executor,  # type: ignore[arg-type]
-        workers=workers, scheduler=scheduler, progress=not quiet,
-        stdin=sys.stdin.buffer, on_error=report_error,
+        list(inputs),
+        out_dir=out_dir,
+        db_path=db_path,
+        executor=executor,  # type: ignore[arg-type]
+        workers=workers,
+        scheduler=scheduler,
+        progress=not quiet,
+        stdin=sys.stdin.buffer,
+        on_error=report_error,
     )
     if not quiet:
-        click.echo(f"{summary.line()}\nwrote {out_dir}/ (open {out_dir}/report.html); store {db_path}",
-                   err=True)
+        click.echo(
+            f"{summary.line()}\nwrote {out_dir}/ (open {out_dir}/report.html); store {db_path}",
+            err=True,
+        )
     if summary.read == 0:
         sys.exit(EXIT_NOTHING)
     sys.exit(EXIT_PARTIAL if summary.failed else EXIT_OK)
@@ -113,20 +147,28 @@ def articles(db_path: Path, limit: int, offset: int, query: str | None, as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
             dup = f"  (copy of {row['duplicate_of']})" if row.get("duplicate_of") else ""
-            click.echo(f"{row['id']}  {row.get('published') or '----------'}  "
-                       f"{(row.get('outlet') or '?')[:18]:18}  {row.get('title') or ''}{dup}")
+            click.echo(
+                f"{row['id']}  {row.get('published') or '----------'}  "
+                f"{(row.get('outlet') or '?')[:18]:18}  {row.get('title') or ''}{dup}"
+            )
 
 
 @main.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
-@click.option("--token", default=lambda: os.environ.get("NEWSDESK_TOKEN"),
-              help="Token required for writes (review, upload); env NEWSDESK_TOKEN. "
-                   "Without one the desk is read-only.")
-@click.option("--tile-url", default=None,
-              help="Online map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
-                   "(default: the bundled offline basemap).")
+@click.option(
+    "--token",
+    default=lambda: os.environ.get("NEWSDESK_TOKEN"),
+    help="Token required for writes (review, upload); env NEWSDESK_TOKEN. "
+    "Without one the desk is read-only.",
+)
+@click.option(
+    "--tile-url",
+    default=None,
+    help="Online map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+    "(default: the bundled offline basemap).",
+)
 def serve(db_path: Path, host: str, port: int, token: str | None, tile_url: str | None) -> None:
     """Open the desk: stories, map, timeline, claims and incident review in a browser.
 
@@ -140,8 +182,11 @@ def serve(db_path: Path, host: str, port: int, token: str | None, tile_url: str 
         raise click.ClickException(
             f"the web app needs its extra: pip install 'newsdesk[web]' ({exc})"
         ) from exc
-    click.echo(f"newsdesk desk on http://{host}:{port}/  (store {db_path}; "
-               f"{'writes need the token' if token else 'read-only: no token set'})", err=True)
+    click.echo(
+        f"newsdesk desk on http://{host}:{port}/  (store {db_path}; "
+        f"{'writes need the token' if token else 'read-only: no token set'})",
+        err=True,
+    )
     serve_app(db_path, host=host, port=port, token=token, tile_url=tile_url)
 
 

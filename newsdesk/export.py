@@ -18,11 +18,37 @@ from typing import Any
 import pycountry
 
 ACLED_COLUMNS = (
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2",
-    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
-    "notes", "fatalities", "tags", "timestamp",
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
 )
 
 _DISORDER = {
@@ -63,7 +89,9 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
     inter2 = inter.get(incident.get("actor2_id") or "")
     interaction = ""
     if inter1:
-        interaction = f"{min(inter1, inter2 or 0)}{max(inter1, inter2 or 0)}" if inter2 else f"{inter1}0"
+        interaction = (
+            f"{min(inter1, inter2 or 0)}{max(inter1, inter2 or 0)}" if inter2 else f"{inter1}0"
+        )
     fatalities = incident.get("fatalities")
     row = dict.fromkeys(ACLED_COLUMNS, "")
     row.update(
@@ -94,7 +122,9 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
     return row
 
 
-def acled_csv(incidents: Iterable[Mapping[str, Any]], inter: Mapping[str, int | None] | None = None) -> str:
+def acled_csv(
+    incidents: Iterable[Mapping[str, Any]], inter: Mapping[str, int | None] | None = None
+) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=ACLED_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -110,12 +140,14 @@ def geojson(incidents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         if inc.get("lat") is None or inc.get("lon") is None:
             continue
         props = {k: v for k, v in inc.items() if k not in ("lat", "lon", "evidence")}
-        features.append({
-            "type": "Feature",
-            "id": inc["id"],
-            "geometry": {"type": "Point", "coordinates": [inc["lon"], inc["lat"]]},
-            "properties": props,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": inc["id"],
+                "geometry": {"type": "Point", "coordinates": [inc["lon"], inc["lat"]]},
+                "properties": props,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -128,7 +160,7 @@ def _num(value: Any) -> str | float:
     return "" if value is None else round(float(value), 5)
 
 
-class _atomic_text:  # noqa: N801 - used like open()
+class _atomic_text:
     """Write to a temporary file beside `path` and rename, so readers never see half a file."""
 
     def __init__(self, path: Path) -> None:

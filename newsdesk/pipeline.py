@@ -82,7 +82,11 @@ def run(
             from newsdesk.executors.dask_executor import analyze_with_dask
 
             records = analyze_with_dask(
-                articles, store=store, workers=workers, scheduler=scheduler, on_error=fail,
+                articles,
+                store=store,
+                workers=workers,
+                scheduler=scheduler,
+                on_error=fail,
                 progress=progress,
             )
         else:
@@ -100,10 +104,16 @@ def run(
         if out_dir is not None:
             counts = publish(store, out_dir, article_ids=summary.article_ids)
             summary.stories, summary.incidents = counts["stories"], counts["incidents"]
-        store.finish_run(run_id, {
-            "read": summary.read, "stored": summary.stored, "unchanged": summary.unchanged,
-            "duplicates": summary.duplicates, "failed": summary.failed,
-        })
+        store.finish_run(
+            run_id,
+            {
+                "read": summary.read,
+                "stored": summary.stored,
+                "unchanged": summary.unchanged,
+                "duplicates": summary.duplicates,
+                "failed": summary.failed,
+            },
+        )
     return summary
 
 
@@ -163,21 +173,29 @@ def link_stored(store: Store) -> None:
         rec.article.duplicate_of = duplicates.get(rec.article.id)
     result = stories.link(records)
     store.save_link(
-        stories=result.stories, incidents=result.incidents, duplicates=duplicates,
+        stories=result.stories,
+        incidents=result.incidents,
+        duplicates=duplicates,
         story_ids=result.story_of,
     )
 
 
-def publish(store: Store, out_dir: Path, *, article_ids: Sequence[str] | None = None) -> dict[str, int]:
+def publish(
+    store: Store, out_dir: Path, *, article_ids: Sequence[str] | None = None
+) -> dict[str, int]:
     """Write the contract files for the given articles (all stored ones by default)."""
     from newsdesk.actors import ActorRegistry
 
     out_dir.mkdir(parents=True, exist_ok=True)
     wanted = set(article_ids) if article_ids is not None else None
     records = [r for r in store.iter_records() if wanted is None or r.article.id in wanted]
-    records.sort(key=lambda r: (article_ids.index(r.article.id) if article_ids else 0, r.article.id))
+    records.sort(
+        key=lambda r: (article_ids.index(r.article.id) if article_ids else 0, r.article.id)
+    )
     story_list = [s for s in store.story_records() if wanted is None or wanted & set(s.article_ids)]
-    incidents = [i for i in store.incidents(limit=None) if wanted is None or wanted & set(i["article_ids"])]
+    incidents = [
+        i for i in store.incidents(limit=None) if wanted is None or wanted & set(i["article_ids"])
+    ]
 
     export.write_jsonl(out_dir / "articles.jsonl", (_article_row(r.article) for r in records))
     export.write_jsonl(out_dir / "places.jsonl", (p.to_dict() for r in records for p in r.places))
@@ -191,7 +209,9 @@ def publish(store: Store, out_dir: Path, *, article_ids: Sequence[str] | None = 
     inter = {aid: actor.inter for aid in actor_ids if (actor := registry.get(aid)) is not None}
     export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter))
     export.write_text(out_dir / "incidents.geojson", _json(export.geojson(incidents)))
-    report.write_report(out_dir / "report.html", stories=story_list, records=records, incidents=incidents)
+    report.write_report(
+        out_dir / "report.html", stories=story_list, records=records, incidents=incidents
+    )
     return {"stories": len(story_list), "incidents": len(incidents)}
 
 

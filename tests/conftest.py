@@ -33,7 +33,7 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def nlp():  # noqa: ANN201 - spaCy's Language, imported lazily
+def nlp():
     from newsdesk.nlp import load_nlp
 
     return load_nlp()
