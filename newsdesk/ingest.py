@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import stat
 import sys
 import zlib
@@ -320,6 +321,9 @@ def _to_article(source: str, doc: _Doc | InputError) -> Article | InputError:
         title, text = first, rest
     if not text.strip():
         return InputError(source, "no article text left after removing page chrome")
+    if not _WORD.search(text):
+        return InputError(source, "no words in the extracted text (markup or symbols only); "
+                          "is it a broken or non-article page?")
     return enrich(Article(
         id=article_id(text, doc.url),
         source=source,
@@ -334,6 +338,9 @@ def _to_article(source: str, doc: _Doc | InputError) -> Article | InputError:
         author=_one_line(doc.author),
         removed=cleaned.removed,
     ))
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two letters in a row, in any script
 
 
 def _headline(line: str) -> bool:

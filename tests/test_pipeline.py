@@ -1,0 +1,253 @@
+"""The whole `newsdesk analyze` on real reports: contract files, idempotence, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsdesk.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, main
+
+pytestmark = pytest.mark.slow
+
+CONTRACT = {
+    "articles.jsonl": {
+        "id",
+        "source",
+        "url",
+        "outlet",
+        "title",
+        "published",
+        "dateline",
+        "language",
+        "text",
+        "duplicate_of",
+        "story_id",
+    },
+    "places.jsonl": {
+        "article_id",
+        "text",
+        "start",
+        "end",
+        "name",
+        "country_code",
+        "lat",
+        "lon",
+        "geonameid",
+    },
+    "actors.jsonl": {"article_id", "text", "start", "end", "actor_id", "name", "kind"},
+    "claims.jsonl": {
+        "id",
+        "article_id",
+        "sentence",
+        "value",
+        "low",
+        "high",
+        "counted",
+        "subject",
+        "scope",
+        "claimant",
+        "claimant_text",
+    },
+    "quotes.jsonl": {"article_id", "speaker", "speaker_text", "role", "text", "direct"},
+    "incidents.jsonl": {
+        "id",
+        "event_date",
+        "date_precision",
+        "event_type",
+        "sub_event_type",
+        "actor1",
+        "actor2",
+        "location",
+        "country_code",
+        "lat",
+        "lon",
+        "fatalities",
+        "article_ids",
+        "outlets",
+        "notes",
+    },
+    "stories.jsonl": {
+        "id",
+        "title",
+        "article_ids",
+        "outlets",
+        "first_published",
+        "last_published",
+        "claim_groups",
+    },
+}
+
+
+def _analyze(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["analyze", "--quiet", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def raqqa_run(tmp_path_factory: pytest.TempPathFactory, example_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("raqqa")
+    code, output = _analyze(str(example_dir), "--out", str(out), "--db", str(out / "n.db"))
+    assert code == EXIT_OK, output
+    return out
+
+
+def test_pipeline_writes_every_contract_file(raqqa_run: Path) -> None:
+    for name, fields in CONTRACT.items():
+        rows = _rows(raqqa_run / name)
+        assert rows, f"{name} is empty"
+        for row in rows:
+            assert fields <= row.keys(), f"{name} lacks {fields - row.keys()}"
+    header = (raqqa_run / "incidents.csv").read_text("utf-8").splitlines()[0]
+    assert header.startswith("event_id_cnty,event_date,year,time_precision,disorder_type")
+    geo = json.loads((raqqa_run / "incidents.geojson").read_text("utf-8"))
+    assert geo["type"] == "FeatureCollection"
+    assert all(f["geometry"]["type"] == "Point" for f in geo["features"])
+    assert "<html" in (raqqa_run / "report.html").read_text("utf-8").lower()
+
+
+def test_pipeline_raqqa_articles_are_clean(raqqa_run: Path, example_dir: Path) -> None:
+    articles = _rows(raqqa_run / "articles.jsonl")
+    assert len(articles) == 5
+    by_file = {Path(a["source"]).name[:3]: a for a in articles}
+    assert by_file["001"]["title"] == "US-backed forces breach IS defences in heart of Syria's Raqa"
+    assert by_file["001"]["outlet"] == "AFP"
+    assert by_file["004"]["outlet"] == "Sputnik"
+    for art in articles:
+        for chrome in (
+            "Skip to main content",
+            "Listen Live",
+            "Get short URL",
+            "temporarily suspending article commenting",
+            "Comment via Facebook",
+            "23:45 GMT24 May 2020",
+        ):
+            assert chrome not in art["text"], (art["source"], chrome)
+        assert art["published"] != "2020-05-24"
+    # every offset points into the article's text
+    texts = {a["id"]: a["text"] for a in articles}
+    for name in ("places.jsonl", "actors.jsonl"):
+        for row in _rows(raqqa_run / name):
+            assert texts[row["article_id"]][row["start"] : row["end"]] == row["text"]
+
+
+def test_pipeline_rerun_changes_nothing(raqqa_run: Path, example_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "n.db"
+    shutil.copy(raqqa_run / "n.db", db)
+    before = _dump(db)
+    out = tmp_path / "again"
+    code, _ = _analyze(str(example_dir), "--out", str(out), "--db", str(db))
+    assert code == EXIT_OK
+    assert _dump(db) == before
+    for name in CONTRACT:
+        assert (out / name).read_bytes() == (raqqa_run / name).read_bytes(), name
+
+
+def _dump(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '%fts%' "
+            "AND name NOT IN ('runs', 'input_errors', 'sqlite_sequence') ORDER BY name"
+        )
+    ]
+    rows = [(t, *r) for t in tables for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1")]
+    conn.close()
+    return rows
+
+
+REPORT = (
+    "Clashes in the north\n\nFighters of the Syrian Democratic Forces clashed with "
+    "Islamic State militants near Raqqa on Monday, a monitor said.\n"
+)
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """Each bad input and a word its error line must contain."""
+    binary = tmp / "photo.txt"
+    binary.write_bytes(bytes(range(256)) * 40)
+    empty = tmp / "empty.txt"
+    empty.write_text("")
+    huge = tmp / "huge.txt"
+    huge.write_text("x" * (10 * 1024 * 1024))
+    broken_gz = tmp / "broken.html.gz"
+    broken_gz.write_bytes(gzip.compress(b"<html><body><p>cut")[:20])
+    broken_html = tmp / "broken.html"
+    broken_html.write_bytes(b"<html><head><title>x</title></head><body><div><<<>>></")
+    latin1 = tmp / "latin1.txt"
+    latin1.write_bytes(
+        "Frappe a\u00e9rienne\n\nUne frappe a\u00e9rienne a touch\u00e9 "
+        "le march\u00e9 de Raqqa, selon l'Observatoire.\n".encode("latin-1")
+    )
+    return {
+        "binary": (binary, "binary"),
+        "empty": (empty, "empty"),
+        "huge": (huge, "limit"),
+        "broken gzip": (broken_gz, "gzip"),
+        "broken html": (broken_html, "no words"),
+        "missing": (tmp / "nowhere.html", "no such file"),
+        "latin-1": (latin1, ""),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["binary", "empty", "huge", "broken gzip", "broken html", "missing", "latin-1"]
+)
+def test_pipeline_bad_input_is_reported_and_batch_goes_on(case: str, tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text(REPORT, encoding="utf-8")
+    bad, word = _bad_inputs(tmp_path)[case]
+    out = tmp_path / "out"
+    db = tmp_path / "n.db"
+    result = CliRunner().invoke(
+        main, ["analyze", "--quiet", str(bad), str(good), "--out", str(out), "--db", str(db)]
+    )
+    stored = _rows(out / "articles.jsonl")
+    assert any(a["title"] == "Clashes in the north" for a in stored)
+    error_lines = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    if case == "latin-1":  # readable once decoded: stored, not an error
+        assert result.exit_code == EXIT_OK, result.output
+        assert any("frappe a\u00e9rienne" in a["text"] for a in stored)
+        return
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert len(error_lines) == 1, result.output
+    assert bad.name in error_lines[0]
+    assert word.lower() in error_lines[0].lower()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM input_errors").fetchone()[0] == 1
+    conn.close()
+
+
+def test_pipeline_nothing_readable_exits_3(tmp_path: Path) -> None:
+    code, output = _analyze(
+        str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o"), "--db", str(tmp_path / "n.db")
+    )
+    assert code == EXIT_NOTHING
+    assert "missing.txt" in output
+
+
+def test_cli_articles_lists_the_store(raqqa_run: Path) -> None:
+    result = CliRunner().invoke(main, ["articles", "--db", str(raqqa_run / "n.db")])
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) == 5
+    assert "US-backed forces breach IS defences" in result.output
+
+
+@pytest.mark.parametrize("command", ["analyze", "articles", "serve"])
+def test_cli_help_has_an_example(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"newsdesk {command}" in result.output
