@@ -19,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention
 from newsdesk.numbers import Quantity, find_quantities
-from newsdesk.quotes import Attribution, Registry, find_attributions
+from newsdesk.quotes import Attribution, Registry, Speaker, find_attributions
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -68,7 +69,32 @@ _TIME_UNITS = re.compile(
     r"century|times|o'clock|a\.m\.|p\.m\.|am|pm|GMT)\b", re.IGNORECASE)
 _SKIP_ENTS = {"DATE", "TIME", "ORDINAL", "MONEY"}
 _SCOPE_PREPS = {"in", "since", "during", "over", "throughout", "for", "from", "by", "until"}
+# A place further than this after the number rarely says where the figure applies.
+_PLACE_WINDOW = 160
+# The number's clause ends at a relative clause, a dash, or a quotation mark (a figure
+# inside a quote says nothing about the places in the attribution after it).
+_CLAUSE_STOP = re.compile(r",\s+(?:where|which|who|while|as|but)\b|;|\s[—–]\s|[\"“”]")
+# Words between a number and "militants" that make them somebody's ("of their militants").
+_NOT_ADJECTIVES = {"of", "the", "their", "its", "his", "her", "these", "those", "whose"}
+_CITY_ANAPHOR = re.compile(r"\bthe\s+(?:[a-z]+\s+)?(?:city|town)\b")
 _SCOPE_FILLER = {"the", "month", "week", "year", "of", "past", "last", "first", "this"}
+
+
+@dataclass(slots=True)
+class _Context:
+    """What every claim of one article is read against."""
+
+    doc: Doc
+    article: Article
+    actors: list[ActorMention]
+    places: list[PlaceMention]
+    dates: list[DateRef]
+    attributions: list[Attribution]
+    registry: Registry | None
+    # Canonical names of place words the geocoder resolved somewhere in the article, so a
+    # mention it missed elsewhere ("Raqa" tagged ORG) still names the same place.
+    surfaces: dict[str, str]
+    surface_re: re.Pattern[str] | None
 
 
 def extract_claims(
@@ -81,7 +107,16 @@ def extract_claims(
     registry: Registry | None,
 ) -> list[Claim]:
     """Every figure in the article that counts something, with its claimant and scope."""
-    attributions = find_attributions(doc, article, actors=actors, registry=registry)
+    surfaces = {p.text: p.name for p in places if p.name and p.text[:1].isupper()}
+    surface_re = re.compile(
+        r"\b(?:" + "|".join(re.escape(t) for t in sorted(surfaces, key=len, reverse=True))
+        + r")\b"
+    ) if surfaces else None
+    ctx = _Context(
+        doc, article, actors, sorted(places, key=lambda p: p.start), dates,
+        find_attributions(doc, article, actors=actors, registry=registry), registry,
+        surfaces, surface_re,
+    )
     text = article.text
     out: list[Claim] = []
     for sent in doc.sents:
@@ -91,8 +126,7 @@ def extract_claims(
             if _not_a_claim(doc, text, q):
                 continue
             s_start, s_end = _sentence_bounds(text, sent.start_char, sent.end_char, q.start)
-            claim = _claim(doc, article, q, s_start, s_end, actors, places, dates,
-                           attributions, registry)
+            claim = _claim(ctx, q, s_start, s_end)
             if claim is not None:
                 out.append(claim)
     return out
@@ -129,11 +163,8 @@ def _not_a_claim(doc: Doc, text: str, q: Quantity) -> bool:
     return (before.endswith("(") and after.startswith(")")) or before.endswith(("#", "No. "))
 
 
-def _claim(
-    doc: Doc, article: Article, q: Quantity, s_start: int, s_end: int,
-    actors: list[ActorMention], places: list[PlaceMention], dates: list[DateRef],
-    attributions: list[Attribution], registry: Registry | None,
-) -> Claim | None:
+def _claim(ctx: _Context, q: Quantity, s_start: int, s_end: int) -> Claim | None:
+    doc, article = ctx.doc, ctx.article
     span = doc.char_span(q.start, q.end, alignment_mode="expand")
     assert span is not None  # checked by _not_a_claim
     noun, group_tokens = _counted_noun(doc, span.end, s_end)
@@ -142,12 +173,12 @@ def _claim(
     if counted is None:
         return None
     text = article.text
-    group = _group(group_tokens, actors, registry)
-    place = _place(text, places, q.end, s_end)
-    subject = " in ".join(p for p in (group, place) if p)
-    scope, date = _scope(doc, text, dates, q, s_start, s_end, attributions)
-    att = _attribution(attributions, q.start, s_start, s_end)
+    att = _attribution(ctx.attributions, q.start, s_start, s_end)
     speaker = att.speaker if att else None
+    group = _group(ctx, group_tokens, noun, q, speaker)
+    place = _place(ctx, q.end, s_end)
+    subject = " in ".join(p for p in (group, place) if p)
+    scope, date = _scope(doc, text, ctx.dates, q, s_start, s_end, ctx.attributions)
     key = f"{article.id}:{q.start}:{q.end}"
     return Claim(
         id="c_" + hashlib.sha1(key.encode()).hexdigest()[:16],
@@ -274,36 +305,70 @@ def _category(counted: str) -> str:
 
 
 def _group(
-    tokens: list[Token], actors: list[ActorMention], registry: Registry | None
+    ctx: _Context, tokens: list[Token], noun: list[Token], q: Quantity, speaker: Speaker | None
 ) -> str | None:
-    """Whose: the actor named between the number and the noun ("IS", "SDF", "Daesh")."""
-    if not tokens:
-        return None
-    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
-    for a in actors:
-        if a.start < end and start < a.end:
-            return a.name
-    text = tokens[0].doc.text[start:end]
-    if registry is not None and (actor := registry.match(text)) is not None:
-        return actor.name
-    return text
+    """Whose: the actor named between the number and the noun ("IS", "SDF", "Daesh").
 
-
-def _place(text: str, places: list[PlaceMention], after: int, s_end: int) -> str | None:
-    """Where: the first place named soon after the number, with any "X and Y" partner.
-
-    Names are sorted so that "Iraq and Syria" and "Syria and Iraq" group together; a place
-    behind "including" describes the counted people, not where the figure applies.
+    Unnamed, "our fighters" are the speaker's, and "militants" or "jihadists" the group
+    those words stand for in this article (the registry's descriptions, resolved against
+    the article's actor mentions), so that "a few hundred militants left in Mosul" and
+    "the 200 or so IS fighters" count the same people.
     """
-    inside = sorted((p for p in places if after <= p.start < min(s_end, after + 90)),
-                    key=lambda p: p.start)
-    if not inside or "including" in text[after:inside[0].start]:
+    registry = ctx.registry
+    if tokens:
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+        for a in ctx.actors:
+            if a.start < end and start < a.end:
+                return a.name
+        text = ctx.article.text[start:end]
+        if registry is not None and (actor := registry.match(text)) is not None:
+            return actor.name
+        return text
+    if not noun or registry is None:
         return None
-    names = [inside[0].name or inside[0].text]
-    for prev, nxt in itertools.pairwise(inside):
-        if text[prev.end:nxt.start] not in (" and ", ", "):
+    lead = ctx.article.text[q.end:noun[0].idx].lower().split()
+    if "our" in lead:
+        own = registry.get(speaker.actor_id) if speaker and speaker.actor_id else None
+        return own.name if own is not None else None
+    if noun[-1].lower_ in _FIGHTERS and not set(lead) & _NOT_ADJECTIVES:
+        actor = registry.affiliation(noun[-1].lower_, context=ctx.actors)
+        return actor.name if actor is not None else None
+    return None
+
+
+def _place(ctx: _Context, after: int, s_end: int) -> str | None:
+    """Where: the first place named in the number's clause, with any "X and Y" partner.
+
+    Names are the gazetteer's canonical ones, so "Raqa" and "Raqqa" group together, and
+    sorted so that "Iraq and Syria" and "Syria and Iraq" do too. A place behind
+    "including" describes the counted people, not where the figure applies. "The city"
+    is the last city named before it.
+    """
+    text = ctx.article.text
+    limit = min(s_end, after + _PLACE_WINDOW)
+    if stop := _CLAUSE_STOP.search(text, after, limit):
+        limit = stop.start()
+    found = [(p.start, p.end, p.name) for p in ctx.places
+             if after <= p.start < limit and p.name]
+    if ctx.surface_re is not None:
+        found += [(m.start(), m.end(), ctx.surfaces[m[0]])
+                  for m in ctx.surface_re.finditer(text, after, limit)
+                  if not any(s <= m.start() < e for s, e, _ in found)]
+    found.sort()
+    if not found:
+        anaphor = _CITY_ANAPHOR.search(text, after, limit)
+        if anaphor is None or "including" in text[after:anaphor.start()]:
+            return None
+        city = next((p for p in reversed(ctx.places)
+                     if p.end <= anaphor.start() and p.name and p.feature == "city"), None)
+        return city.name if city else None
+    if "including" in text[after:found[0][0]]:
+        return None
+    names = [found[0][2]]
+    for prev, nxt in itertools.pairwise(found):
+        if text[prev[1]:nxt[0]] not in (" and ", ", "):
             break
-        names.append(nxt.name or nxt.text)
+        names.append(nxt[2])
     return " and ".join(sorted(dict.fromkeys(names)))
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -31,16 +33,32 @@ if TYPE_CHECKING:
 
 
 class _Actor(Protocol):
-    id: str
-    name: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def associated(self) -> tuple[str, ...]: ...
+
+    @property
+    def inter(self) -> int | None: ...
+
+    @property
+    def country(self) -> str | None: ...
 
 
 class Registry(Protocol):
     """What attribution needs from `actors.ActorRegistry`."""
 
+    def get(self, actor_id: str) -> _Actor | None: ...
+
     def match(self, text: str) -> _Actor | None: ...
 
-    def affiliation(self, text: str) -> _Actor | None: ...
+    def affiliation(
+        self, text: str, *, context: Sequence[ActorMention] = ()
+    ) -> _Actor | None: ...
 
 
 # Surface forms of reporting verbs and the cue they are recorded as.
@@ -115,11 +133,21 @@ class Attribution:
 def extract_quotes(
     doc: Doc, article: Article, *, actors: list[ActorMention], registry: Registry | None
 ) -> list[Quote]:
-    """Direct quotes and reported speech with resolved speakers, in text order."""
+    """Direct quotes and reported speech with resolved speakers, in text order.
+
+    A short quoted fragment inside a reported clause of the same cue ('said the jihadists
+    are breathing their "last gasps"') is one act of speech: only the clause is kept.
+    """
     out: list[Quote] = []
     text = article.text
-    for att in find_attributions(doc, article, actors=actors, registry=registry):
+    attributions = find_attributions(doc, article, actors=actors, registry=registry)
+    clauses = {(a.cue_start, a.start, a.end) for a in attributions if not a.direct}
+    for att in attributions:
         if att.speaker is None and not att.direct:
+            continue
+        if att.direct and att.cue is not None and any(
+            c == att.cue_start and s <= att.start and att.end <= e for c, s, e in clauses
+        ):
             continue
         spk = att.speaker
         key = f"{article.id}:{att.start}:{att.end}:{int(att.direct)}"
@@ -529,10 +557,27 @@ class _Resolver:
         return self.text[toks[0].idx: toks[-1].idx + len(toks[-1])]
 
     def _affiliation(self, role: str | None) -> str | None:
+        """The actor a person speaks for, read from their role in this article's context.
+
+        An officer of a state force that serves in a multinational coalition ("U.S. Army
+        Col." in a report about the coalition's campaign) speaks for the coalition when the
+        article names the coalition more often than the state force.
+        """
         if not role or self.registry is None:
             return None
-        actor = self.registry.affiliation(role)
-        return actor.id if actor is not None else None
+        actor = self.registry.affiliation(role, context=self.actors)
+        if actor is None:
+            return None
+        if actor.inter != 1:
+            return actor.id
+        counts = Counter(a.actor_id for a in self.actors)
+        umbrellas = [
+            aid for aid in counts
+            if counts[aid] > counts[actor.id]
+            and (parent := self.registry.get(aid)) is not None and parent.country is None
+            and actor.id in parent.associated
+        ]
+        return max(umbrellas, key=lambda aid: counts[aid], default=actor.id)
 
     def _nominal(self, head: Token) -> Speaker | None:
         """A speaker named by a noun phrase: an organisation, a role, an anonymous source."""
@@ -575,7 +620,7 @@ class _Resolver:
         if self.registry is not None:
             match = self.registry.match(phrase)
             if match is None and low not in _PERSON_NOUNS:  # "the coalition"
-                match = self.registry.affiliation(phrase)
+                match = self.registry.affiliation(phrase, context=self.actors)
             if match is not None:
                 return Speaker(match.name, phrase, None, "org", start, end, low, match.id)
         if definite and low in _ORG_ANAPHORA and self.orgs:
