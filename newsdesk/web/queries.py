@@ -84,6 +84,7 @@ class Desk:
     def __init__(self, db_path: Path) -> None:
         self._db_path = db_path
         self._local = threading.local()
+        self._outlets: tuple[tuple[Any, ...], list[str]] | None = None
         with Store.open(db_path):  # create or migrate the schema before serving
             pass
 
@@ -108,10 +109,16 @@ class Desk:
     def _page(
         self, select: str, table: str, w: _Where, order: str, f: Filters
     ) -> tuple[list[sqlite3.Row], int]:
+        """One page and the total, from the same WHERE clause.
+
+        The page is chosen on rowids first (a covering-index scan, cheap even at a deep
+        offset) and only its rows are read whole: stored rows carry large JSON blobs.
+        """
         db = self._db()
         total = db.execute(f"SELECT count(*) FROM {table}{w.sql()}", w.args).fetchone()[0]
         rows = db.execute(
-            f"SELECT {select} FROM {table}{w.sql()} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT {select} FROM {table} WHERE rowid IN (SELECT rowid FROM {table}{w.sql()} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
             [*w.args, f.limit, f.offset],
         ).fetchall()
         return rows, total
@@ -122,11 +129,19 @@ class Desk:
         return self._store().counts()
 
     def outlets(self) -> list[str]:
-        rows = self._db().execute(
+        """Outlets by number of reports, for the filter; recounted only when articles change."""
+        db = self._db()
+        key = db.execute("SELECT max(seq) FROM articles").fetchone()
+        cached = self._outlets
+        if cached is not None and cached[0] == tuple(key):
+            return cached[1]
+        rows = db.execute(
             "SELECT outlet FROM articles WHERE outlet IS NOT NULL GROUP BY outlet "
             "ORDER BY count(*) DESC LIMIT 200"
         )
-        return [r[0] for r in rows]
+        outlets = [r[0] for r in rows]
+        self._outlets = (tuple(key), outlets)
+        return outlets
 
     def stories(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
         """Stories, most recently active first; `q` matches story titles and report texts."""
@@ -135,9 +150,8 @@ class Desk:
         if match:
             w.add(
                 "(id IN (SELECT story_id FROM stories_fts WHERE stories_fts MATCH ?) OR id IN "
-                "(SELECT sa.story_id FROM story_articles sa JOIN articles a "
-                "ON a.id = sa.article_id WHERE a.seq IN "
-                "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)))",
+                "(SELECT sa.story_id FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
+                "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?))",
                 match,
                 match,
             )
@@ -151,7 +165,7 @@ class Desk:
             w.add("last_published >= ?", f.date_from)
         if f.date_to:
             w.add("first_published <= ?", f.date_to)
-        rows, total = self._page("data", "stories", w, "last_published DESC, id", f)
+        rows, total = self._page("data", "stories", w, "last_published DESC, rowid DESC", f)
         return [_story_summary(json.loads(r[0])) for r in rows], total
 
     def articles(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
@@ -207,7 +221,7 @@ class Desk:
     def incidents(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
         """Incidents with reviews applied; rejected and merged ones are not listed."""
         rows, total = self._page(
-            "data", "incidents", self._incident_where(f), "event_date DESC, id", f
+            "data", "incidents", self._incident_where(f), "event_date DESC, rowid DESC", f
         )
         return [json.loads(r[0]) for r in rows], total
 
