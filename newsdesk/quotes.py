@@ -100,7 +100,15 @@ _TITLES = re.compile(
     r"Commander|Admiral|Adm\.?|Sheikh)\s+)+"
 )
 _OPEN = {"“": "”", '"': '"'}
-_SENTENCE_BREAK = re.compile(r"[.!?][\"”’]?\s+(?=[\"“A-Z])|\n")
+# A full stop after a title or an initial ("Maj. Gen.", "U.S. Army", "Col.") ends an
+# abbreviation, not a sentence.
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Maj", "Gen", "Col", "Lt", "Capt", "Sgt", "Brig",
+                  "Adm", "Gov", "Sen", "Rep", "Rev", "St", "Jr", "Sr", "Prof", "Cpl", "Pvt",
+                  "Cmdr", "Lt.Col", "Mt", "No", "Gens")
+_SENTENCE_BREAK = re.compile(
+    r"(?<!\b[A-Z])" + "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
+    + r"[.!?][\"”’]?\s+(?=[\"“A-Z])|\n"
+)
 _MIN_QUOTE_WORDS = 2
 
 
