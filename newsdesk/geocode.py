@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 # Words that make a name a region (prefer admin-1) or a settlement (prefer a city).
 _REGION_WORDS = {"province", "governorate", "state", "region", "oblast", "county",
-                 "prefecture", "district", "department", "territory"}
+                 "prefecture", "district", "department", "territory", "parish", "borough"}
+_ADMIN2_WORDS = {"county", "parish", "borough"}
 _SETTLEMENT_WORDS = {"city", "town", "village", "suburb", "district", "neighbourhood",
                      "neighborhood", "quarter", "camp"}
 # Cue words before a name that mean "this is a small place inside the one named nearby".
@@ -67,6 +68,8 @@ _COMMON = frozenset(
     ]
 )
 _PROXIMITY_KM = 300.0
+# A spelling match this weak (two or more letters off) on an alternate name is a stretch.
+_LOOSE = 0.75
 # Below this score a resolution rests on a far-fetched reading (an alternate name of a
 # distant town, no support from the article): better unresolved than wrong.
 _MIN_SCORE = 1.5
@@ -83,13 +86,20 @@ class Resolution:
 
 
 def _clean(name: str) -> tuple[str, str | None]:
-    """Strip articles, possessives and type words; say which type word was there."""
+    """Strip articles, possessives and type words; say which type word was there.
+
+    County-like words stay in the name ("Laurel County"), because the gazetteer indexes
+    second-level regions under their full names and the bare name is usually a town
+    elsewhere.
+    """
     words = name.replace("’", "'").split()
     if words and words[0].lower() == "the":
         words = words[1:]
     if words and words[-1].endswith("'s"):
         words[-1] = words[-1][:-2]
     kind = None
+    if len(words) > 1 and words[-1].lower() in _ADMIN2_WORDS:
+        return " ".join(words), "admin2"
     if len(words) > 1 and words[-1].lower() in _REGION_WORDS | _SETTLEMENT_WORDS:
         kind = "admin1" if words[-1].lower() in _REGION_WORDS else "city"
         words = words[:-1]
@@ -98,30 +108,76 @@ def _clean(name: str) -> tuple[str, str | None]:
     return " ".join(words), kind
 
 
-def _prior(c: Candidate, kind: str | None) -> float:
-    """Evidence from the name alone: spelling, size, and the kind of place named."""
+def _lookup(gazetteer: Gazetteer, name: str, kind: str | None) -> list[Candidate]:
+    """Candidates for a cleaned name; a county the gazetteer lacks falls back to its name."""
+    if not name:
+        return []
+    cands = gazetteer.candidates(name, limit=25)
+    if kind == "admin2" and not any(c.match >= 0.97 for c in cands):
+        cands = cands + gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
+    return cands
+
+
+def _primary(c: Candidate) -> bool:
+    return normalize_name(c.place.name) == c.matched_name
+
+
+def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float:
+    """Evidence from the name alone: spelling, size, and the kind of place named.
+
+    A name that is the place's own (primary) name counts for more than one of its many
+    alternate names, which in GeoNames include old, local and misspelt forms (Reading is
+    an alternate name of Redding; Iraq of Arak). `rival_primary`: some other candidate
+    bears the name as its own; an exact alternate-name match is then the weaker reading,
+    while a transliteration (Raqa for Raqqa) that no place bears as its own stays strong
+    unless the spelling only loosely matches (Daesh for Da Shu).
+    """
     p = c.place
-    score = 4.0 * (c.match - 1.0) + 0.3 * math.log10(p.population + 10)
+    score = 4.0 * (c.match - 1.0) + 0.45 * math.log10(p.population + 10)
     if c.match >= 0.97:
         # a city shares its name with its region (Raqqa, Deir ez-Zor): news means the city
-        score += {"continent": 2.0, "country": 2.0, "admin1": -0.2}.get(p.feature, 0.0)
+        score += {"continent": 2.0, "country": 2.0, "admin1": 0.0}.get(p.feature, 0.0)
+    if p.feature == "city" and not _primary(c) and (c.match < _LOOSE or rival_primary):
+        score -= 0.8
     if kind is not None:
         score += 1.5 if p.feature == kind else -0.5
+    elif p.feature == "admin2":
+        score -= 1.0  # a bare name is a town far more often than a county
     if c.demonym:
         score -= 0.3
     return score
 
 
 def _hint_places(text: str, end: int, gazetteer: Gazetteer) -> list[Place]:
-    """Places named right after a comma ("Tabqa, Syria"; "Springfield, Illinois")."""
-    m = re.match(r",\s*((?:[A-Z][\w.'-]*\s?){1,3})", text[end:end + 40])
+    """Places named right after a comma ("Tabqa, Syria"; "Springfield, Ill.")."""
+    m = re.match(r",\s*((?:[A-Z][\w.'&-]*\s?){1,3})", text[end:end + 40])
     if not m:
         return []
     out = []
-    for c in gazetteer.candidates(m.group(1).strip(" ."), limit=10):
+    for c in gazetteer.candidates(m.group(1).strip(" "), limit=10) or \
+            gazetteer.candidates(m.group(1).strip(" ."), limit=10):
         if c.match >= 0.97 and c.place.feature in ("country", "admin1"):
             out.append(c.place)
     return out
+
+
+def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
+                                                            dict[tuple[str, str], float]]:
+    """How one mention's plausible readings split over countries and first-level regions."""
+    by_cc: dict[str, float] = defaultdict(float)
+    by_a1: dict[tuple[str, str], float] = defaultdict(float)
+    if not cs:
+        return by_cc, by_a1
+    rival = any(_primary(c) and c.match >= 0.97 for c in cs)
+    priors = [_prior(c, kind, rival) for c in cs]
+    top = max(priors)
+    weights = [math.exp(2 * (p - top)) for p in priors]
+    total = sum(weights)
+    for c, w in zip(cs, weights, strict=True):
+        by_cc[c.place.country_code] += w / total
+        if c.place.admin1 and c.place.feature != "country":
+            by_a1[(c.place.country_code, c.place.admin1)] += w / total
+    return by_cc, by_a1
 
 
 def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gazetteer,
@@ -129,39 +185,49 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     """Resolve each `text[start:end]` to a place, using the whole text as context.
 
     `extra_countries` are country codes known from elsewhere (demonyms, the dateline) that
-    add to the article's country focus.
+    add to the article's country focus. The focus a mention sees leaves out the votes of
+    its own name, so that "Georgia" in a story about Atlanta is not pulled abroad by its
+    own reading as a country; local news also has a state focus (its first-level region).
     """
     names = [_clean(text[s:e]) for s, e in spans]
     for i, (_, e) in enumerate(spans):
         after = re.match(r"\s+(\w+)", text[e:e + 20])
         if names[i][1] is None and after and after.group(1).lower() in _REGION_WORDS:
             names[i] = (names[i][0], "admin1")  # "Deir Ezzor province"
-    cands: list[list[Candidate]] = [
-        gazetteer.candidates(n, limit=25) if n else [] for n, _ in names
-    ]
+    cands = [_lookup(gazetteer, n, kind) for n, kind in names]
     hints = [_hint_places(text, e, gazetteer) for _, e in spans]
+    own = [normalize_name(n) for n, _ in names]
+    rivals = [any(_primary(c) and c.match >= 0.97 for c in cs) for cs in cands]
 
-    # Country focus: every mention votes for the countries of its plausible readings.
     focus: dict[str, float] = defaultdict(float)
+    state: dict[tuple[str, str], float] = defaultdict(float)
+    mine_cc: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    mine_a1: dict[str, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
     for cc in extra_countries:
         focus[cc] += 1.0
-    for (_, kind), cs in zip(names, cands, strict=True):
-        if not cs:
-            continue
-        priors = [_prior(c, kind) for c in cs]
-        top = max(priors)
-        weights = [math.exp(2 * (p - top)) for p in priors]
-        total = sum(weights)
-        share: dict[str, float] = defaultdict(float)
-        for c, w in zip(cs, weights, strict=True):
-            share[c.place.country_code] += w / total
-        for cc, v in share.items():
+    for i, cs in enumerate(cands):
+        by_cc, by_a1 = _shares(cs, names[i][1])
+        for h in hints[i]:  # "Springfield, Ill." names the state outright
+            if h.admin1:
+                by_a1[(h.country_code, h.admin1)] += 1.0
+        for cc, v in by_cc.items():
             focus[cc] += v
-    norm = max(focus.values(), default=1.0) or 1.0
+            mine_cc[own[i]][cc] += v
+        for a1, v in by_a1.items():
+            state[a1] += v
+            mine_a1[own[i]][a1] += v
 
     def score(i: int, c: Candidate, anchors: list[Place]) -> float:
         p = c.place
-        s = _prior(c, names[i][1]) + 2.0 * focus.get(p.country_code, 0.0) / norm
+        cc_votes = {k: v - mine_cc[own[i]].get(k, 0.0) for k, v in focus.items()}
+        top_cc = max(cc_votes.values(), default=0.0)
+        s = _prior(c, names[i][1], rivals[i])
+        if top_cc > 0:
+            s += 2.0 * max(0.0, cc_votes.get(p.country_code, 0.0)) / top_cc
+        if p.admin1 and p.feature != "admin1":
+            votes = state.get((p.country_code, p.admin1), 0.0) - \
+                mine_a1[own[i]].get((p.country_code, p.admin1), 0.0)
+            s += 1.5 * min(1.0, max(0.0, votes) / 2.0)
         for h in hints[i]:
             same_region = h.feature == "country" or h.admin1 == p.admin1
             if h.country_code == p.country_code and same_region:
@@ -180,10 +246,9 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         if not cs:
             results.append(None)
             continue
-        own = normalize_name(names[i][0])
         anchors = [c.place for j, c in enumerate(first)
                    if c is not None and j != i and c.place.feature == "city"
-                   and normalize_name(names[j][0]) != own]
+                   and own[j] != own[i]]
         best = max(cs, key=lambda c, i=i: score(i, c, anchors))
         results.append(Resolution(best.place, round(score(i, best, anchors), 3)))
     _apply_inner_cues(text, spans, results)
