@@ -8,11 +8,15 @@ the same records and ids.
 
 Failures stay small:
 - an article that raises costs that article (reported with its reason), not the shard;
-- a shard that hangs past its time limit, or kills its worker, is split into one task
-  per article; the article that hangs or kills again is reported as poisoned, and the
-  worker is restarted by its nanny;
+- an article that runs past the time limit (env NEWSDESK_ARTICLE_TIMEOUT, seconds) is
+  abandoned and reported; its worker is restarted, because a Python thread cannot be
+  stopped, and the rest of the shard goes on in a new task;
+- a worker that dies is replaced by its nanny and the scheduler retries its shard; when
+  the same shard kills workers repeatedly, the article it was analysing (published to
+  the scheduler before each article) is reported as poisoned and the rest of the shard
+  runs again without it;
 - each finished shard is committed to the store with a completion marker, so a killed
-  run resumes without redoing finished shards.
+  run resumes without redoing finished shards, and articles already stored are skipped.
 """
 
 from __future__ import annotations
@@ -20,22 +24,36 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.models import Article, ArticleRecords, InputError
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, Future
 
     from newsdesk.store import Store
 
 log = logging.getLogger(__name__)
 
-ARTICLE_TIME_LIMIT_S = 60.0  # one article; the spaCy pass over a long report takes ~1 s
+ARTICLE_TIMEOUT_S = 60.0  # the spaCy pass over a long report takes ~1 s
 SHARD_ARTICLES = 64  # articles per task: big enough to hide scheduling, small to retry
+# A shard may be in one worker death and be retried; the second death marks its article.
+ALLOWED_FAILURES = 1
+_PROGRESS = "newsdesk-progress"
+
+
+def article_timeout() -> float:
+    """Seconds one article may take (env NEWSDESK_ARTICLE_TIMEOUT)."""
+    return float(os.environ.get("NEWSDESK_ARTICLE_TIMEOUT", ARTICLE_TIMEOUT_S))
+
+
+def shard_articles() -> int:
+    """Articles per shard (env NEWSDESK_SHARD_ARTICLES)."""
+    return max(1, int(os.environ.get("NEWSDESK_SHARD_ARTICLES", SHARD_ARTICLES)))
 
 
 @dataclass(slots=True, frozen=True)
@@ -50,47 +68,96 @@ class Shard:
     def key(self) -> str:
         """Stable across runs while the file is unchanged: path, size and mtime."""
         try:
-            st = os.stat(self.source)
+            st = Path(self.source).stat()
             stamp = f"{st.st_size}:{st.st_mtime_ns}"
         except OSError:
             stamp = "?"
         raw = f"{Path(self.source).resolve()}|{stamp}|{self.first}|{self.last}"
         return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
+    def label(self) -> str:
+        return f"{self.source}[{self.first}:{'' if self.last is None else self.last}]"
+
 
 @dataclass(slots=True)
 class ShardResult:
+    """What a task sends back; `stopped_at` is the article that ran out of time, if any."""
+
     shard: Shard
-    records: list[tuple[int, ArticleRecords]] = field(default_factory=list)
+    records: list[ArticleRecords] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    stopped_at: int | None = None
+    worker: str | None = None
 
 
-def plan_shards(articles_by_source: dict[str, int]) -> list[Shard]:
-    """Cut each input file into shards of at most SHARD_ARTICLES articles."""
+def plan_shards(articles_by_source: dict[str, int], size: int | None = None) -> list[Shard]:
+    """Cut each input file into shards of `size` articles; the last one is open-ended.
+
+    Open-ended because the driver counts distinct articles, and a file that repeats
+    one has more records than that count.
+    """
+    size = size or shard_articles()
     shards = []
     for source, count in articles_by_source.items():
-        for first in range(0, max(count, 1), SHARD_ARTICLES):
-            last = min(first + SHARD_ARTICLES, count)
-            shards.append(Shard(source, first, last))
+        for first in range(0, max(count, 1), size):
+            last = first + size
+            shards.append(Shard(source, first, last if last < count else None))
     return shards
 
 
-def process_shard(shard: Shard) -> ShardResult:
-    """Runs on a worker: read the shard's articles and analyse each one."""
-    from newsdesk.analyze import analyze_article, load_resources
+def process_shard(shard: Shard, skip: frozenset[str], time_limit: float) -> ShardResult:
+    """Runs on a worker: read the shard's articles and analyse those not in `skip`."""
+    from distributed import get_client, get_worker
+
+    from newsdesk import analyze
     from newsdesk.ingest import read_inputs
 
-    res = load_resources()
-    result = ShardResult(shard)
+    res = analyze.load_resources()
+    result = ShardResult(shard, worker=get_worker().address)
+    client = get_client()
     articles = (a for a in read_inputs([shard.source]) if isinstance(a, Article))
     for index, item in enumerate(articles):  # the driver has reported unreadable inputs
-        if index < shard.first or (shard.last is not None and index >= shard.last):
+        if shard.last is not None and index >= shard.last:
+            break
+        if index < shard.first or item.id in skip:
             continue
+        client.set_metadata([_PROGRESS, shard.key], index)
         try:
-            result.records.append((index, analyze_article(item, res)))
+            rec = _bounded(analyze.analyze_article, item, res, limit=time_limit)
+        except TimeoutError:
+            result.errors.append(
+                InputError(
+                    item.source, f"analysis abandoned: over the time limit of {time_limit:g} s"
+                )
+            )
+            result.stopped_at = index
+            return result
         except Exception as exc:  # one poisoned article must not cost the shard
-            result.errors.append(InputError(item.source, f"analysis failed: {type(exc).__name__}: {exc}"))
+            result.errors.append(InputError(item.source, f"analysis failed: {_reason(exc)}"))
+            continue
+        result.records.append(rec)
     return result
+
+
+def _bounded(fn: Callable[..., ArticleRecords], *args: Any, limit: float) -> ArticleRecords:
+    """Call `fn` in a daemon thread and give up after `limit` seconds."""
+    box: list[Any] = []
+
+    def target() -> None:
+        try:
+            box.append((True, fn(*args)))
+        except BaseException as exc:  # handed to the caller's thread
+            box.append((False, exc))
+
+    thread = threading.Thread(target=target, daemon=True, name="newsdesk-article")
+    thread.start()
+    thread.join(limit)
+    if not box:
+        raise TimeoutError
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 def analyze_with_dask(
@@ -107,87 +174,142 @@ def analyze_with_dask(
     The driver has already read the inputs (to report bad files and count articles per
     file); workers re-read only their shard, so no article text crosses the network.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     ordered = list(articles)
-    counts: dict[str, int] = {}
+    sources: dict[str, list[str]] = {}  # file -> its articles' sources, in file order
     for article in ordered:
-        path = _file_of(article.source)
-        counts[path] = counts.get(path, 0) + 1
-    todo_ids = {a.id for a in ordered if not store.has_article(a.id)}
+        sources.setdefault(_file_of(article.source), []).append(article.source)
+    counts = {path: len(found) for path, found in sources.items()}
     if any(not Path(p).is_file() for p in counts):  # stdin cannot be re-read by a worker
         raise ValueError("--executor dask reads its inputs on the workers: give files, not stdin")
-    shards = [s for s in plan_shards(counts) if not store.shard_done(s.key)]
-    if todo_ids and shards:
-        cluster = None
-        if scheduler is None:
-            n = workers or os.cpu_count() or 1
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-        client = Client(scheduler or cluster)
-        try:
-            for result in _run_shards(client, shards, on_error):
-                for _, rec in result.records:
-                    if rec.article.id in todo_ids:
-                        store.save_records(rec)
-                store.mark_shard_done(result.shard.key, len(result.records))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+    stored = {a.id for a in ordered if store.has_article(a.id)}
+    # Where each article to analyse was read first: a copy of it in a later file is
+    # analysed by its shard too, but, as in the local executor, the first one is kept.
+    todo = {a.id: a.source for a in ordered if a.id not in stored}
+    planned = plan_shards(counts)
+    shards = [s for s in planned if not store.shard_done(s.key)]
+    log.info(
+        "dask: %d shards planned, %d already done, %d to run",
+        len(planned),
+        len(planned) - len(shards),
+        len(shards),
+    )
+    if todo and shards:
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            cluster = None
+            if scheduler is None:
+                cluster = LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    scheduler_kwargs={"dashboard": False},
+                )
+            client = Client(scheduler or cluster)
+            try:
+                _run_shards(client, shards, frozenset(stored), store, todo, sources, on_error)
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
     for article in ordered:
         rec = store.get_records(article.id)
         if rec is not None:
-            yield rec, article.id in todo_ids
+            yield rec, article.id in todo
 
 
 def _run_shards(
-    client: Client, shards: list[Shard], on_error: Callable[[InputError], None]
-) -> Iterator[ShardResult]:
+    client: Client,
+    shards: list[Shard],
+    skip: frozenset[str],
+    store: Store,
+    todo: dict[str, str],
+    sources: dict[str, list[str]],
+    on_error: Callable[[InputError], None],
+) -> None:
+    """Run the shards, splitting around bad articles; commit each shard when all is in."""
     from distributed import as_completed
 
-    futures = {client.submit(process_shard, s, pure=False, retries=1): s for s in shards}
-    for future in as_completed(futures):
-        shard = futures[future]
-        try:
-            result = future.result(timeout=_shard_limit(shard))
-        except Exception as exc:
-            log.warning("shard %s[%s:%s] failed (%s); retrying article by article",
-                        shard.source, shard.first, shard.last, exc)
-            future.cancel()
-            result = _split(client, shard, on_error)
-        for err in result.errors:
-            on_error(err)
-        yield result
+    limit = article_timeout()
+    parent: dict[Future, tuple[Shard, Shard]] = {}  # future -> (piece, original shard)
+    open_pieces: dict[Shard, int] = {}
+    done_records: dict[Shard, int] = {}
+    queue = as_completed()
+
+    def submit(piece: Shard, origin: Shard) -> None:
+        client.set_metadata([_PROGRESS, piece.key], None)
+        future = client.submit(process_shard, piece, skip, limit, pure=False)
+        parent[future] = (piece, origin)
+        open_pieces[origin] = open_pieces.get(origin, 0) + 1
+        queue.add(future)
+
+    for shard in shards:
+        submit(shard, shard)
+    for future in queue:
+        piece, origin = parent.pop(future)
+        if future.status == "finished":
+            result: ShardResult = future.result()
+            for rec in result.records:
+                if todo.get(rec.article.id) == rec.article.source:
+                    store.save_records(rec)
+            done_records[origin] = done_records.get(origin, 0) + len(result.records)
+            for err in result.errors:
+                on_error(err)
+            if result.stopped_at is not None:
+                _restart(client, result.worker)
+                rest = Shard(piece.source, result.stopped_at + 1, piece.last)
+                if rest.last is None or rest.first < rest.last:
+                    submit(rest, origin)
+        else:
+            for rest in _after_failure(client, piece, future.exception(), sources, on_error):
+                submit(rest, origin)
+        future.release()
+        open_pieces[origin] -= 1
+        if open_pieces[origin] == 0:
+            store.mark_shard_done(origin.key, done_records.get(origin, 0))
 
 
-def _split(client: Client, shard: Shard, on_error: Callable[[InputError], None]) -> ShardResult:
-    """Re-run a failed shard one article per task, to find the poisoned one."""
-    merged = ShardResult(shard)
-    last = shard.last if shard.last is not None else shard.first + SHARD_ARTICLES
-    for index in range(shard.first, last):
-        single = Shard(shard.source, index, index + 1)
-        future = client.submit(process_shard, single, pure=False)
-        try:
-            part = future.result(timeout=ARTICLE_TIME_LIMIT_S)
-        except Exception as exc:
-            future.cancel()
-            merged.errors.append(InputError(
-                f"{shard.source}#{index + 1}",
-                f"analysis abandoned: {type(exc).__name__} {exc or ''}".strip()
-                + f" (time limit {ARTICLE_TIME_LIMIT_S:.0f} s per article)",
-            ))
-            continue
-        merged.records.extend(part.records)
-        merged.errors.extend(part.errors)
-    return merged
+def _after_failure(
+    client: Client,
+    piece: Shard,
+    exc: BaseException | None,
+    sources: dict[str, list[str]],
+    on_error: Callable[[InputError], None],
+) -> list[Shard]:
+    """Report what a failed task cost and return the pieces still to run."""
+    at = client.get_metadata([_PROGRESS, piece.key], default=None)
+    why = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown"
+    if at is None:  # failed before its first article: the shard itself is unreadable
+        on_error(InputError(piece.label(), f"shard failed: {why}"))
+        return []
+    log.warning("shard %s failed at article %d (%s)", piece.label(), at, why)
+    known = sources.get(piece.source, [])
+    source = known[at] if at < len(known) else f"{piece.source}#{at + 1}"
+    on_error(InputError(source, f"analysis abandoned: the worker died on it ({why})"))
+    pieces = [Shard(piece.source, piece.first, at), Shard(piece.source, at + 1, piece.last)]
+    return [p for p in pieces if p.last is None or p.first < p.last]
 
 
-def _shard_limit(shard: Shard) -> float:
-    n = (shard.last or shard.first + SHARD_ARTICLES) - shard.first
-    return ARTICLE_TIME_LIMIT_S * max(n, 1) + 120.0  # plus worker start-up and model load
+def _restart(client: Client, worker: str | None) -> None:
+    """Replace a worker whose thread is stuck on an abandoned article."""
+    if worker is None:
+        return
+    try:
+        client.restart_workers([worker], raise_for_error=False)
+    except Exception:  # no nanny (e.g. a worker started by hand): it keeps the thread
+        log.warning("could not restart worker %s after a timed-out article", worker, exc_info=True)
 
 
 def _file_of(source: str) -> str:
     """The file an article came from: sources of multi-record files carry '#N'."""
     return source.split("#", 1)[0]
+
+
+def _reason(exc: BaseException) -> str:
+    import traceback
+
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
