@@ -68,3 +68,25 @@ def test_normalize_name_ignores_case_and_diacritics(s: str) -> None:
     assert normalize_name(s.upper()) == normalize_name(s.lower()) or s.upper().lower() != \
         s.lower()
     assert normalize_name(s) == normalize_name(plain)
+
+
+@pytest.mark.parametrize(
+    ("name", "feature", "code"),
+    [
+        ("UAE", "country", "AE"), ("DPRK", "country", "KP"), ("Britain", "country", "GB"),
+        ("W.Va.", "admin1", "US"), ("Calif.", "admin1", "US"), ("Ont.", "admin1", "CA"),
+        ("EU", "continent", ""), ("European", "continent", ""),
+        ("Palestinians", "country", "PS"), ("Laurel County", "admin2", "US"),
+    ],
+)
+def test_gazetteer_abbreviations_demonyms_and_counties(gaz: Gazetteer, name: str, feature: str,
+                                                       code: str) -> None:
+    top = gaz.candidates(name)[0]
+    assert top.match == 1.0
+    assert (top.place.feature, top.place.country_code) == (feature, code)
+
+
+def test_gazetteer_us_state_point_is_geonames_own(gaz: Gazetteer) -> None:
+    texas = gaz.region("US", "TX")
+    assert texas is not None and texas.geonameid == 4736286
+    assert distance_km(texas.lat, texas.lon, 31.25, -99.25) < 20

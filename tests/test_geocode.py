@@ -82,3 +82,37 @@ def test_resolve_mentions_uses_context(gaz: Gazetteer) -> None:
     tabqa, raqqa = resolve_mentions(text, spans, gaz)
     assert tabqa is not None and tabqa.place.geonameid == 172374
     assert raqqa is not None and raqqa.place.geonameid == 172955
+
+
+def _resolve_all(gaz: Gazetteer, text: str, names: list[str]) -> list:
+    spans = [(text.index(n), text.index(n) + len(n)) for n in names]
+    return resolve_mentions(text, spans, gaz)
+
+
+def test_resolve_mentions_state_focus_beats_country_reading(gaz: Gazetteer) -> None:
+    text = ("Atlanta police said the suspect fled to Macon. Officials across Georgia "
+            "and in Savannah were alerted.")
+    georgia = _resolve_all(gaz, text, ["Atlanta", "Macon", "Georgia", "Savannah"])[2]
+    assert georgia is not None and georgia.place.country_code == "US"
+    assert georgia.place.feature == "admin1"
+
+
+def test_resolve_mentions_abbreviated_state_after_comma(gaz: Gazetteer) -> None:
+    text = "The plant in Springfield, Ill., closed on Monday."
+    (springfield,) = _resolve_all(gaz, text, ["Springfield"])
+    assert springfield is not None
+    assert (springfield.place.country_code, springfield.place.admin1) == ("US", "IL")
+
+
+def test_resolve_mentions_county_is_a_county(gaz: Gazetteer) -> None:
+    text = "Deputies in Laurel County, Kentucky, searched the woods near London."
+    county, london = _resolve_all(gaz, text, ["Laurel County", "London"])
+    assert county is not None and county.place.feature == "admin2"
+    assert distance_km(county.place.lat, county.place.lon, 37.13, -84.13) < 50
+    assert london is not None and london.place.country_code == "US"
+
+
+def test_resolve_mentions_primary_name_over_alternate(gaz: Gazetteer) -> None:
+    text = "Fans travelled from Reading to London for the final."
+    reading, _ = _resolve_all(gaz, text, ["Reading", "London"])
+    assert reading is not None and reading.place.country_code == "GB"
