@@ -43,7 +43,11 @@ ARTICLE_TIMEOUT_S = 60.0  # the spaCy pass over a long report takes ~1 s
 SHARD_ARTICLES = 64  # articles per task: big enough to hide scheduling, small to retry
 # A shard may be in one worker death and be retried; the second death marks its article.
 ALLOWED_FAILURES = 1
+# The first article a worker process analyses also pays for what the extractors load on
+# first use; without this grace a cold worker on a busy machine looks like a hang.
+FIRST_ARTICLE_GRACE_S = 30.0
 _PROGRESS = "newsdesk-progress"
+_warm = threading.Event()  # set once this process has analysed an article
 
 
 def article_timeout() -> float:
@@ -123,7 +127,8 @@ def process_shard(shard: Shard, skip: frozenset[str], time_limit: float) -> Shar
             continue
         client.set_metadata([_PROGRESS, shard.key], index)
         try:
-            rec = _bounded(analyze.analyze_article, item, res, limit=time_limit)
+            grace = 0.0 if _warm.is_set() else FIRST_ARTICLE_GRACE_S
+            rec = _bounded(analyze.analyze_article, item, res, limit=time_limit + grace)
         except TimeoutError:
             result.errors.append(
                 InputError(
@@ -135,6 +140,8 @@ def process_shard(shard: Shard, skip: frozenset[str], time_limit: float) -> Shar
         except Exception as exc:  # one poisoned article must not cost the shard
             result.errors.append(InputError(item.source, f"analysis failed: {_reason(exc)}"))
             continue
+        finally:
+            _warm.set()
         result.records.append(rec)
     return result
 
@@ -205,7 +212,6 @@ def analyze_with_dask(
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    scheduler_kwargs={"dashboard": False},
                 )
             client = Client(scheduler or cluster)
             try:
