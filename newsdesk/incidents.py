@@ -60,6 +60,12 @@ _GENERIC = re.compile(
     r"|\btactics\b|\binfamous\b|\bscene of\b|\bhistory of\b|\bcampaign (?:against|to)\b",
     re.IGNORECASE,
 )
+_ALLY = {"allied", "alongside", "backed", "supported", "ally", "allies", "partners", "partner"}
+_OTHER_CLAUSE = {"relcl", "acl", "advcl", "ccomp", "xcomp", "csubj", "conj", "parataxis"}
+_AGGREGATE = re.compile(
+    r"\b(?:since|alone|so far|in total|altogether|to date|(?:this|last) (?:month|year))\b",
+    re.IGNORECASE,
+)
 _MODIFIER = re.compile(r"-(?:based|led|backed|born|funded)\b")
 """A place in "US-led coalition" or "London-based group" describes an actor, not a location."""
 _FALLBACK_PRECISION: Precision = "week"
@@ -89,18 +95,21 @@ def extract_incidents(
         if not may_report_event(text) or _GENERIC.search(text):
             continue
         sent_dates = _within(dates, sent.start_char, sent.end_char)
-        if _is_background(sent_dates, article.published):
-            continue
+        if any(ref.kind in ("since", "until") for ref in sent_dates):
+            continue  # a running total, not an incident
         for event_type, sub_event_type in _event_types(text):
             anchor = _anchor(doc, sent, sub_event_type)
-            if anchor is None or not _is_realis(anchor):
+            if anchor is None or not _is_realis(anchor) or _is_instrument(anchor):
+                continue
+            attached = [d for d in sent_dates if _attached(doc, anchor, d)]
+            if _is_background(attached, article.published):
                 continue
             if found and found[-1].evidence[0].start == sent.start_char and anchor.dep_ in (
                 "acl", "relcl", "amod"
             ):
                 continue  # "the coalition battling IS" describes an actor, not a second event
             found.append(_incident(doc, sent, article, event_type, sub_event_type, anchor,
-                                   places=places, actors=parties, dates=sent_dates,
+                                   places=places, actors=parties, dates=attached,
                                    claims=claims))
     merged = _merge(found)
     for incident in merged:
@@ -133,15 +142,18 @@ def _incident(doc: Doc, sent: SentSpan, article: Article, event_type: str, sub_e
               dates: list[DateRef], claims: list[Claim]) -> Incident:
     text = sent.text
     attribution = _attribution(sent)
-    roles = _roles(anchor, [m for m in _within(actors, sent.start_char, sent.end_char)
-                            if not _inside(m, attribution)] or
-                   _within(actors, sent.start_char, sent.end_char))
-    place = _place([p for p in places if not _inside(p, attribution)
-                    and not _MODIFIER.match(article.text, p.end)],
-                   sent.start_char, sent.end_char)
-    sent_dates = dates
-    event_date, end_precision = _date(sent_dates, article)
-    killed = [c for c in claims if _in_sentence(c, sent) and _counts_killed(c)]
+    # "US-backed forces": the backer describes the force, it is not a party to the event.
+    named = [m for m in _within(actors, sent.start_char, sent.end_char)
+             if not _MODIFIER.match(article.text, m.end)]
+    roles = _roles(anchor, [m for m in named if not _inside(m, attribution)] or named)
+    candidates = [p for p in places if not _inside(p, attribution)
+                  and not _MODIFIER.match(article.text, p.end)]
+    in_clause = [p for p in _within(candidates, sent.start_char, sent.end_char)
+                 if p.name is not None and _attached(doc, anchor, p)]
+    place = _place(in_clause or candidates, sent.start_char, sent.end_char)
+    event_date, end_precision = _date(dates, article)
+    killed = [c for c in claims if _in_sentence(c, sent) and _counts_killed(c)
+              and not _is_aggregate(c)]
     low, high = _fatalities(killed)
     evidence = Span(sent.start_char, sent.end_char, text)
     return Incident(
@@ -202,9 +214,59 @@ def _is_background(sent_dates: list[DateRef], published: str | None) -> bool:
         last = ref.end_date or ref.date
         if published and last and _days_between(last, published) > _HISTORY_DAYS:
             return True
+    if any(ref.precision == "year" for ref in sent_dates):
+        return True  # an event clause dated only by its year recalls history ("in 2014")
     return all(
         ref.kind == "during" and ref.precision in ("month", "year", "range") for ref in sent_dates
     )
+
+
+def _event_verb(anchor: Token) -> Token:
+    """The verb of the clause the event word belongs to (itself when it is a verb)."""
+    token = anchor
+    while token.pos_ not in ("VERB", "AUX") and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def _attached(doc: Doc, anchor: Token, mention: DateRef | PlaceMention) -> bool:
+    """Whether a date or place belongs to the event's clause, judged by the dependency path.
+
+    The path from the expression up the tree must reach the event word or its clause's
+    verb (or a reporting verb above it: "..., the SDF said on Tuesday") without entering
+    another clause: "the caliphate they declared in 2014" dates the declaration, not the
+    battle in the main clause.
+    """
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    verb = _event_verb(anchor)
+    targets = {anchor.i, verb.i}
+    head = verb
+    while head.head.i != head.i:
+        head = head.head
+        if head.lower_ in _REPORTING:
+            targets.add(head.i)
+    token = span.root
+    while token.i not in targets:
+        entering = token.dep_ in _OTHER_CLAUSE and token.pos_ in ("VERB", "AUX")
+        if entering or token.head.i == token.i:
+            return False
+        token = token.head
+    return True
+
+
+def _is_instrument(anchor: Token) -> bool:
+    """ "backing the offensive with air strikes" names a means, not a strike that happened."""
+    return (anchor.dep_ == "pobj" and anchor.head.lower_ == "with"
+            and anchor.head.head.pos_ == "VERB" and not may_report_event(anchor.head.head.text))
+
+
+def _is_aggregate(claim: Claim) -> bool:
+    """A monthly or running total ("744 in June alone", "since 2014") is not one incident's."""
+    if claim.date and claim.end_date and claim.end_date != claim.date:
+        return True
+    return bool(_AGGREGATE.search(claim.sentence))
 
 
 def _days_between(earlier: str, later: str) -> int:
@@ -225,6 +287,12 @@ def _is_unreal(token: Token) -> bool:
     infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in children)
     if infinitive and token.dep_ in ("xcomp", "acl", "advcl", "relcl", "ccomp"):
         return True
+    if token.dep_ == "pcomp" and token.head.lower_ == "from" and token.tag_ == "VBG":
+        return True  # "prevented IS from using car bombs", "refrained from shelling"
+    if token.dep_ == "relcl":
+        return True  # "territory they recognize is being seized": background to the main clause
+    if any(c.lower_ == "yet" and c.dep_ == "advmod" for c in children):
+        return True  # "the toughest battles are yet to come"
     return any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in children)
 
 
@@ -324,6 +392,8 @@ def _roles(anchor: Token, mentions: list[ActorMention]) -> _Roles:
                 elif child.dep_ == "prep" and child.lower_ in ("with", "against", "on"):
                     second = second or _pobj_actor(child, mentions)
     ordered = sorted(mentions, key=lambda m: m.start)
+    # "the Syrian Elite Forces, fighters allied with the SDF": allies are not opponents.
+    ordered = [m for m in ordered if not _is_ally(anchor.doc, m)] or ordered
     if first is None:
         first = next((m for m in ordered if second is None or m.actor_id != second.actor_id), None)
     if second is None and first is not None:
@@ -333,6 +403,13 @@ def _roles(anchor: Token, mentions: list[ActorMention]) -> _Roles:
     if second is not None and first is not None and second.actor_id == first.actor_id:
         second = None
     return _Roles(first, second)
+
+
+def _is_ally(doc: Doc, mention: ActorMention) -> bool:
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    return any(t.lower_ in _ALLY for t in span.root.ancestors)
 
 
 def _pobj_actor(prep: Token, mentions: list[ActorMention]) -> ActorMention | None:
@@ -390,7 +467,8 @@ def _compatible(a: Incident, b: Incident) -> bool:
     ours = {x for x in (a.actor1_id, a.actor2_id) if x}
     theirs = {x for x in (b.actor1_id, b.actor2_id) if x}
     if a.event_type == "Battles":
-        return not ours or not theirs or bool(ours & theirs)
+        # Two half-known reports of one battle ("our fighters" / "clashing with IS") join.
+        return len(ours) <= 1 or len(theirs) <= 1 or bool(ours & theirs)
     return not (a.actor1_id and b.actor1_id and a.actor1_id != b.actor1_id)
 
 

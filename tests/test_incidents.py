@@ -118,3 +118,53 @@ def test_incidents_raqqa_wall_and_old_city(nlp, example_dir):
                if i.sub_event_type == "Armed clash" and "Raqq" in (i.location or "")]
     assert clashes
     assert any(i.actor1_id in ("sdf", "syrian-elite-forces") for i in clashes)
+
+
+@pytest.fixture(scope="module")
+def raqqa_records(nlp, example_dir):
+    from newsdesk.actors import ActorRegistry
+    from newsdesk.analyze import Resources, analyze_article
+    from newsdesk.gazetteer import Gazetteer
+    from newsdesk.ingest import read_inputs
+
+    res = Resources(nlp=nlp, gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
+    return [analyze_article(a, res) for a in read_inputs([str(example_dir)])]
+
+
+@pytest.mark.slow
+def test_incidents_raqqa_dates_only_from_the_event_clause(raqqa_records):
+    # No report states its publication date: no incident may borrow "in 2014" or any
+    # other background date, so every date is unknown.
+    incs = [i for r in raqqa_records for i in r.incidents]
+    assert incs
+    for inc in incs:
+        assert inc.event_date is None and inc.date_precision == "unknown", inc.notes
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="'fierce clashes' sentence names no opponent and is not "
+                   "yet joined with the 'clashing with IS' report")
+def test_incidents_raqqa_old_city_clash_is_sdf_side_against_is(raqqa_records):
+    rec = next(r for r in raqqa_records if "001_" in r.article.source)
+    clashes = [i for i in rec.incidents if i.sub_event_type == "Armed clash"
+               and any("Old City" in e.text for e in i.evidence)
+               and not any("coalition" in e.text[:40] for e in i.evidence)]
+    assert clashes
+    for inc in clashes:
+        assert inc.actor2_id == "islamic-state", (inc.actor1_id, inc.actor2_id, inc.evidence)
+        assert inc.actor1_id in ("sdf", "syrian-elite-forces")
+
+
+@pytest.mark.slow
+def test_incidents_raqqa_no_background_or_generic_sentences(raqqa_records):
+    evidence = [e.text for r in raqqa_records for i in r.incidents for e in i.evidence]
+    for phrase in ("is backing both SDF", "toughest battles are yet", "prevented IS from",
+                   "supposed to prevent"):
+        assert not any(phrase in text for text in evidence), phrase
+
+
+@pytest.mark.slow
+def test_incidents_raqqa_monthly_totals_are_not_fatalities(raqqa_records):
+    for rec in raqqa_records:
+        for inc in rec.incidents:
+            assert inc.fatalities is None or inc.fatalities < 100, inc.notes
