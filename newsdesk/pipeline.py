@@ -28,6 +28,7 @@ from newsdesk.store import Store
 log = logging.getLogger(__name__)
 
 Executor = Literal["local", "dask"]
+PARQUET_AUTO_ARTICLES = 5000  # runs this large also get Parquet tables by default
 ErrorSink = Callable[[InputError], None]
 
 
@@ -64,6 +65,7 @@ def run(
     progress: bool = False,
     stdin: BinaryIO | None = None,
     on_error: ErrorSink | None = None,
+    parquet: bool | None = None,
 ) -> RunSummary:
     """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`."""
     summary = RunSummary()
@@ -102,7 +104,7 @@ def run(
             1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
         )
         if out_dir is not None:
-            counts = publish(store, out_dir, article_ids=summary.article_ids)
+            counts = publish(store, out_dir, article_ids=summary.article_ids, parquet=parquet)
             summary.stories, summary.incidents = counts["stories"], counts["incidents"]
         store.finish_run(
             run_id,
@@ -181,9 +183,17 @@ def link_stored(store: Store) -> None:
 
 
 def publish(
-    store: Store, out_dir: Path, *, article_ids: Sequence[str] | None = None
+    store: Store,
+    out_dir: Path,
+    *,
+    article_ids: Sequence[str] | None = None,
+    parquet: bool | None = None,
 ) -> dict[str, int]:
-    """Write the contract files for the given articles (all stored ones by default)."""
+    """Write the contract files for the given articles (all stored ones by default).
+
+    `parquet`: also write the record tables as Parquet; None decides by size, because
+    JSON Lines of a million claims are slow to load for analysis.
+    """
     from newsdesk.actors import ActorRegistry
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -197,12 +207,20 @@ def publish(
         i for i in store.incidents(limit=None) if wanted is None or wanted & set(i["article_ids"])
     ]
 
-    export.write_jsonl(out_dir / "articles.jsonl", (_article_row(r.article) for r in records))
-    export.write_jsonl(out_dir / "places.jsonl", (p.to_dict() for r in records for p in r.places))
-    export.write_jsonl(out_dir / "actors.jsonl", (a.to_dict() for r in records for a in r.actors))
-    export.write_jsonl(out_dir / "claims.jsonl", (c.to_dict() for r in records for c in r.claims))
-    export.write_jsonl(out_dir / "quotes.jsonl", (q.to_dict() for r in records for q in r.quotes))
-    export.write_jsonl(out_dir / "incidents.jsonl", incidents)
+    tables: dict[str, list[dict]] = {
+        "articles": [_article_row(r.article) for r in records],
+        "places": [p.to_dict() for r in records for p in r.places],
+        "actors": [a.to_dict() for r in records for a in r.actors],
+        "claims": [c.to_dict() for r in records for c in r.claims],
+        "quotes": [q.to_dict() for r in records for q in r.quotes],
+        "incidents": incidents,
+    }
+    for name, rows in tables.items():
+        export.write_jsonl(out_dir / f"{name}.jsonl", rows)
+    if parquet or (parquet is None and len(records) >= PARQUET_AUTO_ARTICLES):
+        from newsdesk.executors.dask_executor import write_parquet
+
+        write_parquet(out_dir, tables)
     export.write_jsonl(out_dir / "stories.jsonl", (s.to_dict() for s in story_list))
     registry = ActorRegistry.load()
     actor_ids = {i.get(k) for i in incidents for k in ("actor1_id", "actor2_id")} - {None}

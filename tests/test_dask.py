@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow.parquet as pq
 import pytest
 from distributed import Worker
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -62,10 +63,12 @@ def _outputs(out: Path) -> dict[str, bytes]:
 
 def test_same_answer_as_local(cluster: LocalCluster, example_dir: Path, tmp_path: Path) -> None:
     inputs = [str(example_dir), str(CORPUS)]
-    local = pipeline.run(inputs, out_dir=tmp_path / "local", db_path=tmp_path / "local.db")
+    local = pipeline.run(
+        inputs, out_dir=tmp_path / "local", db_path=tmp_path / "local.db", parquet=True
+    )
     dask = pipeline.run(
         inputs, out_dir=tmp_path / "dask", db_path=tmp_path / "dask.db",
-        executor="dask", scheduler=cluster.scheduler_address,
+        executor="dask", scheduler=cluster.scheduler_address, parquet=True,
     )  # fmt: skip
     assert dask.article_ids == local.article_ids
     assert (dask.stored, dask.duplicates, dask.failed) == (
@@ -79,6 +82,24 @@ def test_same_answer_as_local(cluster: LocalCluster, example_dir: Path, tmp_path
     for name, data in theirs.items():
         assert ours[name] == data, name
     assert b"Raqqa" in ours["articles.jsonl"] and ours["claims.jsonl"]
+    for table in ("articles", "places", "actors", "claims", "quotes", "incidents"):
+        rows = [json.loads(line) for line in ours[f"{table}.jsonl"].splitlines()]
+        parquet = pq.read_table(tmp_path / "dask" / f"{table}.parquet")
+        assert parquet.num_rows == len(rows), table
+        if rows:
+            key = "id" if "id" in rows[0] else "article_id"
+            assert parquet.column(key).to_pylist() == [r[key] for r in rows], table
+
+
+def test_parquet_keeps_mixed_columns_as_json(tmp_path: Path) -> None:
+    from newsdesk.executors.dask_executor import write_parquet
+
+    rows = [{"id": "a", "value": 3, "scope": None}, {"id": "b", "value": "three", "tags": [1]}]
+    (path,) = write_parquet(tmp_path, {"claims": rows})
+    table = pq.read_table(path)
+    assert table.column_names == ["id", "value", "scope", "tags"]
+    assert table.column("value").to_pylist() == ["3", '"three"']
+    assert table.column("tags").to_pylist() == [None, [1]]
 
 
 def _count(db: Path, sql: str) -> int:

@@ -22,6 +22,7 @@ Failures stay small:
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -319,3 +320,36 @@ def _reason(exc: BaseException) -> str:
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
     return f"{type(exc).__name__}: {exc}{where}"
+
+
+def write_parquet(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> list[Path]:
+    """Write each table as `<name>.parquet` beside the JSON Lines of a large run.
+
+    Columnar files are what analysts load into pandas/DuckDB/Spark for a million claims;
+    JSON Lines stay the contract. A column whose values pyarrow cannot type together
+    (a value that is a number in one record and text in another) is kept as JSON text.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise RuntimeError(
+            "Parquet output needs pyarrow: pip install 'newsdesk[dask]' (or pyarrow)"
+        ) from exc
+    written = []
+    for name, rows in tables.items():
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        columns = {}
+        for key in keys:
+            values = [row.get(key) for row in rows]
+            try:
+                columns[key] = pa.array(values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                columns[key] = pa.array(
+                    [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
+                    type=pa.string(),
+                )
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(pa.table(columns), path)
+        written.append(path)
+    return written
