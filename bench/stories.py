@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import time
-import tracemalloc
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -131,16 +131,23 @@ def _synthetic(n: int, seed: int = 7) -> list[ArticleRecords]:
 
 
 def _scaling(sizes: list[int]) -> None:
+    """Each size in a fresh process: CPU seconds (the machine is shared) and peak RSS."""
     for n in sizes:
-        records = _synthetic(n)
-        tracemalloc.start()
-        t0 = time.perf_counter()
-        result = stories.link(records)
-        secs = time.perf_counter() - t0
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(f"synthetic n={n:7d}: {secs:7.1f}s  {n / secs:7.0f} articles/s  "
-              f"peak {peak / 2**20:7.1f} MiB (traced)  stories={len(result.stories)}")
+        code = (f"import sys, time, resource; sys.path[:0] = [{str(REPO)!r}, "
+                f"{str(REPO / 'bench')!r}]; sys.argv = ['x']\n"
+                "from stories import _synthetic\nfrom newsdesk import stories\n"
+                f"recs = _synthetic({n})\n"
+                "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "t = time.process_time(); r = stories.link(recs); cpu = time.process_time() - t\n"
+                "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "print(cpu, base / 1024, peak / 1024, len(r.stories), "
+                "len(set(r.event_of.values())))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout.split()
+        cpu, base, peak, n_stories, n_events = map(float, out)
+        print(f"synthetic n={n:7d}: {cpu:7.1f} CPU s  {n / cpu:6.0f} articles/CPU s  "
+              f"peak RSS {peak:6.0f} MiB (inputs alone {base:.0f} MiB)  "
+              f"events={n_events:.0f} stories={n_stories:.0f} (true events {n // 4})")
 
 
 def main() -> None:
