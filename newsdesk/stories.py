@@ -722,8 +722,17 @@ def _subject_keys(claim: Claim, rec: ArticleRecords) -> frozenset[str]:
     """Subject words, with names resolved to place/actor ids so spellings compare equal."""
     if not claim.subject:
         return frozenset()
-    resolved = {p.text.lower(): f"p:{p.geonameid}" for p in rec.places if p.geonameid}
-    resolved.update({a.text.lower(): f"a:{a.actor_id}" for a in rec.actors})
+    # Claim subjects carry canonical names ("Islamic State in Ar Raqqah"), other
+    # articles' subjects may carry the words as written: both resolve to the same ids.
+    resolved = {}
+    for p in rec.places:
+        if p.geonameid:
+            for name in (p.text, p.name or ""):
+                if name:
+                    resolved[name.lower()] = f"p:{p.geonameid}"
+    for a in rec.actors:
+        resolved[a.text.lower()] = f"a:{a.actor_id}"
+        resolved[a.name.lower()] = f"a:{a.actor_id}"
     subject = claim.subject.lower()
     keys = set()
     for text, key in sorted(resolved.items(), key=lambda kv: -len(kv[0])):

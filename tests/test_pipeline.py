@@ -251,3 +251,25 @@ def test_cli_help_has_an_example(command: str) -> None:
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert f"newsdesk {command}" in result.output
+
+
+def test_pipeline_raqqa_story_agreement_and_contest(raqqa_run: Path) -> None:
+    articles = {Path(a["source"]).name[:3]: a for a in _rows(raqqa_run / "articles.jsonl")}
+    assert articles["001"]["story_id"] == articles["003"]["story_id"]
+    story = next(s for s in _rows(raqqa_run / "stories.jsonl")
+                 if s["id"] == articles["001"]["story_id"])
+    groups = story["claim_groups"]
+    fighters = [g for g in groups if g["counted"] == "fighters"
+                and {v["value"] for v in g["values"]} >= {2500, 2000}]
+    assert len(fighters) == 1
+    assert fighters[0]["status"] == "contested"
+    assert all("Mosul" not in (v.get("scope") or "") for v in fighters[0]["values"])
+    killed = next(g for g in groups if g["counted"] == "civilians killed")
+    by_value = {v["value"]: v for v in killed["values"]}
+    assert {603, 744} <= by_value.keys()
+    assert killed["status"] != "contested"  # different scopes are not a contradiction
+    assert by_value[603]["claimant"] != by_value[744]["claimant"]
+    assert "2014" in by_value[603]["scope"] and "June" in by_value[744]["scope"]
+    brief = story["brief_md"]
+    assert "2,500" in brief and "2,000" in brief and "744" in brief
+    assert "[1]" in brief
