@@ -199,9 +199,8 @@ def publish(
     out_dir.mkdir(parents=True, exist_ok=True)
     wanted = set(article_ids) if article_ids is not None else None
     records = [r for r in store.iter_records() if wanted is None or r.article.id in wanted]
-    records.sort(
-        key=lambda r: (article_ids.index(r.article.id) if article_ids else 0, r.article.id)
-    )
+    position = {aid: n for n, aid in enumerate(article_ids or ())}  # input order, O(n)
+    records.sort(key=lambda r: (position.get(r.article.id, 0), r.article.id))
     story_list = [s for s in store.story_records() if wanted is None or wanted & set(s.article_ids)]
     incidents = [
         i for i in store.incidents(limit=None) if wanted is None or wanted & set(i["article_ids"])
