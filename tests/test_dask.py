@@ -233,3 +233,5 @@ def test_poisoned_articles_cost_only_themselves(
     assert (tmp_path / "exited-once").exists()
     stored = [json.loads(line)["text"] for line in (tmp_path / "out" / "articles.jsonl").open()]
     assert sum(EXIT_ONCE in t for t in stored) == 1
+    # the shard lost articles: no completion marker, so the next run tries them again
+    assert _count(tmp_path / "desk.db", "SELECT count(*) FROM shards") == 0

@@ -16,7 +16,8 @@ Failures stay small:
   the scheduler before each article) is reported as poisoned and the rest of the shard
   runs again without it;
 - each finished shard is committed to the store with a completion marker, so a killed
-  run resumes without redoing finished shards, and articles already stored are skipped.
+  run resumes without redoing finished shards, and articles already stored are skipped;
+  a shard that lost an article gets no marker, so the next run tries that one again.
 """
 
 from __future__ import annotations
@@ -236,13 +237,18 @@ def _run_shards(
     sources: dict[str, list[str]],
     on_error: Callable[[InputError], None],
 ) -> None:
-    """Run the shards, splitting around bad articles; commit each shard when all is in."""
+    """Run the shards, splitting around bad articles; commit each shard when all is in.
+
+    A shard that lost an article (failed, abandoned) gets no completion marker: the next
+    run tries that article again and skips the ones stored.
+    """
     from distributed import as_completed
 
     limit = article_timeout()
     parent: dict[Future, tuple[Shard, Shard]] = {}  # future -> (piece, original shard)
     open_pieces: dict[Shard, int] = {}
     done_records: dict[Shard, int] = {}
+    lost: set[Shard] = set()
     queue = as_completed()
 
     def submit(piece: Shard, origin: Shard) -> None:
@@ -264,17 +270,19 @@ def _run_shards(
             done_records[origin] = done_records.get(origin, 0) + len(result.records)
             for err in result.errors:
                 on_error(err)
+                lost.add(origin)
             if result.stopped_at is not None:
                 _restart(client, result.worker)
                 rest = Shard(piece.source, result.stopped_at + 1, piece.last)
                 if rest.last is None or rest.first < rest.last:
                     submit(rest, origin)
         else:
+            lost.add(origin)
             for rest in _after_failure(client, piece, future.exception(), sources, on_error):
                 submit(rest, origin)
         future.release()
         open_pieces[origin] -= 1
-        if open_pieces[origin] == 0:
+        if open_pieces[origin] == 0 and origin not in lost:
             store.mark_shard_done(origin.key, done_records.get(origin, 0))
 
 
