@@ -8,6 +8,7 @@ production code carries no test hook.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import logging
 import math
@@ -235,3 +236,14 @@ def test_poisoned_articles_cost_only_themselves(
     assert sum(EXIT_ONCE in t for t in stored) == 1
     # the shard lost articles: no completion marker, so the next run tries them again
     assert _count(tmp_path / "desk.db", "SELECT count(*) FROM shards") == 0
+
+
+def test_plan_shards_caps_passes_over_a_big_file() -> None:
+    from newsdesk.executors.dask_executor import MAX_SHARDS_PER_FILE, plan_shards
+
+    small = plan_shards({"a.jsonl": 10}, size=4)
+    assert [(s.first, s.last) for s in small] == [(0, 4), (4, 8), (8, None)]
+    big = plan_shards({"b.jsonl": 1000}, size=4)
+    assert len(big) == MAX_SHARDS_PER_FILE and big[-1].last is None
+    assert all(b.first == a.last for a, b in itertools.pairwise(big))
+    assert len({s.key for s in small + big}) == len(small) + len(big)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 ARTICLE_TIMEOUT_S = 60.0  # the spaCy pass over a long report takes ~1 s
 SHARD_ARTICLES = 64  # articles per task: big enough to hide scheduling, small to retry
+MAX_SHARDS_PER_FILE = 16  # split big inputs into several files to use more workers
 # A shard may be in one worker death and be retried; the second death marks its article.
 ALLOWED_FAILURES = 1
 # The first article a worker process analyses also pays for what the extractors load on
@@ -100,13 +102,16 @@ def plan_shards(articles_by_source: dict[str, int], size: int | None = None) -> 
     """Cut each input file into shards of `size` articles; the last one is open-ended.
 
     Open-ended because the driver counts distinct articles, and a file that repeats
-    one has more records than that count.
+    one has more records than that count. A worker reads its file from the start to
+    reach its shard (ingest has no random access), so a file gets at most
+    MAX_SHARDS_PER_FILE shards: reading then costs at most that many passes over it.
     """
     size = size or shard_articles()
     shards = []
     for source, count in articles_by_source.items():
-        for first in range(0, max(count, 1), size):
-            last = first + size
+        step = max(size, math.ceil(count / MAX_SHARDS_PER_FILE))
+        for first in range(0, max(count, 1), step):
+            last = first + step
             shards.append(Shard(source, first, last if last < count else None))
     return shards
 
