@@ -74,6 +74,8 @@ def main(verbose: int) -> None:
     metavar="tcp://HOST:8786",
     help="Dask: address of an existing scheduler instead of a local cluster.",
 )
+@click.option("--parquet/--no-parquet", default=None,
+              help="Also write the record tables as Parquet (default: from 5,000 articles).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 def analyze(
     inputs: tuple[str, ...],
@@ -82,6 +84,7 @@ def analyze(
     executor: str,
     workers: int | None,
     scheduler: str | None,
+    parquet: bool | None,
     quiet: bool,
 ) -> None:
     """Read reports, analyse them, store them and write the output files.
@@ -109,6 +112,7 @@ def analyze(
         executor=executor,  # type: ignore[arg-type]
         workers=workers,
         scheduler=scheduler,
+        parquet=parquet,
         progress=not quiet,
         stdin=sys.stdin.buffer,
         on_error=report_error,

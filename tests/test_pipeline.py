@@ -273,3 +273,16 @@ def test_pipeline_raqqa_story_agreement_and_contest(raqqa_run: Path) -> None:
     brief = story["brief_md"]
     assert "2,500" in brief and "2,000" in brief and "744" in brief
     assert "[1]" in brief
+
+
+def test_cli_parquet_flag_writes_tables(tmp_path: Path, example_dir: Path) -> None:
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "out"
+    code, output = _analyze(str(example_dir / "001_b5309f86b7870f1b.txt"), "--parquet",
+                            "--out", str(out), "--db", str(tmp_path / "n.db"))
+    assert code == EXIT_OK, output
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out / "articles.parquet")
+    assert table.num_rows == 1
+    assert pq.read_table(out / "claims.parquet").num_rows == len(_rows(out / "claims.jsonl"))
