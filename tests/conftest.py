@@ -37,3 +37,18 @@ def nlp():
     from newsdesk.nlp import load_nlp
 
     return load_nlp()
+
+
+@pytest.fixture(scope="session")
+def raqqa_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store the real pipeline wrote from the Raqqa example, built once per session.
+
+    Shared by the desk's end-to-end and browser tests; a test that writes (review, upload)
+    copies the file first so the others still see what the pipeline produced.
+    """
+    from newsdesk.pipeline import run
+
+    db = tmp_path_factory.mktemp("raqqa-store") / "newsdesk.db"
+    summary = run([str(EXAMPLE)], out_dir=None, db_path=db)
+    assert summary.stored == 5 and not summary.errors, summary.line()
+    return db
