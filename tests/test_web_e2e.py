@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from newsdesk.pipeline import run
 from newsdesk.web import create_app
 
 pytestmark = pytest.mark.slow
@@ -22,12 +23,17 @@ NEW_REPORT = (
 )
 
 
-@pytest.fixture(scope="module")
-def desk_db(tmp_path_factory: pytest.TempPathFactory, example_dir: Path) -> Path:
-    folder = tmp_path_factory.mktemp("desk")
-    summary = run([str(example_dir)], out_dir=None, db_path=folder / "n.db")
-    assert summary.stored == 5
-    return folder / "n.db"
+def copy_store(src: Path, dst: Path) -> Path:
+    """A private copy of a store (SQLite's backup, so a WAL-mode file copies whole)."""
+    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
+    return dst
+
+
+@pytest.fixture
+def desk_db(raqqa_store: Path, tmp_path: Path) -> Path:
+    """The session's pipeline-built Raqqa store, copied: the upload test writes to it."""
+    return copy_store(raqqa_store, tmp_path / "desk.db")
 
 
 def test_web_e2e_raqqa_story_and_contested_figures(desk_db: Path) -> None:
