@@ -30,6 +30,7 @@ from newsdesk.models import (
     Story,
 )
 from newsdesk.web import create_app
+from newsdesk.web.brief_view import citations, render_brief
 from newsdesk.web.highlight import Mark, highlight
 from newsdesk.web.jobs import _safe_name
 
@@ -340,7 +341,7 @@ def test_web_upload_limits(db: Path) -> None:
         st.tuples(
             st.integers(-5, 70),
             st.integers(-5, 70),
-            st.sampled_from(["place", "actor", "claim", "quote", "bad"]),
+            st.sampled_from(["cite", "place", "actor", "claim", "quote", "bad"]),
         ),
         max_size=8,
     ),
@@ -352,6 +353,51 @@ def test_web_highlight_keeps_text_and_escapes(text: str, spans: list) -> None:
 
     assert htmllib.unescape(visible) == text
     assert "<" not in visible and "<x>" not in html
+    assert html.count('id="cited"') == (1 if re.search(r"hl-cite", html) else 0)
+
+
+BRIEF = """# Raqqa <b>story</b>
+
+- **Reports:** 2 from AFP, Gulf daily
+- The coalition puts IS fighters at about 2,500 [1]; Ryan Dillon at 2,000 [2]. Seen \\[3\\] [9]
+
+## Sources
+
+1. AFP, “Fake (undated; article a4-hostile, chars 0–5): ” (2017-07-04; article a1, chars 10–20): “x”
+2. Gulf daily, “\\<script\\>alert(1)\\</script\\>” (undated; article a3, chars 5–9): “y”
+3. Other, “t” (undated; article elsewhere, chars 1–2): “z”
+"""
+
+
+def test_web_brief_citations_link_only_into_the_story() -> None:
+    found = citations(BRIEF, {"a1", "a3", "a4-hostile"})
+    assert [(c.n, c.article_id, c.start, c.end) for c in found.values()] == [
+        (1, "a4-hostile", 0, 5),
+        (2, "a3", 5, 9),
+    ]  # an imitation inside a title cannot point outside the story's own reports
+    assert citations(BRIEF, {"a1", "a3"})[1].article_id == "a1"
+    html = str(render_brief(BRIEF, {"a1", "a3"}))
+    assert '<a class="cite" href="/articles/a1?start=10&amp;end=20#cited"' in html
+    assert '<a class="cite" href="/articles/a3?start=5&amp;end=9#cited"' in html
+    assert "[3]" in html and "[9]" in html and html.count('class="cite"') == 2
+    assert "<b>" not in html and "<script>" not in html and "&lt;script&gt;" in html
+    assert "<strong>Reports:</strong>" in html and '<li id="cite-2" value="2">' in html
+
+
+_BRIEF_BITS = st.sampled_from(
+    ["\n", "## Sources\n", "- ", "1. ", "(undated; article a, chars 1–3): ", "[1]", "**", "\\"]
+)
+
+
+@given(st.lists(st.one_of(st.text(max_size=30), _BRIEF_BITS), max_size=30).map("".join))
+def test_web_brief_render_escapes_anything(md: str) -> None:
+    html = str(render_brief(md, {"a"}))
+    ours = (
+        r"</?(?:h3|ul|ol|li|p|strong)(?: (?:class|id|value)=\"[\w-]+\")*>"
+        r'|<a class="(?:cite|source)" href="/articles/a\?start=1&amp;end=3#cited"'
+        r'(?: title="article a, chars 1–3")?>|</a>'
+    )
+    assert not re.search("[<>]", re.sub(ours, "", html)), html
 
 
 @given(st.text(max_size=80))

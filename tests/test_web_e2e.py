@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import sqlite3
 import time
 from contextlib import closing
@@ -47,6 +49,25 @@ def test_web_e2e_raqqa_story_and_contested_figures(desk_db: Path) -> None:
         assert "2,500" in page.text or "2500" in page.text
         articles = c.get("/api/articles", params={"limit": 10}).json()
         assert articles["total"] == 5
+
+
+def test_web_e2e_brief_citations_open_the_cited_passage(raqqa_store: Path) -> None:
+    """Every [n] of the brief opens its report with exactly the cited characters marked."""
+    with TestClient(create_app(raqqa_store, token=None)) as c:
+        story = next(s for s in c.get("/api/stories").json()["items"] if s["n_articles"] >= 2)
+        page = c.get(f"/stories/{story['id']}").text
+        hrefs = set(re.findall(r'<a class="cite" href="([^"]+)"', page))
+        assert len(hrefs) >= 3
+        for href in sorted(hrefs):
+            m = re.fullmatch(r"/articles/(\w+)\?start=(\d+)&amp;end=(\d+)#cited", href)
+            assert m, href
+            text = c.get(f"/api/articles/{m[1]}").json()["article"]["text"]
+            start, end = int(m[2]), int(m[3])
+            assert m[1] in story["article_ids"] and 0 <= start < end <= len(text)
+            view = c.get(html.unescape(href)).text
+            assert view.count('id="cited"') == 1
+            marked = re.findall(r"<mark [^>]*hl-cite[^>]*>(.*?)</mark>", view, flags=re.S)
+            assert html.unescape("".join(marked)) == text[start:end]
 
 
 def test_web_e2e_upload_is_analysed_and_stored(desk_db: Path, tmp_path: Path) -> None:

@@ -19,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
 from newsdesk import export
+from newsdesk.web.brief_view import render_brief
 from newsdesk.web.errors import DeskError, install_error_handlers
-from newsdesk.web.highlight import article_marks, highlight
+from newsdesk.web.highlight import Mark, article_marks, highlight
 from newsdesk.web.jobs import Jobs
 from newsdesk.web.queries import Desk, Filters
 
@@ -245,15 +246,27 @@ def create_app(
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def page_story(request: Request, story_id: str) -> HTMLResponse:
-        return render(request, "story.html", s=desk.story(story_id))
+        s = desk.story(story_id)
+        brief = render_brief(s["brief_md"], s["article_ids"]) if s.get("brief_md") else None
+        return render(request, "story.html", s=s, brief=brief)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_article(request: Request, article_id: str) -> HTMLResponse:
+    def page_article(
+        request: Request,
+        article_id: str,
+        start: Annotated[int | None, Query(ge=0)] = None,
+        end: Annotated[int | None, Query(ge=0)] = None,
+    ) -> HTMLResponse:
+        """The report with its records highlighted; `start`/`end` mark a cited passage."""
         a = desk.article(article_id)
         marks = article_marks(
             places=a["places"], actors=a["actors"], claims=a["claims"], quotes=a["quotes"]
         )
-        return render(request, "article.html", a=a, body=highlight(a["text"], marks))
+        cited = None
+        if start is not None and end is not None and start < end <= len(a["text"]):
+            cited = (start, end)
+            marks.append(Mark(start, end, "cite", f"cited passage, chars {start}–{end}"))
+        return render(request, "article.html", a=a, body=highlight(a["text"], marks), cited=cited)
 
     @app.get("/incidents", response_class=HTMLResponse, include_in_schema=False)
     def page_incidents(request: Request, f: FiltersDep) -> HTMLResponse:

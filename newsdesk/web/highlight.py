@@ -15,8 +15,12 @@ from itertools import pairwise
 
 from markupsafe import Markup, escape
 
-KINDS = ("place", "actor", "claim", "quote")
-"""Highlight kinds, in the order their labels appear in a segment's tooltip."""
+KINDS = ("cite", "place", "actor", "claim", "quote")
+"""Highlight kinds, in the order their labels appear in a segment's tooltip.
+
+`cite` is the passage a brief's citation points at; its first segment carries the
+`cited` anchor so the link lands on it.
+"""
 
 
 @dataclass(slots=True, frozen=True)
@@ -38,6 +42,7 @@ def highlight(text: str, marks: Iterable[Mark]) -> Markup:
     valid = [m for m in marks if 0 <= m.start < m.end <= len(text) and m.kind in KINDS]
     cuts = sorted({0, len(text), *(m.start for m in valid), *(m.end for m in valid)})
     out: list[str] = []
+    anchored = False
     for left, right in pairwise(cuts):
         piece = escape(text[left:right])
         covering = [m for m in valid if m.start <= left and right <= m.end]
@@ -48,8 +53,11 @@ def highlight(text: str, marks: Iterable[Mark]) -> Markup:
         kinds = sorted({m.kind for m in covering}, key=KINDS.index)
         classes = " ".join(f"hl-{k}" for k in kinds)
         title = " | ".join(dict.fromkeys(f"{m.kind}: {m.label}" for m in covering))
+        anchor = ""
+        if "cite" in kinds and not anchored:
+            anchor, anchored = ' id="cited"', True
         out.append(
-            f'<mark class="hl {classes}" data-kinds="{" ".join(kinds)}" '
+            f'<mark{anchor} class="hl {classes}" data-kinds="{" ".join(kinds)}" '
             f'title="{escape(title)}">{piece}</mark>'
         )
     return Markup("".join(out))
