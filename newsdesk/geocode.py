@@ -136,7 +136,9 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
     score = 4.0 * (c.match - 1.0) + 0.45 * math.log10(p.population + 10)
     if c.match >= 0.97:
         # a city shares its name with its region (Raqqa, Deir ez-Zor): news means the city
-        score += {"continent": 2.0, "country": 2.0, "admin1": 0.0}.get(p.feature, 0.0)
+        score += {"continent": 2.0, "region": 2.0, "sea": 2.0, "country": 2.0}.get(p.feature, 0.0)
+        if p.capital:
+            score += 1.0  # "Washington" is the capital before the state, "London" the UK's
     if p.feature == "city" and not _primary(c) and (c.match < _LOOSE or rival_primary):
         score -= 0.8
     if kind is not None:
