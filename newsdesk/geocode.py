@@ -19,7 +19,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from newsdesk.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
@@ -65,6 +65,23 @@ _COMMON = frozenset(
         "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
         "april", "july", "september", "october", "november", "december", "islamic",
         "democratic", "syrian", "iraqi", "kurdish", "arab"
+    ]
+)
+# Words that make a name an institution or venue, not a place in its own right.
+_INSTITUTION_WORDS = frozenset(
+    [
+        "university", "college", "school", "academy", "institute", "hospital", "clinic",
+        "bank", "embassy", "consulate", "council", "commission", "ministry", "office",
+        "church", "cathedral", "mosque", "temple", "airport", "station", "stadium",
+        "center", "centre", "tower", "hotel", "court", "prison", "club", "fc", "museum",
+        "company", "corporation", "agency", "department", "police", "sheriff's",
+        "federal", "national", "international", "world", "cup", "general", "medical",
+        # feature words: the name before them is the feature's, not a town's
+        "point", "river", "lake", "valley", "bay", "harbor", "harbour", "park", "island",
+        "falls", "township", "hills", "heights", "beach", "creek", "mountain", "mount",
+        # compass words: "Eastern Ghouta" is not the Eastern Region of Ghana
+        "north", "south", "east", "west", "northern", "southern", "eastern", "western",
+        "central", "upper", "lower",
     ]
 )
 _PROXIMITY_KM = 300.0
@@ -150,6 +167,34 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
     return score
 
 
+def _inner_place(gazetteer: Gazetteer, name: str) -> tuple[tuple[str, str | None],
+                                                            list[Candidate]]:
+    """The place named inside a venue or institution the gazetteer lacks, as its parent.
+
+    "Colorado State University" lies in Colorado, "Dubai World Trade Centre" in Dubai:
+    runs of capitalised words that are neither institution words nor common words are
+    tried longest first, and only a close spelling match counts.
+    """
+    words = name.split()
+    runs: list[list[str]] = [[]]
+    for w in words:
+        bare = w.strip(".,'’").lower()
+        if w[:1].isupper() and bare not in _INSTITUTION_WORDS and bare not in _COMMON:
+            runs[-1].append(w)
+        elif runs[-1]:
+            runs.append([])
+    subs = [" ".join(run[a:b]) for run in runs for a in range(len(run))
+            for b in range(a + 1, len(run) + 1)]
+    for sub in sorted(subs, key=lambda t: -len(t.split())):
+        if sub == name:
+            continue
+        found = [replace(c, within=True) for c in gazetteer.candidates(sub, limit=25)
+                 if c.match >= 0.97]
+        if found:
+            return (sub, None), found
+    return (name, None), []
+
+
 def _hint_places(text: str, end: int, gazetteer: Gazetteer) -> list[Place]:
     """Places named right after a comma ("Tabqa, Syria"; "Springfield, Ill.")."""
     m = re.match(r",\s*((?:[A-Z][\w.'&-]*\s?){1,3})", text[end:end + 40])
@@ -197,6 +242,9 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         if names[i][1] is None and after and after.group(1).lower() in _REGION_WORDS:
             names[i] = (names[i][0], "admin1")  # "Deir Ezzor province"
     cands = [_lookup(gazetteer, n, kind) for n, kind in names]
+    for i, cs in enumerate(cands):
+        if not cs:  # "Colorado State University", "Bank of Japan": the place inside
+            names[i], cands[i] = _inner_place(gazetteer, names[i][0])
     hints = [_hint_places(text, e, gazetteer) for _, e in spans]
     own = [normalize_name(n) for n, _ in names]
     rivals = [any(_primary(c) and c.match >= 0.97 for c in cs) for cs in cands]
@@ -252,7 +300,9 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
                    if c is not None and j != i and c.place.feature == "city"
                    and own[j] != own[i]]
         best = max(cs, key=lambda c, i=i: score(i, c, anchors))
-        results.append(Resolution(best.place, round(score(i, best, anchors), 3)))
+        results.append(Resolution(best.place, round(score(i, best, anchors), 3),
+                                  "parent" if best.within else "exact",
+                                  best.place.name if best.within else None))
     _apply_inner_cues(text, spans, results)
     return results
 

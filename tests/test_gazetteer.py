@@ -92,3 +92,11 @@ def test_gazetteer_us_state_point_lies_inside_the_state(gaz: Gazetteer) -> None:
     # derived from the state's towns, so inside Texas's bounding box
     assert 25.8 < texas.lat < 36.5
     assert -106.7 < texas.lon < -93.5
+
+
+def test_first_level_region_at_the_middle_of_its_area() -> None:
+    """Texas' geographic centre is near Brady (31.1, -99.3), far west of where Texans live."""
+    gaz = Gazetteer.open()
+    texas = gaz.region("US", "TX")
+    assert texas is not None
+    assert distance_km(texas.lat, texas.lon, 31.1, -99.3) < 100

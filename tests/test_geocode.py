@@ -116,3 +116,65 @@ def test_resolve_mentions_primary_name_over_alternate(gaz: Gazetteer) -> None:
     text = "Fans travelled from Reading to London for the final."
     reading, _ = _resolve_all(gaz, text, ["Reading", "London"])
     assert reading is not None and reading.place.country_code == "GB"
+
+
+def test_resolve_mentions_capital_before_same_named_state(gaz: Gazetteer) -> None:
+    text = "Officials in Washington said the talks would resume."
+    (washington,) = _resolve_all(gaz, text, ["Washington"])
+    assert washington is not None and washington.place.capital
+    assert distance_km(washington.place.lat, washington.place.lon, 38.9, -77.04) < 20
+
+
+def test_resolve_mentions_state_word_keeps_the_state(gaz: Gazetteer) -> None:
+    text = "Wildfires spread across Washington state on Sunday."
+    (washington,) = _resolve_all(gaz, text, ["Washington state"])
+    assert washington is not None and washington.place.feature == "admin1"
+    assert washington.place.admin1 == "WA"
+
+
+@pytest.mark.parametrize(("text", "name", "feature", "near"), [
+    ("Houthi forces fired missiles at a tanker in the Red Sea.", "Red Sea", "sea", (20, 38.5)),
+    ("A drone struck a ship in the Black Sea overnight.", "Black Sea", "sea", (43.4, 34)),
+    ("Tensions rose across the Middle East after the strike.", "Middle East", "region",
+     (29, 44)),
+    ("Militants have moved across the Sahel for a decade.", "Sahel", "region", (15, 2)),
+    ("Fighting resumed in the Donbas, Ukraine's east.", "Donbas", "region", (48.3, 38.5)),
+    ("Clashes spread across Darfur in western Sudan.", "Darfur", "region", (13, 24.5)),
+])
+def test_resolve_mentions_seas_and_world_regions(gaz: Gazetteer, text: str, name: str,
+                                                 feature: str, near: tuple[float, float]
+                                                 ) -> None:
+    (r,) = _resolve_all(gaz, text, [name])
+    assert r is not None and r.place.feature == feature
+    assert distance_km(r.place.lat, r.place.lon, *near) < 500
+
+
+def test_resolve_mentions_landmark_stands_for_its_city(gaz: Gazetteer) -> None:
+    text = "The Kremlin denied the report; the White House did not comment."
+    kremlin, white_house = _resolve_all(gaz, text, ["Kremlin", "White House"])
+    assert kremlin is not None and kremlin.place.name == "Moscow"
+    assert kremlin.precision == "parent" and kremlin.parent == "Moscow"
+    assert white_house is not None and white_house.place.capital
+    assert white_house.place.country_code == "US"
+
+
+def test_resolve_mentions_institution_resolves_to_the_place_inside(gaz: Gazetteer) -> None:
+    text = "Students at Aleppo University and staff of the Bank of Japan were named."
+    university, bank = _resolve_all(gaz, text, ["Aleppo University", "Bank of Japan"])
+    assert university is not None and university.place.name == "Aleppo"
+    assert university.precision == "parent"
+    assert bank is not None and bank.place.feature == "country"
+    assert bank.place.country_code == "JP"
+
+
+def test_resolve_mentions_compass_word_is_not_a_region_of_its_own(gaz: Gazetteer) -> None:
+    text = "Shelling hit Eastern Ghouta again."
+    (r,) = _resolve_all(gaz, text, ["Eastern Ghouta"])
+    assert r is None or r.place.country_code == "SY"
+
+
+def test_england_and_english_are_the_constituent_country(gaz: Gazetteer) -> None:
+    text = "English fans travelled across England."
+    english, england = _resolve_all(gaz, text, ["English", "England"])
+    for r in (english, england):
+        assert r is not None and (r.place.country_code, r.place.admin1) == ("GB", "ENG")
