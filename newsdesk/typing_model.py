@@ -26,6 +26,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import pairwise
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
 
 EVENT_TYPES: dict[str, str] = {
     "Armed clash": "Battles",
@@ -461,11 +467,17 @@ def cue_offsets(text: str, sub_event_type: str) -> list[tuple[int, int]]:
 # reports an event at all and carry the codebook's precedences; the model learns from the
 # shipped example sentences how those cues and the rest of the wording combine, which a
 # hand-set weight per cue cannot (e.g. "police" + "protesters" + "detained" as one event).
+# The hyper-parameters below were chosen by 5-fold cross-validation on the shipped
+# sentences only (`bench/case2021.py --cv`), never on a benchmark.
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]|\d+")
 _SUFFIXES = ("ings", "ing", "ed", "es", "s")
-_L2 = 1e-4
-_EPOCHS = 600
-_LEARNING_RATE = 1.0
+_L2 = 3e-4
+_MAX_ITERATIONS = 300
+_MEMORY = 10
+_TOLERANCE = 1e-7
+_WORD_SCALE = 2.0
+"""A sentence's stems and bigrams together weigh this much (L2 norm), against at most
+about one per lexicon score: words must be able to overrule a cue the lexicon misread."""
 _LEXICON_SCALE = 4.0
 """Lexicon scores enter as s/(s+scale): a single strong cue gives about one half."""
 
@@ -478,19 +490,22 @@ def _stem(word: str) -> str:
 
 
 def _features(text: str) -> dict[str, float]:
-    """Stems, stem bigrams, and the lexicon's verdict, as named feature values."""
+    """Stems, stem bigrams, and the lexicon's per-type scores, as named feature values.
+
+    The lexicon's single best type is deliberately not a feature: the cues were written
+    against the first sentences of the training set, so a "top type" feature looks
+    perfect in training and the model learnt to copy it, which cost accuracy on
+    sentences the lexicon had never seen.
+    """
     norm = _normalise(text)
     stems = [_stem(w) for w in _WORD.findall(norm)]
     feats: dict[str, float] = {}
     grams = [f"w:{s}" for s in stems] + [f"b:{a}_{b}" for a, b in pairwise(stems)]
     if grams:
-        weight = 1.0 / len(set(grams)) ** 0.5
+        weight = _WORD_SCALE / len(set(grams)) ** 0.5
         feats.update(dict.fromkeys(grams, weight))
-    lexical = score(text)
-    for key, value in lexical.items():
+    for key, value in score(text).items():
         feats[f"lex:{key}"] = value / (value + _LEXICON_SCALE)
-    if lexical:
-        feats[f"top:{max(lexical, key=lambda k: (lexical[k], -_ORDER[k]))}"] = 1.0
     return feats
 
 
@@ -519,10 +534,13 @@ def _matrix(rows: list[dict[str, float]], vocabulary: dict[str, int]):  # noqa: 
 
 
 def train(examples: list[tuple[str, str]]) -> _Model:
-    """Fit a multinomial logistic regression (full-batch gradient descent, zero start).
+    """Fit an L2-regularised multinomial logistic regression with L-BFGS from a zero start.
 
-    Deterministic: the same examples always give the same weights. Takes well under a
-    second on the shipped sentences, so it is trained on first use rather than cached.
+    Deterministic: the same examples always give the same weights. L-BFGS rather than
+    plain gradient descent because it reaches the optimum in a few hundred cheap steps
+    whatever the feature scales, so the regularisation strength is the one knob that
+    matters. About a second on the shipped sentences (most of it computing the lexicon
+    features), so the model is trained on first use rather than stored.
     """
     import numpy as np
 
@@ -534,20 +552,64 @@ def train(examples: list[tuple[str, str]]) -> _Model:
     labels = sorted({label for _, label in examples})
     index = {label: i for i, label in enumerate(labels)}
     x = _matrix(rows, vocabulary)
-    y = np.zeros((len(examples), len(labels)))
-    y[np.arange(len(examples)), [index[label] for _, label in examples]] = 1.0
-    w = np.zeros((x.shape[1], len(labels)))
-    b = np.zeros(len(labels))
-    n = len(examples)
-    for _ in range(_EPOCHS):
+    n, d, k = x.shape[0], x.shape[1], len(labels)
+    y = np.zeros((n, k))
+    y[np.arange(n), [index[label] for _, label in examples]] = 1.0
+
+    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[: d * k].reshape(d, k), theta[d * k :]
         logits = x @ w + b
         logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        grad = (p - y) / n
-        w -= _LEARNING_RATE * (x.T @ grad + _L2 * w)
-        b -= _LEARNING_RATE * grad.sum(axis=0)
-    return _Model(vocabulary, labels, w, b)
+        log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        loss = -(y * log_p).sum() / n + 0.5 * _L2 * (w * w).sum()
+        residual = (np.exp(log_p) - y) / n
+        gradient = np.concatenate([(x.T @ residual + _L2 * w).ravel(), residual.sum(axis=0)])
+        return float(loss), gradient
+
+    theta = _minimise(loss_and_gradient, np.zeros(d * k + k))
+    return _Model(vocabulary, labels, theta[: d * k].reshape(d, k), theta[d * k :])
+
+
+def _minimise(f: Callable[[np.ndarray], tuple[float, np.ndarray]], theta: np.ndarray,
+              ) -> np.ndarray:
+    """L-BFGS (two-loop recursion, backtracking line search) until the loss stops falling.
+
+    Our own few lines rather than scipy's L-BFGS-B: its bound-handling bookkeeping costs
+    tens of milliseconds a step on a quarter of a million weights, which made training
+    take seconds; these steps cost about one.
+    """
+    loss, gradient = f(theta)
+    history: list[tuple[np.ndarray, np.ndarray, float]] = []
+    for _ in range(_MAX_ITERATIONS):
+        direction = -gradient
+        alphas = []
+        for s, y, rho in reversed(history):
+            alpha = rho * (s @ direction)
+            direction = direction - alpha * y
+            alphas.append(alpha)
+        if history:
+            s, y, _ = history[-1]
+            direction *= (s @ y) / (y @ y)
+        else:
+            direction /= max(1.0, float(gradient @ gradient) ** 0.5)
+        for (s, y, rho), alpha in zip(history, reversed(alphas), strict=True):
+            direction = direction + s * (alpha - rho * (y @ direction))
+        slope = float(gradient @ direction)
+        step = 1.0
+        while True:
+            new_theta = theta + step * direction
+            new_loss, new_gradient = f(new_theta)
+            if new_loss <= loss + 1e-4 * step * slope or step < 1e-8:
+                break
+            step /= 2
+        s, y = new_theta - theta, new_gradient - gradient
+        if s @ y > 1e-12:
+            history = [*history[-(_MEMORY - 1) :], (s, y, 1.0 / float(s @ y))]
+        converged = loss - new_loss <= _TOLERANCE * max(1.0, abs(loss))
+        theta, loss, gradient = new_theta, new_loss, new_gradient
+        if converged:
+            break
+    return theta
 
 
 @cache
