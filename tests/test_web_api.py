@@ -158,6 +158,27 @@ def test_web_incident_filters(client) -> None:
     assert total(story_id="story-raqqa") == 3
 
 
+def test_web_totals_and_text_matches_are_bounded(client, monkeypatch) -> None:
+    from newsdesk.web import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 1)
+    arts = client.get("/api/articles").json()
+    assert (arts["total"], arts["total_is_lower_bound"], len(arts["items"])) == (2, True, 4)
+    incs = client.get("/api/incidents", params={"event_type": "Battles"}).json()
+    assert incs["total"] == 2 and not incs["total_is_lower_bound"]
+    assert client.get("/api/incidents").json()["total_is_lower_bound"]
+    assert re.search(r'id="total">2\+ incidents', client.get("/incidents").text)
+    # Two reports mention the wall: only the most recently stored one is read.
+    hits = client.get("/api/articles", params={"q": "Rafiqah"}).json()
+    assert hits["matches_truncated"] and [a["id"] for a in hits["items"]] == ["a3-mee-wall"]
+    search = client.get("/api/search", params={"q": "Rafiqah"}).json()
+    assert search["matches_truncated"] and [i["id"] for i in search["items"]] == ["a3-mee-wall"]
+    assert 'id="truncated"' in client.get("/", params={"q": "Rafiqah"}).text
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 2)
+    assert not client.get("/api/articles", params={"q": "Rafiqah"}).json()["matches_truncated"]
+
+
 def test_web_article_highlights_are_escaped(client) -> None:
     page = client.get("/articles/a4-hostile").text
     assert "<script>alert" not in page and "<img src=x" not in page

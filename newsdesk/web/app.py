@@ -23,7 +23,7 @@ from newsdesk.web.brief_view import render_brief
 from newsdesk.web.errors import DeskError, install_error_handlers
 from newsdesk.web.highlight import Mark, article_marks, highlight
 from newsdesk.web.jobs import Jobs
-from newsdesk.web.queries import Desk, Filters
+from newsdesk.web.queries import SEARCH_CANDIDATES, Desk, Filters, Page
 
 _HERE = Path(__file__).resolve().parent
 EXPORT_FORMATS = {
@@ -102,7 +102,9 @@ def create_app(
     app.state.desk = desk
     app.state.jobs = jobs
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
-    templates.env.globals.update(writable=token is not None, tile_url=tile_url)
+    templates.env.globals.update(
+        writable=token is not None, tile_url=tile_url, search_candidates=SEARCH_CANDIDATES
+    )
     templates.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
     templates.env.filters["safe_url"] = _safe_url
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
@@ -187,8 +189,7 @@ def create_app(
         q: Annotated[str, Query(min_length=1, max_length=500)],
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
-        items = desk.search(q, limit=limit)
-        return {"ok": True, "q": q, "total": len(items), "items": items}
+        return {"q": q, **_page(desk.search(q, limit=limit), Filters(limit=limit))}
 
     @api.get("/export/{fmt}", tags=["exports"])
     def api_export(fmt: str, f: FiltersDep) -> Response:
@@ -233,12 +234,10 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page_stories(request: Request, f: FiltersDep) -> HTMLResponse:
-        items, total = desk.stories(f)
         return render(
             request,
             "stories.html",
-            items=items,
-            total=total,
+            page=desk.stories(f),
             f=f,
             outlets=desk.outlets(),
             query=_query_string(f),
@@ -270,12 +269,10 @@ def create_app(
 
     @app.get("/incidents", response_class=HTMLResponse, include_in_schema=False)
     def page_incidents(request: Request, f: FiltersDep) -> HTMLResponse:
-        items, total = desk.incidents(f)
         return render(
             request,
             "incidents.html",
-            items=items,
-            total=total,
+            page=desk.incidents(f),
             f=f,
             query=_query_string(f),
             facets=desk.incident_facets(),
@@ -318,9 +315,18 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-def _page(result: tuple[list[dict[str, Any]], int], f: Filters) -> dict[str, Any]:
-    items, total = result
-    return {"ok": True, "total": total, "limit": f.limit, "offset": f.offset, "items": items}
+def _page(page: Page, f: Filters) -> dict[str, Any]:
+    """A list answer: `total` is exact unless `total_is_lower_bound` (more matched than the
+    desk counts); `matches_truncated` says a text query matched more reports than it read."""
+    return {
+        "ok": True,
+        "total": page.total,
+        "total_is_lower_bound": page.total_is_lower_bound,
+        "matches_truncated": page.matches_truncated,
+        "limit": f.limit,
+        "offset": f.offset,
+        "items": page.items,
+    }
 
 
 def _export(desk: Desk, fmt: str, f: Filters) -> Response:

@@ -7,6 +7,11 @@ filters as the page, outlet filters on stories, and the story page's joins (each
 with its report's outlet and date). Those queries are here, over the store's documented
 tables, each list and its count built from one WHERE clause so they cannot disagree.
 
+Lists stay fast on large stores by bounding what they read: a total stops counting at
+`COUNT_CAP` (and says it is a lower bound), and a full-text filter considers only the
+`SEARCH_CANDIDATES` most recently stored matching reports (and says when it had to), so
+no request reads every match of a common word.
+
 sqlite3 connections are kept one per server thread (`threading.local`).
 """
 
@@ -34,6 +39,20 @@ ACLED_EVENT_TYPES = (
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HIDDEN = "status NOT IN ('rejected', 'merged')"  # as the store's incidents() and exports
 _EXPORT_CAP = 100_000  # one export answers at most this many incidents
+COUNT_CAP = 10_000
+"""Totals count matches up to here; beyond it a total is reported as a lower bound."""
+SEARCH_CANDIDATES = 2_000
+"""A full-text filter looks at this many matching reports at most, the most recently stored."""
+
+
+@dataclass(slots=True, frozen=True)
+class Page:
+    """One page of a list, its total, and how far the total and the matches can be trusted."""
+
+    items: list[dict[str, Any]]
+    total: int
+    total_is_lower_bound: bool = False
+    matches_truncated: bool = False  # the text query matched more than SEARCH_CANDIDATES
 
 
 @dataclass(slots=True, frozen=True)
@@ -107,21 +126,44 @@ class Desk:
         return conn
 
     def _page(
-        self, select: str, table: str, w: _Where, order: str, f: Filters
-    ) -> tuple[list[sqlite3.Row], int]:
-        """One page and the total, from the same WHERE clause.
+        self, select: str, table: str, w: _Where, order: str, f: Filters, *, index: str = ""
+    ) -> tuple[list[sqlite3.Row], int, bool]:
+        """One page, the total (counted up to `COUNT_CAP`) and whether the total was capped.
 
         The page is chosen on rowids first (a covering-index scan, cheap even at a deep
         offset) and only its rows are read whole: stored rows carry large JSON blobs.
+        `index` names the index both queries must read (see `_incident_where`).
         """
         db = self._db()
-        total = db.execute(f"SELECT count(*) FROM {table}{w.sql()}", w.args).fetchone()[0]
+        source = f"{table} INDEXED BY {index}" if index else table
+        counted = db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {source}{w.sql()} LIMIT ?)",
+            [*w.args, COUNT_CAP + 1],
+        ).fetchone()[0]
         rows = db.execute(
-            f"SELECT {select} FROM {table} WHERE rowid IN (SELECT rowid FROM {table}{w.sql()} "
+            f"SELECT {select} FROM {table} WHERE rowid IN (SELECT rowid FROM {source}{w.sql()} "
             f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
             [*w.args, f.limit, f.offset],
         ).fetchall()
-        return rows, total
+        return rows, min(counted, COUNT_CAP), counted > COUNT_CAP
+
+    def _recent_floor(self, table: str, match: str) -> tuple[int, bool]:
+        """The lowest rowid among the `SEARCH_CANDIDATES` most recent matches in an FTS
+        table, and whether older matches exist below it.
+
+        FTS5 walks a match in rowid order and honours a rowid bound, so `MATCH ? AND
+        rowid >= floor` costs the candidates, not every match of a common word.
+        """
+        edge = (
+            self._db()
+            .execute(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT 2 "
+                "OFFSET ?",
+                (match, SEARCH_CANDIDATES - 1),
+            )
+            .fetchall()
+        )
+        return (edge[0][0], True) if len(edge) == 2 else (0, False)
 
     # -- lists -----------------------------------------------------------------------------
 
@@ -143,36 +185,58 @@ class Desk:
         self._outlets = (tuple(key), outlets)
         return outlets
 
-    def stories(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
+    def stories(self, f: Filters) -> Page:
         """Stories, most recently active first; `q` matches story titles and report texts."""
         w = _Where()
         match = _fts(f.q)
+        truncated = False
         if match:
-            w.add(
-                "(id IN (SELECT story_id FROM stories_fts WHERE stories_fts MATCH ?) OR id IN "
-                "(SELECT sa.story_id FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
-                "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?))",
-                match,
-                match,
+            # The matching stories are gathered once, here, rather than as a subquery the
+            # count and the page would each run again.
+            db = self._db()
+            title_floor, cut_titles = self._recent_floor("stories_fts", match)
+            text_floor, cut_texts = self._recent_floor("articles_fts", match)
+            ids = {
+                r[0]
+                for r in db.execute(
+                    "SELECT story_id FROM stories_fts WHERE stories_fts MATCH ? AND rowid >= ?",
+                    (match, title_floor),
+                )
+            }
+            ids.update(
+                r[0]
+                for r in db.execute(
+                    "SELECT story_id FROM articles WHERE story_id IS NOT NULL AND seq IN "
+                    "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?)",
+                    (match, text_floor),
+                )
             )
+            w.add("id IN (SELECT value FROM json_each(?))", json.dumps(sorted(ids)))
+            truncated = cut_titles or cut_texts
         if f.outlet:
             w.add(
-                "id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a "
-                "ON a.id = sa.article_id WHERE a.outlet = ?)",
+                "id IN (SELECT story_id FROM articles INDEXED BY articles_outlet_story "
+                "WHERE outlet = ?)",
                 f.outlet,
             )
         if f.date_from:
             w.add("last_published >= ?", f.date_from)
         if f.date_to:
             w.add("first_published <= ?", f.date_to)
-        rows, total = self._page("data", "stories", w, "last_published DESC, rowid DESC", f)
-        return [_story_summary(json.loads(r[0])) for r in rows], total
+        rows, total, capped = self._page("data", "stories", w, "last_published DESC, rowid DESC", f)
+        return Page([_story_summary(json.loads(r[0])) for r in rows], total, capped, truncated)
 
-    def articles(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
+    def articles(self, f: Filters) -> Page:
         w = _Where()
         match = _fts(f.q)
+        truncated = False
         if match:
-            w.add("seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", match)
+            floor, truncated = self._recent_floor("articles_fts", match)
+            w.add(
+                "seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?)",
+                match,
+                floor,
+            )
         for clause, value in (
             ("outlet = ?", f.outlet),
             ("published >= ?", f.date_from),
@@ -181,7 +245,7 @@ class Desk:
         ):
             if value:
                 w.add(clause, value)
-        rows, total = self._page(
+        rows, total, capped = self._page(
             "id, source, url, outlet, title, published, dateline, language, duplicate_of, "
             "story_id, length(text) AS chars",
             "articles",
@@ -189,9 +253,10 @@ class Desk:
             "published DESC, seq DESC",
             f,
         )
-        return [dict(r) for r in rows], total
+        return Page([dict(r) for r in rows], total, capped, truncated)
 
     def _incident_where(self, f: Filters) -> _Where:
+        """The incident filters; see `_incident_index` for how they are answered."""
         w = _Where()
         w.add(_HIDDEN)
         if f.story_id:
@@ -218,12 +283,24 @@ class Desk:
                 w.add(clause, value)
         return w
 
-    def incidents(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
-        """Incidents with reviews applied; rejected and merged ones are not listed."""
-        rows, total = self._page(
-            "data", "incidents", self._incident_where(f), "event_date DESC, rowid DESC", f
+    def incidents(self, f: Filters) -> Page:
+        """Incidents with reviews applied; rejected and merged ones are not listed.
+
+        Column filters are answered from the store's narrow `incidents_browse` index,
+        named explicitly: left alone, SQLite picks the index of one equality filter and
+        reads every candidate row (JSON included) to check the others. A story or article
+        filter names a few incidents by id, which is cheaper than any index scan.
+        """
+        index = "" if f.story_id or f.article_id else "incidents_browse"
+        rows, total, capped = self._page(
+            "data",
+            "incidents",
+            self._incident_where(f),
+            "event_date DESC, rowid DESC",
+            f,
+            index=index,
         )
-        return [json.loads(r[0]) for r in rows], total
+        return Page([json.loads(r[0]) for r in rows], total, capped)
 
     def incidents_for_export(self, f: Filters) -> list[dict[str, Any]]:
         """Every incident the filters select (not only one page), oldest first."""
@@ -235,21 +312,32 @@ class Desk:
         return [json.loads(r[0]) for r in rows]
 
     def incident_facets(self) -> dict[str, list[str]]:
+        """The values the incident filters offer, recomputed only after a write.
+
+        `PRAGMA data_version` changes on this connection whenever another connection
+        (the store's, for reviews and uploads) commits, so the cache can never go stale.
+        """
         db = self._db()
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        cached = getattr(self._local, "facets", None)
+        if cached is not None and cached[0] == version:
+            return cached[1]
 
         def distinct(col: str) -> list[str]:
             rows = db.execute(
-                f"SELECT DISTINCT {col} FROM incidents WHERE {col} IS NOT NULL "
-                f"AND {_HIDDEN} ORDER BY {col} LIMIT 300"
+                f"SELECT DISTINCT {col} FROM incidents INDEXED BY incidents_browse "
+                f"WHERE {col} IS NOT NULL AND {_HIDDEN} ORDER BY {col} LIMIT 300"
             )
             return [r[0] for r in rows]
 
-        return {
+        facets = {
             "event_types": distinct("event_type"),
             "countries": distinct("country_code"),
             "grades": distinct("grade"),
             "all_event_types": list(ACLED_EVENT_TYPES),
         }
+        self._local.facets = (version, facets)
+        return facets
 
     def inter_codes(self, actor_ids: set[str]) -> dict[str, int | None]:
         """ACLED inter codes of the given actors, as the actor mentions recorded them."""
@@ -265,27 +353,64 @@ class Desk:
             out.update({r[0]: r[1] for r in rows})
         return out
 
-    def _records(
-        self, table: str, f: Filters, extra: dict[str, str | None]
-    ) -> tuple[list[dict[str, Any]], int]:
+    def _records(self, table: str, f: Filters, extra: dict[str, str | None]) -> Page:
         w = _Where()
         for column, value in {"article_id": f.article_id, **extra}.items():
             if value:
                 w.add(f"{column} = ?", value)
-        rows, total = self._page("data", table, w, "article_id, pos", f)
-        return [json.loads(r[0]) for r in rows], total
+        rows, total, capped = self._page("data", table, w, "article_id, pos", f)
+        return Page([json.loads(r[0]) for r in rows], total, capped)
 
-    def claims(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
+    def claims(self, f: Filters) -> Page:
         return self._records("claims", f, {"claimant": f.actor})
 
-    def places(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
+    def places(self, f: Filters) -> Page:
         return self._records("places", f, {"country_code": f.country})
 
-    def actors(self, f: Filters) -> tuple[list[dict[str, Any]], int]:
+    def actors(self, f: Filters) -> Page:
         return self._records("actors", f, {"actor_id": f.actor})
 
-    def search(self, q: str, *, limit: int) -> list[dict[str, Any]]:
-        return self._store().search(q, limit=limit)
+    def search(self, q: str, *, limit: int) -> Page:
+        """Story titles, then report titles and texts, best first (FTS5's rank).
+
+        Ranking is done among the most recent `SEARCH_CANDIDATES` matches of each table:
+        ranking every match of a common word reads its whole posting list and scores
+        each document, which is what made search slow on large stores.
+        """
+        match = _fts(q)
+        if not match:
+            return Page([], 0)
+        db = self._db()
+        title_floor, cut_titles = self._recent_floor("stories_fts", match)
+        text_floor, cut_texts = self._recent_floor("articles_fts", match)
+        hits = [
+            {"kind": "story", "id": r[0], "title": r[1], "snippet": r[2]}
+            for r in db.execute(
+                "SELECT story_id, title, snippet(stories_fts, 1, '[', ']', '…', 12) "
+                "FROM stories_fts WHERE stories_fts MATCH ? AND rowid >= ? "
+                "ORDER BY rank LIMIT ?",
+                (match, title_floor, limit),
+            )
+        ]
+        hits += [
+            {
+                "kind": "article",
+                "id": r[0],
+                "title": r[1],
+                "snippet": r[2],
+                "published": r[3],
+                "outlet": r[4],
+            }
+            for r in db.execute(
+                "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 16), "
+                "a.published, a.outlet FROM articles_fts JOIN articles a "
+                "ON a.seq = articles_fts.rowid WHERE articles_fts MATCH ? "
+                "AND articles_fts.rowid >= ? ORDER BY rank LIMIT ?",
+                (match, text_floor, limit),
+            )
+        ]
+        hits = hits[:limit]
+        return Page(hits, len(hits), matches_truncated=cut_titles or cut_texts)
 
     # -- single records ----------------------------------------------------------------
 
