@@ -1,32 +1,48 @@
 """The desk in a real browser: Debian's chromium driven by Playwright, the server in a thread.
 
-The flow is an analyst's: stories list → the Raqqa story and its contested figures →
-review an incident with the token → export the CSV, which carries the review → the map.
-A hostile report (script tags, onerror attributes) is opened on the way: no dialog may
-fire and no element may be injected. Screenshots go to artifacts/screenshots/.
+Everything runs on what the real pipeline wrote from the bundled Raqqa example (the
+session's `raqqa_store`, copied per test since the tests write to it). The flow is an
+analyst's: stories list → the story carrying reports 001 and 003 and its contested IS
+fighter figures → a brief citation, which opens the cited passage → review two incidents
+with the token (edit fatalities, reject another) → export the CSV from the page, which
+carries the review → the map. A hostile report (script tags, onerror attributes) is added
+through the desk's own upload page and opened: no dialog may fire and no element may be
+injected. Screenshots of the story page and the map go to artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+from test_web_e2e import copy_store
 
 from newsdesk.web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 TOKEN = "browser-token"
+HOSTILE_REPORT = (
+    'Clashes near Tabqa <script>alert("title")</script>\n\n'
+    "Fighters of the Syrian Democratic Forces clashed with Islamic State militants near "
+    'the Syrian town of Tabqa on Sunday. <script>alert("xss")</script> A witness said '
+    '<img src=x onerror="alert(1)"> that at least 4 fighters were killed, and '
+    '<b onmouseover="alert(2)">bold</b> claims followed.\n'
+)
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
     ),
@@ -82,12 +98,8 @@ def browser():
 
 
 @pytest.fixture
-def db(tmp_path: Path, data_dir: Path) -> Path:
-    from test_web_api import build_store, load_fixture
-
-    path = tmp_path / "desk.db"
-    build_store(path, load_fixture(data_dir))
-    return path
+def db(raqqa_store: Path, tmp_path: Path) -> Path:
+    return copy_store(raqqa_store, tmp_path / "desk.db")
 
 
 @pytest.fixture
@@ -99,6 +111,19 @@ def page(browser):
     pg.dialogs = dialogs
     yield pg
     context.close()
+
+
+def story_of_reports(db: Path, *prefixes: str) -> str:
+    """The story the pipeline put the given example reports in (by file name prefix)."""
+    with closing(sqlite3.connect(db)) as conn:
+        ids = {
+            conn.execute(
+                "SELECT story_id FROM articles WHERE instr(source, ?)", (f"/{p}_",)
+            ).fetchone()[0]
+            for p in prefixes
+        }
+    assert len(ids) == 1 and None not in ids, f"reports {prefixes} are in stories {ids}"
+    return ids.pop()
 
 
 def assert_nothing_injected(page) -> None:
@@ -114,73 +139,139 @@ def assert_nothing_injected(page) -> None:
     assert page.dialogs == []
 
 
+def cited_text(page, base: str, href: str) -> str:
+    """The characters a citation link points at, read from the API."""
+    url = urlparse(href)
+    query = parse_qs(url.query)
+    text = page.request.get(base + "/api" + url.path).json()["article"]["text"]
+    return text[int(query["start"][0]) : int(query["end"][0])]
+
+
+def login(page) -> None:
+    page.fill("#who", "analyst-7")
+    page.fill("#token", TOKEN)
+
+
+def review(page, base: str, incident_id: str, action: str, fatalities: str = "") -> None:
+    page.goto(f"{base}/incidents/{incident_id}")
+    if action == "edit":
+        page.fill("input[name=fatalities]", fatalities)
+    with page.expect_navigation():
+        page.click(f"button[data-action={action}]")
+    assert page.locator("#incident-status").inner_text() == {"edit": "edited"}.get(
+        action, action + "ed"
+    )
+    assert "analyst-7" in page.locator("table.reviews").inner_text()
+
+
 def test_web_browser_analyst_flow(page, db: Path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    story_id = story_of_reports(db, "001", "003")
     with running(db, token=TOKEN) as base:
         page.goto(base + "/")
-        page.get_by_role("link", name="US-backed forces breach IS defences in Raqqa").click()
+        page.click(f"a.story-title[href='/stories/{story_id}']")
         page.wait_for_selector("#story")
-        fighters = page.locator(".claim-group", has_text="fighters")
-        assert "contested" in fighters.inner_text()
-        values = fighters.locator(".claim-value").all_inner_texts()
-        assert any("2,500" in v and "US-led coalition" in v for v in values)
-        assert any("2,000" in v and "Ryan Dillon" in v for v in values)
+        fighters = page.locator(".claim-group.status-contested", has_text="2,500").filter(
+            has_text="2,000"
+        )
+        assert fighters.count() >= 1
+        group = fighters.first
+        assert "fighters" in group.locator("h3").inner_text()
+        values = group.locator(".claim-value strong").all_inner_texts()
+        assert any("2,500" in v for v in values) and any("2,000" in v for v in values)
         assert_nothing_injected(page)
         page.screenshot(path=str(SHOTS / "story.png"), full_page=True)
 
-        page.goto(base + "/articles/a4-hostile")
-        text = page.locator("#article-text").inner_text()
-        assert '<script>alert("xss")</script>' in text and 'onerror="alert(1)"' in text
-        assert page.locator("#article-text mark.hl-place", has_text="Tabqa").count() == 1
+        # The brief's citation for the 2,000 figure opens that report at the cited passage.
+        line = page.locator(".brief-body li", has_text="2,000").filter(has=page.locator("a.cite"))
+        cite = line.first.locator("a.cite", has_text=re.compile(r"^\[\d+\]$"))
+        hrefs = cite.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        target = next(h for h in hrefs if "2,000" in cited_text(page, base, h))
+        page.click(f".brief-body a.cite[href='{target}']")
+        page.wait_for_selector("#article-text")
+        assert urlparse(page.url).path == urlparse(target).path
+        cited = page.locator("#article-text mark.hl-cite")
+        assert "2,000" in "".join(cited.all_inner_texts())
+        assert page.locator("#cited").is_visible()
+        assert page.evaluate("document.getElementById('cited').getBoundingClientRect().top") < 900
         assert_nothing_injected(page)
 
-        page.goto(base + "/incidents/inc-oldcity-clash")
-        page.fill("#who", "analyst-7")
-        page.fill("#token", TOKEN)
-        page.fill("input[name=fatalities]", "7")
-        with page.expect_navigation():
-            page.click("button[data-action=edit]")
+        incidents = page.request.get(f"{base}/api/incidents?story_id={story_id}").json()
+        assert incidents["total"] >= 2
+        edited, rejected = (i["id"] for i in incidents["items"][:2])
+        page.goto(base + "/")
+        login(page)
+        review(page, base, edited, "edit", "7")
         assert page.locator("#fatalities").inner_text() == "7"
-        assert page.locator("#incident-status").inner_text() == "edited"
-        assert "analyst-7" in page.locator("table.reviews").inner_text()
+        review(page, base, rejected, "reject")
 
-        page.goto(base + "/incidents?event_type=Battles")
+        page.goto(f"{base}/incidents?story_id={story_id}")
+        assert page.locator(f"tr.incident-row[data-id='{rejected}']").count() == 0
+        row = page.locator(f"tr.incident-row[data-id='{edited}']")
+        assert row.locator("td.fatalities").inner_text() == "7"
         with page.expect_download() as dl:
             page.click("#export-csv")
-        rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8"))))
-        row = next(r for r in rows if r["event_id_cnty"].endswith("inc-oldcity-clash"))
-        assert row["fatalities"] == "7" and {r["event_type"] for r in rows} == {"Battles"}
+        body = Path(dl.value.path()).read_text(encoding="utf-8")
+        rows = list(csv.DictReader(io.StringIO(body)))
+        assert len(rows) == incidents["total"] - 1
+        assert next(r for r in rows if r["event_id_cnty"].endswith(edited))["fatalities"] == "7"
+        assert not any(r["event_id_cnty"].endswith(rejected) for r in rows)
 
-        page.goto(base + "/map")
+        located = [
+            i
+            for i in page.request.get(f"{base}/api/incidents?story_id={story_id}").json()["items"]
+            if i.get("lat") is not None
+        ]
+        page.goto(f"{base}/map?story_id={story_id}")
         page.wait_for_selector("#map[data-markers]")
         page.wait_for_selector("#map path.leaflet-interactive, #map .marker-cluster")
         page.wait_for_function("document.querySelectorAll('#map svg path').length > 100")
-        assert page.locator("#map").get_attribute("data-markers") == "3"
+        assert int(page.locator("#map").get_attribute("data-markers")) == len(located) > 0
         page.screenshot(path=str(SHOTS / "map.png"))
         assert_nothing_injected(page)
     assert (SHOTS / "story.png").stat().st_size > 10_000
     assert (SHOTS / "map.png").stat().st_size > 10_000
 
 
+def test_web_browser_hostile_report_uploaded_and_shown_inert(page, db: Path) -> None:
+    with running(db, token=TOKEN) as base:
+        page.goto(base + "/add")
+        login(page)
+        page.fill("textarea[name=text]", HOSTILE_REPORT)
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_selector("#upload-errors a", timeout=60_000)
+        assert page.locator("#upload-status").inner_text().startswith("done")
+        page.click("#upload-errors a")
+        page.wait_for_selector("#article-text")
+        text = page.locator("#article-text").inner_text()
+        assert '<script>alert("xss")</script>' in text and 'onerror="alert(1)"' in text
+        assert page.locator("#article-text mark.hl-place", has_text="Tabqa").count() >= 1
+        assert_nothing_injected(page)
+        page.goto(base + "/?q=Tabqa")
+        assert_nothing_injected(page)
+
+
 def test_web_browser_read_only_after_restart(page, db: Path) -> None:
     with running(db, token=TOKEN) as base:
+        incident = page.request.get(base + "/api/incidents?limit=1").json()["items"][0]["id"]
         status = page.request.post(
-            base + "/api/incidents/inc-wall-strike/review",
+            f"{base}/api/incidents/{incident}/review",
             data={"action": "edit", "who": "a", "changes": {"fatalities": 2}},
             headers={"Authorization": f"Bearer {TOKEN}"},
         ).status
         assert status == 200
     with running(db, token=None) as base:
-        page.goto(base + "/incidents/inc-wall-strike")
+        page.goto(f"{base}/incidents/{incident}")
         assert page.locator("#fatalities").inner_text() == "2"
         assert page.locator("#review-form").count() == 0
         body = page.evaluate(
-            """async () => {
-                const r = await fetch('/api/incidents/inc-wall-strike/review', {method: 'POST',
+            """async (id) => {
+                const r = await fetch('/api/incidents/' + id + '/review', {method: 'POST',
                   headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer x'},
                   body: JSON.stringify({action: 'reject', who: 'intruder'})});
                 return await r.json();
-            }"""
+            }""",
+            incident,
         )
         assert body["ok"] is False and body["status"] == 403
         assert page.locator("text=read-only").count() >= 1

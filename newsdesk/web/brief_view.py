@@ -109,7 +109,7 @@ def render_brief(brief_md: str, article_ids: Collection[str]) -> Markup:
             cite = cites.get(n)
             body = _inline(numbered[2], {})
             if cite is not None:
-                body = Markup(f'<a class="source" href="{escape(cite.href)}">{body}</a>')
+                body += Markup(f' <a class="source" href="{escape(cite.href)}">open passage</a>')
             out.append(f'<li id="cite-{n}" value="{n}">{body}</li>')
             continue
         close_list()
