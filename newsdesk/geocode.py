@@ -368,6 +368,8 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
             ok = bool(cands)
         elif ent.label_ == "FAC":
             ok = any(c.match >= 0.97 for c in cands)
+        elif ent.label_ == "ORG" and _polity(cands):
+            ok = True  # "Pakistan said", "Washington warned": a polity tagged as its government
         else:  # ORG, PERSON...: the model's tag is overruled only on strong evidence
             ok = cued and _strong(cands, countries)
         if ok:
@@ -376,6 +378,13 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
     for span in _untagged_spans(doc, gazetteer, taken, countries):
         spans[span] = False
     return spans, countries
+
+
+def _polity(cands: list[Candidate]) -> bool:
+    """The name is, exactly, a country, first-level region, world region, sea or capital."""
+    return any(c.match >= 0.97 and not c.demonym and not c.within and (
+        c.place.feature in ("country", "admin1", "region", "sea") or c.place.capital)
+        for c in cands)
 
 
 def _plausible(name: str, cands: list[Candidate]) -> bool:

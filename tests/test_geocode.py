@@ -178,3 +178,17 @@ def test_england_and_english_are_the_constituent_country(gaz: Gazetteer) -> None
     english, england = _resolve_all(gaz, text, ["English", "England"])
     for r in (english, england):
         assert r is not None and (r.place.country_code, r.place.admin1) == ("GB", "ENG")
+
+
+@pytest.mark.slow
+def test_polity_tagged_as_organisation_is_still_a_place(nlp, gaz: Gazetteer) -> None:
+    """The small model often tags a country speaking as its government ORG."""
+    from spacy.tokens import Span
+
+    text = "Jamaica rejected the plan, while the Syrian Democratic Forces welcomed it."
+    doc = nlp(text)
+    doc.ents = [Span(doc, 0, 1, label="ORG"), Span(doc, 6, 9, label="ORG")]
+    article = Article(id="t", source="t", text=text)
+    found = {m.text: m for m in extract_places(doc, article, gaz)}
+    assert found["Jamaica"].country_code == "JM" and found["Jamaica"].feature == "country"
+    assert "Syrian Democratic Forces" not in found
