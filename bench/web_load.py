@@ -7,6 +7,10 @@ API (articles with places, actors and claims; stories of 10 articles; one incide
 articles) and reused afterwards. The desk runs as a separate process (uvicorn, loopback
 only) so the load generator does not share its interpreter lock; a fixed number of
 requests is spread over a few concurrent httpx clients. Prints p50/p95/p99 per route.
+
+A store built by an older newsdesk is migrated when it is opened (new indexes), before
+the clock starts. `--articles` sets the size of a store built here (a smaller one for a
+quick run needs its own DB_PATH).
 """
 
 from __future__ import annotations
@@ -239,6 +243,9 @@ def _routes(n_articles: int, rng: random.Random) -> list[tuple[str, str]]:
         ("api /api/stories", f"/api/stories?offset={rng.randrange(max(n_stories - 50, 1))}"),
         ("api /api/articles (outlet)", f"/api/articles?outlet={rng.choice(OUTLETS)}"),
         ("api /api/incidents (filters)", "/api/incidents?country=SY&event_type=Battles"),
+        ("api /api/incidents (actor)", f"/api/incidents?actor={rng.choice(ACTORS)[0]}"),
+        ("page /incidents (filters)", f"/incidents?grade={rng.choice(['weak', 'fair'])}"),
+        ("api /api/search", f"/api/search?q={rng.choice(['Raqqa', 'Mosul', 'Kirkuk'])}+fighters"),
         ("api /api/stories/{id}", f"/api/stories/story-{rng.randrange(n_stories):06d}"),
     ]
 

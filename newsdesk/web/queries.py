@@ -41,7 +41,7 @@ _HIDDEN = "status NOT IN ('rejected', 'merged')"  # as the store's incidents() a
 _EXPORT_CAP = 100_000  # one export answers at most this many incidents
 COUNT_CAP = 10_000
 """Totals count matches up to here; beyond it a total is reported as a lower bound."""
-SEARCH_CANDIDATES = 2_000
+SEARCH_CANDIDATES = 1_000
 """A full-text filter looks at this many matching reports at most, the most recently stored."""
 
 
