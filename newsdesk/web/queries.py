@@ -1,7 +1,7 @@
 """What the desk reads and writes, on top of the store.
 
 The store (`newsdesk.store.Store`) owns the schema, the records and the review trail; the
-desk uses it for single records, search and reviews. The list pages need what the store
+desk uses it for single records and reviews. The list pages need what the store
 does not offer: a total beside each page (for pagination) computed from the *same*
 filters as the page, outlet filters on stories, and the story page's joins (each claim
 with its report's outlet and date). Those queries are here, over the store's documented
@@ -132,7 +132,7 @@ class Desk:
 
         The page is chosen on rowids first (a covering-index scan, cheap even at a deep
         offset) and only its rows are read whole: stored rows carry large JSON blobs.
-        `index` names the index both queries must read (see `_incident_where`).
+        `index` names the index both queries must read (see `incidents`).
         """
         db = self._db()
         source = f"{table} INDEXED BY {index}" if index else table
@@ -256,7 +256,7 @@ class Desk:
         return Page([dict(r) for r in rows], total, capped, truncated)
 
     def _incident_where(self, f: Filters) -> _Where:
-        """The incident filters; see `_incident_index` for how they are answered."""
+        """The incident filters as one WHERE clause, shared by the list, its count and exports."""
         w = _Where()
         w.add(_HIDDEN)
         if f.story_id:
