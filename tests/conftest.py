@@ -40,6 +40,22 @@ def nlp():
 
 
 @pytest.fixture(scope="session")
+def raqqa_records() -> dict:
+    """Records of each Raqqa report from the real per-article stage, keyed by the file's
+    number prefix ("000".."004"); analysed once per session for every test that reads them.
+    """
+    from newsdesk.analyze import analyze_article, load_resources
+    from newsdesk.ingest import read_inputs
+
+    res = load_resources()
+    out = {}
+    for art in read_inputs([EXAMPLE]):
+        assert not isinstance(art, Exception), art
+        out[Path(art.source).name[:3]] = analyze_article(art, res)
+    return out
+
+
+@pytest.fixture(scope="session")
 def raqqa_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store the real pipeline wrote from the Raqqa example, built once per session.
 

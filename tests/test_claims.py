@@ -7,26 +7,17 @@ whose and where, the scope and who claims it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from newsdesk.analyze import analyze_article, load_resources
-from newsdesk.ingest import read_inputs
 from newsdesk.models import ArticleRecords, Claim
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def raqqa(example_dir: Path) -> dict[str, ArticleRecords]:
-    """Records of each Raqqa report, keyed by the file's number prefix ("000".."004")."""
-    res = load_resources()
-    out: dict[str, ArticleRecords] = {}
-    for art in read_inputs([example_dir]):
-        assert not isinstance(art, Exception), art
-        out[Path(art.source).name[:3]] = analyze_article(art, res)
-    return out
+def raqqa(raqqa_records: dict[str, ArticleRecords]) -> dict[str, ArticleRecords]:
+    return raqqa_records
 
 
 def _find(records: ArticleRecords, number_text: str) -> Claim:
