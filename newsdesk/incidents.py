@@ -30,9 +30,18 @@ from newsdesk.models import (
     Precision,
     Span,
 )
-from newsdesk.typing_model import EVENT_TYPES, classify, cue_offsets, may_report_event, score
+from newsdesk.typing_model import (
+    EVENT_TYPES,
+    MIN_SCORE,
+    classify,
+    cue_offsets,
+    may_report_event,
+    score,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SentSpan
 
@@ -90,16 +99,18 @@ def extract_incidents(
     """Code the incidents reported in one article, one per event however often repeated."""
     found: list[Incident] = []
     parties = [m for m in actors if m.inter is not None]  # monitors and media are not parties
-    for sent in doc.sents:
+    for sent in _paragraph_sentences(doc):
         text = sent.text
-        if not may_report_event(text) or _GENERIC.search(text):
+        if not may_report_event(text) or _GENERIC.search(text) or _is_subheading(sent):
             continue
         sent_dates = _within(dates, sent.start_char, sent.end_char)
         if any(ref.kind in ("since", "until") for ref in sent_dates):
             continue  # a running total, not an incident
-        for event_type, sub_event_type in _event_types(text):
+        for event_type, sub_event_type, needs_verb in _event_types(text):
             anchor = _anchor(doc, sent, sub_event_type)
             if anchor is None or not _is_realis(anchor) or _is_instrument(anchor):
+                continue
+            if needs_verb and not _is_clause_verb(anchor):
                 continue
             attached = [d for d in sent_dates if _attached(doc, anchor, d)]
             if _is_background(attached, article.published):
@@ -117,24 +128,57 @@ def extract_incidents(
     return merged
 
 
-def _event_types(text: str) -> list[tuple[str, str]]:
-    """The sentence's event, and a second one of another kind when it is as well attested.
+def _paragraph_sentences(doc: Doc) -> Iterator[SentSpan]:
+    """The parser's sentences, cut again at blank lines.
+
+    A paragraph break always ends a sentence in news text, but the parser sometimes runs
+    a sentence on across it into a subheading and the next paragraph, and the merged
+    sentence then borrows filters, actors and places from text that is not its own.
+    """
+    for sent in doc.sents:
+        start = sent.start
+        for token in sent:
+            if token.is_space and "\n\n" in token.text:
+                if token.i > start:
+                    yield doc[start : token.i]
+                start = token.i + 1
+        if start < sent.end:
+            yield doc[start : sent.end]
+
+
+def _is_subheading(sent: SentSpan) -> bool:
+    """A verbless line inside the article ("Final stages of Mosul battle") titles a section.
+
+    The article's own title is kept: it is often the only statement of the event.
+    """
+    return sent.start_char > 0 and not any(t.pos_ in ("VERB", "AUX") for t in sent)
+
+
+def _event_types(text: str) -> list[tuple[str, str, bool]]:
+    """The sentence's event, and a second one of another kind when it is attested too.
 
     "X are clashing with IS as fresh coalition air strikes pummelled other neighbourhoods"
-    reports a battle and an air strike; ACLED codes both.
+    reports a battle and an air strike; ACLED codes both. The flag says the second event
+    rests on a single cue, which must then be the verb of its own clause ("are clashing"),
+    not a word describing an actor ("the coalition battling IS").
     """
     typed = classify(text)
     if typed is None:
         return []
     event_type, sub_event_type, _ = typed
-    found = [(event_type, sub_event_type)]
+    found = [(event_type, sub_event_type, False)]
     scores = score(text)
     others = [(v, k) for k, v in scores.items() if EVENT_TYPES[k] != event_type]
     if others:
         value, other = max(others)
-        if value >= _SECOND_EVENT_SCORE and EVENT_TYPES[other] in _VIOLENT_TYPES:
-            found.append((EVENT_TYPES[other], other))
+        if value >= MIN_SCORE and EVENT_TYPES[other] in _VIOLENT_TYPES:
+            found.append((EVENT_TYPES[other], other, value < _SECOND_EVENT_SCORE))
     return found
+
+
+def _is_clause_verb(anchor: Token) -> bool:
+    """Whether the event word is a verb that heads a clause of its own."""
+    return anchor.pos_ == "VERB" and anchor.dep_ in ("ROOT", "ccomp", "conj", "advcl", "xcomp")
 
 
 def _incident(doc: Doc, sent: SentSpan, article: Article, event_type: str, sub_event_type: str,
@@ -257,9 +301,21 @@ def _attached(doc: Doc, anchor: Token, mention: DateRef | PlaceMention) -> bool:
 
 
 def _is_instrument(anchor: Token) -> bool:
-    """ "backing the offensive with air strikes" names a means, not a strike that happened."""
-    return (anchor.dep_ == "pobj" and anchor.head.lower_ == "with"
-            and anchor.head.head.pos_ == "VERB" and not may_report_event(anchor.head.head.text))
+    """ "backing the offensive with air strikes" names a means, not a strike that happened.
+
+    So do the support of a force ("forces backed by coalition air strikes have since
+    regained...") and the weapon not chosen ("artillery instead of air strikes").
+    """
+    left = anchor.left_edge.i
+    if anchor.doc[max(0, left - 2) : left].text.lower() in ("instead of", "rather than"):
+        return True
+    if anchor.dep_ != "pobj":
+        return False
+    prep, governor = anchor.head, anchor.head.head
+    if prep.lower_ == "by" and governor.lower_ in _ALLY:
+        return True
+    return (prep.lower_ == "with" and governor.pos_ == "VERB"
+            and not may_report_event(governor.text))
 
 
 def _is_aggregate(claim: Claim) -> bool:

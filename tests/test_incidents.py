@@ -181,8 +181,6 @@ def test_incidents_raqqa_dates_only_from_the_event_clause(raqqa_records):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="'fierce clashes' sentence names no opponent and is not "
-                   "yet joined with the 'clashing with IS' report")
 def test_incidents_raqqa_old_city_clash_is_sdf_side_against_is(raqqa_records):
     rec = next(r for r in raqqa_records if "001_" in r.article.source)
     clashes = [i for i in rec.incidents if i.sub_event_type == "Armed clash"
@@ -190,7 +188,7 @@ def test_incidents_raqqa_old_city_clash_is_sdf_side_against_is(raqqa_records):
                and not any("coalition" in e.text[:40] for e in i.evidence)]
     assert clashes
     for inc in clashes:
-        assert inc.actor2_id == "islamic-state", (inc.actor1_id, inc.actor2_id, inc.evidence)
+        assert inc.actor2_id == "is", (inc.actor1_id, inc.actor2_id, inc.evidence)
         assert inc.actor1_id in ("sdf", "syrian-elite-forces")
 
 
@@ -207,3 +205,43 @@ def test_incidents_raqqa_monthly_totals_are_not_fatalities(raqqa_records):
     for rec in raqqa_records:
         for inc in rec.incidents:
             assert inc.fatalities is None or inc.fatalities < 100, inc.notes
+
+
+def _typed(nlp, text: str) -> list[tuple[str, str | None, str | None]]:
+    article = Article(id="t2", source="test", text=text, outlet=None, published=None)
+    actors = [_mention(text, article, word, actor_id, 2)
+              for word, actor_id in (("rebels", "rebels"), ("militia", "militia"),
+                                     ("opposition", "opposition"))
+              if word in text]
+    return [(i.sub_event_type, i.actor1_id, i.actor2_id)
+            for i in extract_incidents(nlp(text), article, places=[], actors=actors, dates=[],
+                                       claims=[])]
+
+
+@pytest.mark.slow
+def test_incidents_second_event_from_one_cue_needs_its_own_verb(nlp):
+    text = ("Witnesses said the militia were clashing with the opposition in the market as "
+            "drones and warplanes bombed the airport.")
+    assert ("Armed clash", "militia", "opposition") in _typed(nlp, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "strike"),
+    [
+        ("Government jets carried out air strikes on the rebels in the town.", True),
+        ("The rebels backed by air strikes have since taken the town.", False),
+        ("The rebels now use mortars rather than air strikes, he said.", False),
+        ("The militia chose artillery instead of air strikes in the old town.", False),
+    ],
+)
+@pytest.mark.slow
+def test_incidents_support_and_weapons_not_chosen_are_not_strikes(nlp, text, strike):
+    assert any(sub == "Air/drone strike" for sub, *_ in _typed(nlp, text)) is strike
+
+
+@pytest.mark.slow
+def test_incidents_paragraph_breaks_end_sentences_and_subheadings_are_skipped(nlp):
+    text = ("The rebels shelled the town on Monday\n\n- Campaign to retake the north -\n\n"
+            "Fighting of the past year\n\nThe militia said it would hold the line.")
+    found = _typed(nlp, text)
+    assert found == [("Shelling/artillery/missile attack", "rebels", None)]
