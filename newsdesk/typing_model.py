@@ -4,7 +4,7 @@ Two layers. A weighted lexicon over surface forms, written from the definitions 
 codebook, decides whether a sentence reports an event at all and carries the codebook's
 precedences; a small logistic regression over word stems, stem bigrams and the lexicon's
 scores picks the sub-event type. There is no licensed training set of ACLED notes we could
-ship, so the model learns from `newsdesk/data/acled_training.jsonl`: about 2,400 sentences
+ship, so the model learns from `newsdesk/data/acled_training.jsonl`: about 2,500 sentences
 we wrote ourselves from the codebook, in wire, headline and ACLED-notes styles. It trains
 deterministically at first use in about a second (CPU, numpy and scipy.sparse only), which
 is cheaper to keep honest than a stored weight file. The spaCy model is loaded without its
