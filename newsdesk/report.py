@@ -119,8 +119,16 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 @cache
 def _outlines() -> list[dict[str, Any]]:
-    data = resources.files("newsdesk").joinpath("data/world_countries_110m.json").read_text()
-    return json.loads(data)["countries"]
+    """The desk's basemap (Natural Earth via world-atlas) as plain rings per country."""
+    data = resources.files("newsdesk").joinpath(
+        "web/static/vendor/world-atlas/countries-110m.geojson").read_text()
+    out = []
+    for f in json.loads(data)["features"]:
+        g = f["geometry"]
+        polygons = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+        out.append({"name": f["properties"]["name"],
+                    "rings": [ring for polygon in polygons for ring in polygon]})
+    return out
 
 
 @cache

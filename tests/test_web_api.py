@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -426,3 +427,20 @@ def test_web_upload_names_stay_in_folder(name: str) -> None:
     safe = _safe_name(3, name)
     assert "/" not in safe and "\\" not in safe and not safe.startswith(".")
     assert Path(safe).name == safe and ".." not in Path(safe).parts
+
+
+def test_web_basemap_draws_no_line_across_the_world(client) -> None:
+    """A ring cut at the antimeridian (Russia, Fiji) would be drawn by Leaflet as a band
+    across the whole map; only Antarctica, which goes round the pole, spans 360 degrees."""
+    fc = client.get("/static/vendor/world-atlas/countries-110m.geojson").json()
+    wrapped = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        polygons = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+        for ring in (r for p in polygons for r in p):
+            if any(abs(a[0] - b[0]) > 180 for a, b in pairwise(ring)):
+                wrapped.append(f["properties"]["name"])
+    assert wrapped == ["Antarctica"]
+    russia = next(f for f in fc["features"] if f["properties"]["name"] == "Russia")
+    lons = [c[0] for p in russia["geometry"]["coordinates"] for r in p for c in r]
+    assert max(lons) > 180  # Chukotka runs on east of the antimeridian
