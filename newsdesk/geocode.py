@@ -357,6 +357,7 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
                 if c.place.feature == "country" and c.match >= 0.97:
                     countries.add(c.place.country_code)
         pending.append(ent)
+    rejected: list[Span] = []
     for ent in pending:
         cands = gazetteer.candidates(_clean(ent.text)[0], limit=10) if _clean(ent.text)[0] else []
         if not _plausible(ent.text, cands):
@@ -374,6 +375,16 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
             ok = cued and _strong(cands, countries)
         if ok:
             spans[(ent.start_char, ent.end_char)] = cued and ent.label_ in ("GPE", "LOC")
+            taken.update(range(ent.start, ent.end))
+        elif ent.label_ not in ("GPE", "LOC", "FAC"):
+            rejected.append(ent)
+    # One sense per discourse: once "Raqa" reads as a place ("the city of Raqa"), its other
+    # mentions in the article are the place too, whatever the NER made of them ("Syria's
+    # Raqa" tagged ORG in the headline).
+    accepted = {_clean(text[s:e])[0].casefold() for s, e in spans}
+    for ent in rejected:
+        if _clean(ent.text)[0].casefold() in accepted:
+            spans[(ent.start_char, ent.end_char)] = False
             taken.update(range(ent.start, ent.end))
     for span in _untagged_spans(doc, gazetteer, taken, countries):
         spans[span] = False

@@ -77,6 +77,10 @@ _AGGREGATE = re.compile(
 )
 _MODIFIER = re.compile(r"-(?:based|led|backed|born|funded)\b")
 """A place in "US-led coalition" or "London-based group" describes an actor, not a location."""
+_FORCE_NOUN = re.compile(
+    r"\s+(?:forces|troops|soldiers|military|army|navy|warplanes|jets|aircraft|drones|"
+    r"officials?|envoy|commanders?|government|president)\b", re.IGNORECASE)
+"""Neither does a place naming whose forces or officials they are ("US forces in Syria")."""
 _FALLBACK_PRECISION: Precision = "week"
 """A report without a date of its own is about the days before it was published."""
 
@@ -106,11 +110,16 @@ def extract_incidents(
         sent_dates = _within(dates, sent.start_char, sent.end_char)
         if any(ref.kind in ("since", "until") for ref in sent_dates):
             continue  # a running total, not an incident
-        for event_type, sub_event_type, needs_verb in _event_types(text):
+        if _is_tally(sent, claims):
+            continue
+        for rank, (event_type, sub_event_type, needs_verb) in enumerate(_event_types(text)):
             anchor = _anchor(doc, sent, sub_event_type)
             if anchor is None or not _is_realis(anchor) or _is_instrument(anchor):
                 continue
-            if needs_verb and not _is_clause_verb(anchor):
+            if _in_name(anchor):
+                continue
+            if (needs_verb or rank) and not _is_clause_verb(anchor) and not (
+                    not needs_verb and _is_clause_argument(anchor)):
                 continue
             attached = [d for d in sent_dates if _attached(doc, anchor, d)]
             if _is_background(attached, article.published):
@@ -119,9 +128,11 @@ def extract_incidents(
                 "acl", "relcl", "amod"
             ):
                 continue  # "the coalition battling IS" describes an actor, not a second event
-            found.append(_incident(doc, sent, article, event_type, sub_event_type, anchor,
-                                   places=places, actors=parties, dates=attached,
-                                   claims=claims))
+            incident = _incident(doc, sent, article, event_type, sub_event_type, anchor,
+                                 places=places, actors=parties, dates=attached, claims=claims)
+            if event_type == "Strategic developments" and not incident.actor1:
+                continue  # "they sealed the deal": a development by nobody is a figure of speech
+            found.append(incident)
     merged = _merge(found)
     for incident in merged:
         incident.id = incident_id(article.id, incident.evidence[0])
@@ -181,6 +192,35 @@ def _is_clause_verb(anchor: Token) -> bool:
     return anchor.pos_ == "VERB" and anchor.dep_ in ("ROOT", "ccomp", "conj", "advcl", "xcomp")
 
 
+def _is_clause_argument(anchor: Token) -> bool:
+    """Whether the event word is a noun that a clause is about ("air strikes hit the town").
+
+    A second event in a sentence must be one of these or a clause verb: the participle in
+    "the coalition battling IS" and the modifier in "a combat position" describe actors
+    and things, they do not report a second event.
+    """
+    return anchor.pos_ in ("NOUN", "PROPN") and anchor.dep_ in (
+        "nsubj", "nsubjpass", "dobj", "attr", "ROOT")
+
+
+def _in_name(anchor: Token) -> bool:
+    """The event word is part of a name ("Raqa is Being Slaughtered Silently", "Operation
+    Desert Storm"): a capitalised word inside a sentence that is not itself in title case."""
+    if anchor.ent_type_ in ("ORG", "WORK_OF_ART", "EVENT", "LAW", "FAC"):
+        return True
+    words = [t for t in anchor.sent if t.is_alpha and not t.is_stop]
+    title_case = sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
+    return (not title_case and anchor.text[:1].isupper() and not anchor.is_sent_start
+            and anchor.i > 0 and anchor.doc[anchor.i - 1].text[:1].isupper())
+
+
+def _is_tally(sent: SentSpan, claims: list[Claim]) -> bool:
+    """A sentence whose only death toll is a running or monthly total ("744 civilians were
+    killed in coalition strikes in June alone") sums many incidents; it reports none."""
+    killed = [c for c in claims if _in_sentence(c, sent) and _counts_killed(c)]
+    return bool(killed) and all(_is_aggregate(c) for c in killed)
+
+
 def _incident(doc: Doc, sent: SentSpan, article: Article, event_type: str, sub_event_type: str,
               anchor: Token, *, places: list[PlaceMention], actors: list[ActorMention],
               dates: list[DateRef], claims: list[Claim]) -> Incident:
@@ -191,7 +231,8 @@ def _incident(doc: Doc, sent: SentSpan, article: Article, event_type: str, sub_e
              if not _MODIFIER.match(article.text, m.end)]
     roles = _roles(anchor, [m for m in named if not _inside(m, attribution)] or named)
     candidates = [p for p in places if not _inside(p, attribution)
-                  and not _MODIFIER.match(article.text, p.end)]
+                  and not _MODIFIER.match(article.text, p.end)
+                  and not _FORCE_NOUN.match(article.text, p.end)]
     in_clause = [p for p in _within(candidates, sent.start_char, sent.end_char)
                  if p.name is not None and _attached(doc, anchor, p)]
     place = _place(in_clause or candidates, sent.start_char, sent.end_char)
@@ -346,7 +387,7 @@ def _is_unreal(token: Token) -> bool:
     if token.dep_ == "pcomp" and token.head.lower_ == "from" and token.tag_ == "VBG":
         return True  # "prevented IS from using car bombs", "refrained from shelling"
     if token.dep_ == "relcl":
-        return True  # "territory they recognize is being seized": background to the main clause
+        return True  # "the town they seized in 2014": background to the main clause
     if any(c.lower_ == "yet" and c.dep_ == "advmod" for c in children):
         return True  # "the toughest battles are yet to come"
     return any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in children)
@@ -359,6 +400,8 @@ def _is_realis(anchor: Token) -> bool:
     ("would", "could"), a verb of intent ("plans to", "prevented from") or a purpose
     infinitive ("the operation to retake Mosul") on the way makes it unreal.
     """
+    if anchor.dep_ == "acl" and anchor.tag_ == "VBN":
+        return False  # "a pattern that ... territory ... is being seized": it describes a noun
     token = anchor
     while True:
         if _is_unreal(token):
@@ -417,8 +460,12 @@ def _roles(anchor: Token, mentions: list[ActorMention]) -> _Roles:
     first: ActorMention | None = None
     second: ActorMention | None = None
     if anchor:
+        if anchor.dep_ == "amod":  # "improvised explosive devices": the devices carry the roles
+            anchor = anchor.head
         verb = anchor if anchor.pos_ in ("VERB", "AUX") else None
         noun = None if verb is not None else anchor
+        while noun is not None and noun.dep_ == "conj" and noun.head.pos_ in ("NOUN", "PROPN"):
+            noun = noun.head  # "planted mines and devices": the first of the list is the object
         if noun is not None:
             for child in noun.children:
                 if child.dep_ == "prep" and child.lower_ in ("by", "from"):
@@ -436,12 +483,18 @@ def _roles(anchor: Token, mentions: list[ActorMention]) -> _Roles:
                     first = first or _actor_under(child, mentions)
             if noun.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
                 verb = noun.head if noun.dep_ != "pobj" else noun.head.head
+            elif noun.dep_ == "conj" and noun.head.pos_ == "VERB":
+                verb = noun.head  # an object the parser coordinated with its verb
         if verb is not None:
             skip = noun.i if noun is not None else -1
-            for child in verb.children:
+            # "IS militants used the wall ... and planted mines": conjoined verbs share a subject
+            subject_of = verb.head if verb.dep_ == "conj" and not any(
+                c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) else verb
+            for child in subject_of.children:
                 if child.dep_ == "nsubj" and child.i != skip:
                     first = first or _actor_under(child, mentions)
-                elif child.dep_ == "agent":
+            for child in verb.children:
+                if child.dep_ == "agent":
                     first = first or _pobj_actor(child, mentions)
                 elif child.dep_ in ("dobj", "nsubjpass") and child.i != skip:
                     second = second or _actor_under(child, mentions)

@@ -489,7 +489,7 @@ def _claim_source(claim: Claim, rec: ArticleRecords | None) -> str:
 def merge_incidents(records: Sequence[ArticleRecords]) -> list[Incident]:
     """Merge the incidents of one story's articles that describe the same event.
 
-    Same event type, compatible location (same geonameid or within ~10 km), compatible
+    Same sub-event type, compatible location (same geonameid or within ~10 km), compatible
     dates (overlapping spans or unknown) and compatible actors. Fatalities stay
     conservative: the lowest figure across sources, with the spread in low/high. When
     everything matches but the perpetrator, the incidents are merged and the competing
@@ -520,8 +520,8 @@ def merge_incidents(records: Sequence[ArticleRecords]) -> list[Incident]:
 
 
 def _compatible(a: Incident, b: Incident) -> str | None:
-    if a.event_type != b.event_type:
-        return None
+    if a.sub_event_type != b.sub_event_type:
+        return None  # an IED laid by one side is not the air strike of the other
     if not _same_place(a, b) or not _dates_overlap(a, b):
         return None
     a_ids = (a.actor1_id or a.actor1, a.actor2_id or a.actor2)

@@ -163,7 +163,8 @@ _CUES: list[tuple[str, str, float]] = [
     (_ARREST, r"\barrest\w*|\bdetain(?!ees?\b)\w*|\bdetention\b|\bin(?:to)? custody\b"
      r"|\bapprehend\w*|\bnabbed\b|\brounded up\b|\bheld for questioning\b|\bremanded\b", 3.0),
     (_AGREE, r"\bagreements?\b|\bagreed\b|\bcease-?fire\b|\btruce\b|\bpeace (?:deal|accord|pact"
-     r"|agreement)\b|\baccords?\b|\bsigned\b|\bdeal\b|\bmemorandum\b|\bprisoner (?:exchange|swap)"
+     r"|agreement)\b|\baccords?\b|\bsigned\b|(?<!great )(?<!good )\bdeal\b|\bmemorandum\b"
+     r"|\bprisoner (?:exchange|swap)"
      r"|\bexchange of prisoners\b|\breconcil\w+|\bpact\b|\bsettlement\b", 3.0),
     (_CHANGE, r"\b(?:formed|announced|launched|created) (?:a )?new\b|\bmerg(?:e|ed|er)\b"
      r"|\bsplit\b|\brenam\w+|\bdissolv\w+|\bdefect\w*|\bsurrender\w*|\bpledged allegiance\b"

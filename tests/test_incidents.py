@@ -245,3 +245,49 @@ def test_incidents_paragraph_breaks_end_sentences_and_subheadings_are_skipped(nl
             "Fighting of the past year\n\nThe militia said it would hold the line.")
     found = _typed(nlp, text)
     assert found == [("Shelling/artillery/missile attack", "rebels", None)]
+
+
+@pytest.mark.slow
+def test_incidents_raqqa_names_idioms_tallies_and_observations_are_not_incidents(raqqa_records):
+    evidence = [e.text for r in raqqa_records for i in r.incidents for e in i.evidence]
+    for phrase in ("Being Slaughtered Silently",  # an activist group's name
+                   "sealed the deal",  # a figure of speech in a quote
+                   "a great deal more to do",
+                   "in the month of June alone",  # Airwars' monthly tally
+                   "noticed a pattern"):  # an observation, not an event
+        assert not any(phrase in text for text in evidence), phrase
+
+
+@pytest.mark.slow
+def test_incidents_raqqa_all_happen_in_raqqa_and_the_breach_is_one_air_strike(raqqa_records):
+    incs = [i for r in raqqa_records for i in r.incidents]
+    assert incs
+    for inc in incs:  # "US forces in Syria" and "US-led" name actors, not places
+        assert "Raqq" in (inc.location or ""), (inc.location, inc.notes)
+    rec = next(r for r in raqqa_records if "001_" in r.article.source)
+    breach = [i for i in rec.incidents if any("punched two holes" in e.text for e in i.evidence)]
+    # "the US-led coalition battling IS" describes the coalition: no second, armed-clash event
+    assert [i.sub_event_type for i in breach] == ["Air/drone strike"]
+    assert any("Rafiqah Wall" in e.text for e in breach[0].evidence)  # both mentions, one incident
+
+
+@pytest.mark.parametrize(
+    ("text", "agreement"),
+    [
+        ("The rebels and the militia signed a ceasefire deal in the town.", True),
+        ("They sealed the deal in making it work the right way, he said.", False),
+        ("The rebels said there is still a great deal more to do in the town.", False),
+    ],
+)
+@pytest.mark.slow
+def test_incidents_agreements_need_parties_and_a_deal(nlp, text, agreement):
+    assert any(sub == "Agreement" for sub, *_ in _typed(nlp, text)) is agreement
+
+
+@pytest.mark.slow
+def test_incidents_raqqa_mines_are_laid_by_is(raqqa_records):
+    # "the IS militants used the wall as a combat position and planted mines and improvised
+    # explosive devices": the subject of the first verb lays the mines too
+    mines = [i for r in raqqa_records for i in r.incidents
+             if i.sub_event_type == "Remote explosive/landmine/IED"]
+    assert mines and all(i.actor1_id == "is" for i in mines), [i.actor1_id for i in mines]

@@ -155,16 +155,18 @@ def test_stories_rising_toll_is_a_timeline():
     assert falling.status == "contested"
 
 
+def _strike(iid: str, aid: str, actor: str, sub: str = "Air/drone strike") -> Incident:
+    return Incident(id=iid, event_date="2017-03-17", date_precision="day",
+                    event_type="Explosions/Remote violence", sub_event_type=sub,
+                    actor1=actor, actor2=None, location="Mosul", country_code="IQ",
+                    lat=36.34, lon=43.12, fatalities=100 if aid == "a" else 200,
+                    article_ids=[aid], outlets=[aid], notes="", geonameid=99072,
+                    actor1_id=actor)
+
+
 def test_stories_competing_responsibility_is_contested():
-    def inc(iid: str, aid: str, actor: str) -> Incident:
-        return Incident(id=iid, event_date="2017-03-17", date_precision="day",
-                        event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
-                        actor1=actor, actor2=None, location="Mosul", country_code="IQ",
-                        lat=36.34, lon=43.12, fatalities=100 if aid == "a" else 200,
-                        article_ids=[aid], outlets=[aid], notes="", geonameid=99072,
-                        actor1_id=actor)
     recs = [ArticleRecords(article=Article(id=a, source=a, text="x", outlet=a),
-                           incidents=[inc(f"i-{a}", a, actor)])
+                           incidents=[_strike(f"i-{a}", a, actor)])
             for a, actor in (("a", "us-led-coalition"), ("b", "islamic-state"))]
     merged = stories.merge_incidents(recs)
     assert len(merged) == 1
@@ -172,3 +174,14 @@ def test_stories_competing_responsibility_is_contested():
         100, 100, 200)
     stories.grade_incident(merged[0], {r.article.id: r for r in recs})
     assert merged[0].grade == "contested"
+
+
+def test_stories_different_weapons_are_different_incidents():
+    # the coalition's air strike and the mines IS laid in the same city are two events,
+    # not one event with competing claims of responsibility
+    recs = [ArticleRecords(article=Article(id=a, source=a, text="x", outlet=a),
+                           incidents=[_strike(f"i-{a}", a, actor, sub)])
+            for a, actor, sub in (("a", "us-led-coalition", "Air/drone strike"),
+                                  ("b", "islamic-state", "Remote explosive/landmine/IED"))]
+    assert len(stories.merge_incidents(recs)) == 2
+
