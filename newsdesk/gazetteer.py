@@ -36,7 +36,7 @@ from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 _EXTRA = Path(__file__).resolve().parent / "data" / "gazetteer_extra"
 
 # Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);

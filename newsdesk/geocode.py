@@ -125,10 +125,20 @@ def _clean(name: str) -> tuple[str, str | None]:
     return " ".join(words), kind
 
 
-def _lookup(gazetteer: Gazetteer, name: str, kind: str | None) -> list[Candidate]:
-    """Candidates for a cleaned name; a county the gazetteer lacks falls back to its name."""
+def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str = ""
+            ) -> list[Candidate]:
+    """Candidates for a cleaned name; a county the gazetteer lacks falls back to its name.
+
+    A type word that belongs to the name ("Kansas City", "Mexico City", "Quebec City")
+    is kept when the gazetteer knows the whole name: it is not Kansas the state.
+    """
     if not name:
         return []
+    whole = re.sub(r"^[Tt]he\s+|['’]s$", "", written)
+    if kind == "city" and whole != name:
+        exact = [c for c in gazetteer.candidates(whole, limit=25) if c.match >= 0.97]
+        if exact:
+            return exact
     cands = gazetteer.candidates(name, limit=25)
     if kind == "admin2" and not any(c.match >= 0.97 for c in cands):
         cands = cands + gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
@@ -241,7 +251,8 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         after = re.match(r"\s+(\w+)", text[e:e + 20])
         if names[i][1] is None and after and after.group(1).lower() in _REGION_WORDS:
             names[i] = (names[i][0], "admin1")  # "Deir Ezzor province"
-    cands = [_lookup(gazetteer, n, kind) for n, kind in names]
+    cands = [_lookup(gazetteer, n, kind, text[s:e]) for (n, kind), (s, e) in zip(names, spans,
+                                                                                strict=True)]
     for i, cs in enumerate(cands):
         if not cs:  # "Colorado State University", "Bank of Japan": the place inside
             names[i], cands[i] = _inner_place(gazetteer, names[i][0])
@@ -274,7 +285,7 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         s = _prior(c, names[i][1], rivals[i])
         if top_cc > 0:
             s += 2.0 * max(0.0, cc_votes.get(p.country_code, 0.0)) / top_cc
-        if p.admin1 and p.feature != "admin1":
+        if p.admin1:  # a state named in a story about its towns is that state too
             votes = state.get((p.country_code, p.admin1), 0.0) - \
                 mine_a1[own[i]].get((p.country_code, p.admin1), 0.0)
             s += 1.5 * min(1.0, max(0.0, votes) / 2.0)
@@ -345,7 +356,7 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
     countries: set[str] = set()
     taken: set[int] = set()
     pending: list[Span] = []
-    for ent in doc.ents:
+    for ent in map(_within_paragraph, doc.ents):
         name = ent.text.strip()
         if ent.label_ == "NORP":
             for c in gazetteer.candidates(name.removesuffix("s"), limit=3):
@@ -376,19 +387,41 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
         if ok:
             spans[(ent.start_char, ent.end_char)] = cued and ent.label_ in ("GPE", "LOC")
             taken.update(range(ent.start, ent.end))
-        elif ent.label_ not in ("GPE", "LOC", "FAC"):
+        elif ent.label_ != "PERSON":
             rejected.append(ent)
     # One sense per discourse: once "Raqa" reads as a place ("the city of Raqa"), its other
     # mentions in the article are the place too, whatever the NER made of them ("Syria's
-    # Raqa" tagged ORG in the headline).
-    accepted = {_clean(text[s:e])[0].casefold() for s, e in spans}
+    # Raqa" tagged ORG in the headline). People are left alone: "Kelly" the aide is not
+    # Kelly the town because the town was named once.
+    accepted = {name.casefold() for (s, e), cued in spans.items() if cued
+                and (name := _clean(text[s:e])[0])
+                and any(c.match >= _LOOSE and not c.within and not c.demonym
+                        for c in gazetteer.candidates(name, limit=10))}
     for ent in rejected:
         if _clean(ent.text)[0].casefold() in accepted:
             spans[(ent.start_char, ent.end_char)] = False
             taken.update(range(ent.start, ent.end))
+    for name in accepted:  # and the mentions the NER left untagged ("jihadist bastion Raqa")
+        for m in re.finditer(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
+            span = doc.char_span(m.start(), m.end())
+            if span is not None and span.text[:1].isupper() and not any(
+                    t.i in taken or t.ent_type_ for t in span):
+                spans[(m.start(), m.end())] = False
+                taken.update(range(span.start, span.end))
     for span in _untagged_spans(doc, gazetteer, taken, countries):
         spans[span] = False
     return spans, countries
+
+
+def _within_paragraph(ent: Span) -> Span:
+    """An entity never runs across a blank line: "Raqa\n\nBeirut" is a headline's last
+    word and a dateline, which the NER joined into one facility."""
+    cut = ent.text.find("\n\n")
+    if cut <= 0:
+        return ent
+    head = ent.doc.char_span(ent.start_char, ent.start_char + cut, label=ent.label_,
+                             alignment_mode="contract")
+    return head if head is not None and len(head) else ent
 
 
 def _polity(cands: list[Candidate]) -> bool:

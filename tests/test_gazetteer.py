@@ -44,6 +44,28 @@ def test_gazetteer_country_point_is_its_middle_not_its_capital(gaz: Gazetteer) -
     assert distance_km(germany.lat, germany.lon, 52.52, 13.40) > 161  # Berlin
 
 
+def test_gazetteer_countries_stand_at_geonames_own_points(gaz: Gazetteer) -> None:
+    """The shipped index uses GeoNames' country points wherever `country_points.tsv` has
+    one (Canada west of Hudson Bay, Japan at Tokyo), and no country lacks a point."""
+    import csv
+
+    from newsdesk.gazetteer import _EXTRA
+
+    with (_EXTRA / "country_points.tsv").open(encoding="utf-8") as fh:
+        points = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(points) == 196
+    used = 0
+    for row in points:
+        country = gaz.country(row["iso"])
+        if country is None:  # Kosovo: no ISO code of its own in GeoNames' country list
+            continue
+        used += 1
+        assert (country.lat, country.lon) == (float(row["lat"]), float(row["lon"])), row
+    assert used >= 195
+    canada = gaz.country("CA")
+    assert canada is not None and distance_km(canada.lat, canada.lon, 60.1, -113.6) < 5
+
+
 def test_gazetteer_get_and_region(gaz: Gazetteer) -> None:
     raqqa = gaz.get(172955)
     assert raqqa is not None and raqqa.country_code == "SY"

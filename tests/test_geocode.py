@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,19 @@ def test_geocode_raqqa_places_resolve(places: list[PlaceMention]) -> None:
             by_text.setdefault(m.text, set()).add(m.geonameid)
     for written, gid in EXPECTED.items():
         assert by_text.get(written) == {gid}, written
+
+
+@pytest.mark.slow
+def test_geocode_every_raqa_in_a_report_is_the_place(places: list[PlaceMention],
+                                                     example_dir: Path) -> None:
+    # The NER tags six of the nine "Raqa" in 001 as an organisation ("surrounding Raqa's Old
+    # City", "Raqa became"); once "trapped in Raqa" reads as the place, they all do.
+    path = next(example_dir.glob("001_*.txt"))
+    text = path.read_text("utf-8")
+    written = {m.start() for m in re.finditer(r"\bRaqa\b", text)}
+    found = {m.start for m in places if m.article_id == path.stem and m.text == "Raqa"
+             and m.geonameid == EXPECTED["Raqa"]}
+    assert sorted(found) == sorted(written)
 
 
 @pytest.mark.slow
@@ -110,6 +124,25 @@ def test_resolve_mentions_county_is_a_county(gaz: Gazetteer) -> None:
     assert county is not None and county.place.feature == "admin2"
     assert distance_km(county.place.lat, county.place.lon, 37.13, -84.13) < 50
     assert london is not None and london.place.country_code == "US"
+
+
+def test_resolve_mentions_city_is_part_of_the_name(gaz: Gazetteer) -> None:
+    text = "Flights from Kansas City and Mexico City to Quebec City were cancelled in Kansas."
+    kc, mexico, quebec, kansas = _resolve_all(
+        gaz, text, ["Kansas City", "Mexico City", "Quebec City", "in Kansas"[3:]])
+    assert kc is not None and kc.place.name == "Kansas City" and kc.place.feature == "city"
+    assert mexico is not None and mexico.place.country_code == "MX"
+    assert quebec is not None and quebec.place.country_code == "CA"
+    assert kansas is not None and kansas.place.feature == "admin1"
+
+
+def test_resolve_mentions_state_in_a_story_about_its_towns(gaz: Gazetteer) -> None:
+    # "Montana" is also an alternate name of Montana City: in a story set in Billings and
+    # Bozeman, the state focus is Montana, and it counts for the state itself too
+    text = "Ranchers from Billings and Bozeman said drought has hit Montana hard."
+    *_, montana = _resolve_all(gaz, text, ["Billings", "Bozeman", "Montana"])
+    assert montana is not None and montana.place.feature == "admin1"
+    assert montana.place.admin1 == "MT"
 
 
 def test_resolve_mentions_primary_name_over_alternate(gaz: Gazetteer) -> None:

