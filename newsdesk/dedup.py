@@ -32,7 +32,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -167,6 +167,7 @@ def find_duplicates(
     prior: Iterable[tuple[str, Signature, SortKey]] = (),
     *,
     threshold: float = THRESHOLD,
+    known: Mapping[str, Signature] | None = None,
 ) -> dict[str, str]:
     """Map every duplicate article id to the id of the first seen copy of its text.
 
@@ -174,7 +175,9 @@ def find_duplicates(
     signature only. Duplicates among the stored articles are recomputed too, so a new
     article dated earlier than its stored copies becomes their target and the answer does
     not depend on how the corpus was split into runs. Articles absent from the result are
-    no one's duplicate.
+    no one's duplicate. `known` holds signatures already computed for some of `new` (the
+    store keeps one per article): hashing every shingle again is what a re-run would
+    spend its time on, and the texts are still compared exactly.
     """
     ids: list[str] = []
     keys: list[SortKey] = []
@@ -183,7 +186,7 @@ def find_duplicates(
     for article_id, text, key in new:
         ids.append(article_id)
         keys.append(key)
-        sigs.append(signature(text))
+        sigs.append(known[article_id] if known and article_id in known else signature(text))
         texts.append(text)
     for article_id, sig, key in prior:
         ids.append(article_id)
@@ -248,7 +251,14 @@ def find_duplicates_in_store(
         (r.article.id, r.article.text, stored.get(r.article.id) or sort_key(r.article.published, n))
         for n, r in enumerate(recs)
     ]
-    prior = list(store.signatures(exclude=set(ids)))
-    found = find_duplicates(new, prior)
+    wanted = set(ids)
+    known: dict[str, Signature] = {}
+    prior: list[tuple[str, Signature, SortKey]] = []
+    for aid, sig, key in store.signatures():
+        if aid in wanted:
+            known[aid] = sig
+        else:
+            prior.append((aid, sig, key))
+    found = find_duplicates(new, prior, known=known)
     everyone = dict.fromkeys([*ids, *(p[0] for p in prior)])
     return {aid: found.get(aid) for aid in everyone}

@@ -508,21 +508,14 @@ class Store:
 
     # -- duplicates --------------------------------------------------------------------
 
-    def signatures(
-        self, *, exclude: Collection[str] = ()
-    ) -> Iterator[tuple[str, dedup.Signature, dedup.SortKey]]:
+    def signatures(self) -> Iterator[tuple[str, dedup.Signature, dedup.SortKey]]:
         """Stored MinHash signatures with each article's "first seen" rank."""
         rows = self._conn.execute(
             "SELECT a.id, a.published, a.seq, s.minhash FROM signatures s "
             "JOIN articles a ON a.id = s.article_id ORDER BY a.seq"
         )
         for aid, published, seq, blob in rows:
-            if aid not in exclude:
-                yield (
-                    aid,
-                    dedup.Signature.from_bytes(blob),
-                    dedup.sort_key(published, seq, stored=True),
-                )
+            yield aid, dedup.Signature.from_bytes(blob), dedup.sort_key(published, seq, stored=True)
 
     def sort_keys(self, ids: Iterable[str]) -> dict[str, dedup.SortKey]:
         """The "first seen" rank of the given stored articles (absent ids are left out)."""

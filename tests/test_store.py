@@ -281,6 +281,26 @@ def test_store_duplicates_across_runs(tmp_path, raqqa):
         assert s.get_article(original.article.id)["story_id"] is None  # its story is gone
 
 
+def test_store_relinking_reuses_stored_signatures(tmp_path, raqqa, monkeypatch):
+    """A re-run compares every stored article again but hashes none of them again: the
+    signature saved with each article stands in, and the answer is the same."""
+    path = tmp_path / "r.db"
+    copy = _records(Path(raqqa[1].article.source), "2017-10-20")
+    copy.article.id, copy.article.source = "copy", "mirror.html"
+    records = [*raqqa, copy]
+    with Store.open(path) as s:
+        for r in records:
+            s.save_records(r)
+        first = dedup.find_duplicates_in_store(s, records)
+    assert first["copy"] == raqqa[1].article.id
+    hashed: list[str] = []
+    real = dedup.signature
+    monkeypatch.setattr(dedup, "signature", lambda text: hashed.append(text) or real(text))
+    with Store.open(path) as s:
+        assert dedup.find_duplicates_in_store(s, records) == first
+    assert hashed == []
+
+
 def test_store_runs_and_errors(store):
     run = store.start_run(["a.html", "b.warc"])
     store.log_error(run, InputError("b.warc", "not a WARC file"))
