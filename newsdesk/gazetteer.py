@@ -110,13 +110,26 @@ def name_key(name: str) -> str:
     return re.sub(r"(.)\1+", r"\1", folded)
 
 
-def _similarity(a: str, b: str) -> float:
+def _similarity(a: str, b: str, floor: float = 0.0) -> float:
+    """How closely two normalised spellings match (1: the same, 0.97: same but articles).
+
+    Below `floor` the value only says "too far": the cheap upper bounds of difflib settle
+    most of the many skeleton-sharing names without the full comparison.
+    """
     if a == b:
         return 1.0
     sa, sb = _strip_articles(a).replace(" ", ""), _strip_articles(b).replace(" ", "")
     if sa == sb:
         return 0.97
-    return 0.9 * SequenceMatcher(None, sa, sb).ratio()
+    length_bound = 1.8 * min(len(sa), len(sb)) / (len(sa) + len(sb))  # real_quick_ratio
+    if length_bound < floor:
+        return length_bound
+    matcher = SequenceMatcher(None, sa, sb)
+    for bound in (matcher.quick_ratio, matcher.ratio):
+        value = 0.9 * bound()
+        if value < floor:
+            return value
+    return value
 
 
 def default_path() -> Path:
@@ -375,9 +388,12 @@ class Gazetteer:
             sql += " AND p.cc = ?"
             args.append(country.upper())
         best: dict[int, Candidate] = {}
+        seen: dict[str, float] = {}  # many places share a spelling
         for row in self._con.execute(sql, args):
             place = self._place(row[2:])
-            match = _similarity(norm, row[0])
+            match = seen.get(row[0])
+            if match is None:
+                match = seen[row[0]] = _similarity(norm, row[0], floor=0.7)
             if match < 0.7:
                 continue
             old = best.get(place.key)

@@ -443,6 +443,7 @@ def _untagged_spans(doc: Doc, gazetteer: Gazetteer, taken: set[int], countries: 
                     ) -> list[tuple[int, int]]:
     """Capitalised names the NER missed, kept only with a place cue and a gazetteer match."""
     out: list[tuple[int, int]] = []
+    text = doc.text  # spaCy joins every token to build it: once, not once per name
     i = 0
     while i < len(doc):
         tok = doc[i]
@@ -455,7 +456,7 @@ def _untagged_spans(doc: Doc, gazetteer: Gazetteer, taken: set[int], countries: 
             j += 1
         span = doc[i:j + 1]
         name = span.text
-        before = doc.text[max(0, span.start_char - 30):span.start_char]
+        before = text[max(0, span.start_char - 30):span.start_char]
         if _PLACE_CUES.search(before) and _plausible(name, []):
             cands = gazetteer.candidates(_clean(name)[0], limit=10)
             if _strong([c for c in cands if c.match >= 0.97], countries):

@@ -122,3 +122,14 @@ def test_first_level_region_at_the_middle_of_its_area() -> None:
     texas = gaz.region("US", "TX")
     assert texas is not None
     assert distance_km(texas.lat, texas.lon, 31.1, -99.3) < 100
+
+
+@given(st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14),
+       st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14))
+def test_similarity_floor_only_cuts_short_what_falls_below_it(a: str, b: str) -> None:
+    from newsdesk.gazetteer import _similarity
+
+    full, cut = _similarity(a, b), _similarity(a, b, floor=0.7)
+    assert (full >= 0.7) == (cut >= 0.7)
+    if full >= 0.7:
+        assert cut == full
