@@ -125,7 +125,7 @@ def _clean(name: str) -> tuple[str, str | None]:
     return " ".join(words), kind
 
 
-def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str = ""
+def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
             ) -> list[Candidate]:
     """Candidates for a cleaned name; a county the gazetteer lacks falls back to its name.
 

@@ -118,16 +118,13 @@ def extract_incidents(
                 continue
             if _in_name(anchor):
                 continue
-            if (needs_verb or rank) and not _is_clause_verb(anchor) and not (
-                    not needs_verb and _is_clause_argument(anchor)):
+            # a second event in the sentence must be reported by a clause of its own
+            if rank and not (_is_clause_verb(anchor) or (
+                    not needs_verb and _is_clause_argument(anchor))):
                 continue
             attached = [d for d in sent_dates if _attached(doc, anchor, d)]
             if _is_background(attached, article.published):
                 continue
-            if found and found[-1].evidence[0].start == sent.start_char and anchor.dep_ in (
-                "acl", "relcl", "amod"
-            ):
-                continue  # "the coalition battling IS" describes an actor, not a second event
             incident = _incident(doc, sent, article, event_type, sub_event_type, anchor,
                                  places=places, actors=parties, dates=attached, claims=claims)
             if event_type == "Strategic developments" and not incident.actor1:
