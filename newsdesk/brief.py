@@ -22,6 +22,9 @@ import jinja2
 from newsdesk.models import ArticleRecords, ClaimGroup, Incident, Story
 
 _TOP_NAMES = 6
+_UNIT_NAMES = {"km2": "km²", "mi2": "sq mi"}
+_KEY_CATEGORIES = frozenset({"casualties", "force", "displacement"})
+"""What a monitor reads a brief for; counts of holes, gaps and directions come after."""
 _POSTPOSED = {"or so", "or more", "or fewer"}  # qualifiers written after the number
 
 
@@ -78,11 +81,17 @@ def write_brief(
         line for line in (_lead_line(r, cites) for r in recs[:1]) if line
     ]
     facts = _facts(story, recs)
-    figures = [_figure_line(g, cites) for g in story.claim_groups]
+    category = {c.id: c.category for r in recs for c in r.claims}
+    key = [any(category.get(cid) in _KEY_CATEGORIES for cid in g.claims)
+           for g in story.claim_groups]
+    figures = [_figure_line(g, cites) for g, k in zip(story.claim_groups, key, strict=True) if k]
+    other = [_figure_line(g, cites) for g, k in zip(story.claim_groups, key, strict=True)
+             if not k]
     timeline = _timeline(story, recs, incidents, cites)
     data = {
         "title": story.title, "story_id": story.id, "facts": facts, "happened": happened,
-        "figures": figures, "timeline": timeline, "citations": cites.items,
+        "figures": figures, "other_figures": other, "timeline": timeline,
+        "citations": cites.items,
     }
     return _markdown(data), _template().render(**data)
 
@@ -159,6 +168,9 @@ def _display(value: dict[str, Any]) -> str:
         shown = _number(lo if lo is not None else hi)
     else:
         shown = _number(v)
+    unit = value.get("unit")
+    if unit:
+        shown += "%" if unit == "%" else f" {_UNIT_NAMES.get(unit, unit)}"
     if q in _POSTPOSED:
         return f"{shown} {q}"
     return f"{q} {shown}" if q else shown
@@ -261,7 +273,8 @@ def _md_line(line: _Line) -> str:
 def _markdown(data: dict[str, Any]) -> str:
     out = [f"# {_md(data['title'])}", ""]
     out += [f"- **{k}:** {_md(v)}" for k, v in data["facts"]]
-    sections = (("What happened", data["happened"]), ("Key figures", data["figures"]))
+    sections = (("What happened", data["happened"]), ("Key figures", data["figures"]),
+                ("Other figures", data["other_figures"]))
     for heading, lines in sections:
         if lines:
             out += ["", f"## {heading}", ""]

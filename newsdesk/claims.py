@@ -64,6 +64,15 @@ _EVENT_STEMS = [
 _CASUALTY_EVENTS = {"killed", "injured", "executed", "casualties", "missing", "abducted"}
 _FORCE_EVENTS = {"trained", "mobilised", "deployed", "recruited", "surrendered", "captured"}
 _DISPLACEMENT_EVENTS = {"displaced", "evacuated", "rescued", "trapped"}
+_MEASURED = re.compile(
+    r"(?:\s*\([^)]{0,40}\))?\s+(?:((?:[A-Z][\w'-]*\s+)*[A-Z][\w'-]*)|([a-z]+))\b")
+"""The thing a length measures, written after it: "2.5 kilometre (one and a half mile)
+Rafiqah Wall", "300 metre tunnel"; its last word names what is measured."""
+_NOT_MEASURED = frozenset(
+    {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+     "from", "away", "outside", "inside", "long", "wide", "high", "deep", "to", "of", "in",
+     "on", "at", "and", "or", "by", "along", "across", "into", "beyond", "behind", "ahead",
+     "further", "farther", "closer", "nearer", "the", "a", "an", "stretch", "radius"})
 _TIME_UNITS = re.compile(
     r"^[\s-]*(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|"
     r"century|times|o'clock|a\.m\.|p\.m\.|am|pm|GMT)\b", re.IGNORECASE)
@@ -169,7 +178,7 @@ def _claim(ctx: _Context, q: Quantity, s_start: int, s_end: int) -> Claim | None
     assert span is not None  # checked by _not_a_claim
     noun, group_tokens = _counted_noun(doc, span.end, s_end)
     verb = _event_verb(noun, span)
-    counted = _counted(q, noun, verb, doc, span.end, s_end)
+    counted = _counted(q, noun, verb, article.text)
     if counted is None:
         return None
     text = article.text
@@ -266,15 +275,20 @@ def _event(word: str) -> str | None:
     return None
 
 
-def _counted(q: Quantity, noun: list[Token], verb: str | None, doc: Doc, i: int,
-             s_end: int) -> str | None:
+def _counted(q: Quantity, noun: list[Token], verb: str | None, text: str) -> str | None:
     """The normalised "what is counted" phrase, or None when nothing is counted."""
     if q.unit == "%":
         return f"percent {verb}" if verb else "percent"
     if q.unit in ("km2", "mi2"):
         return "area"
     if q.unit in ("m", "km", "mi"):
-        return f"{noun[-1].lower_} length" if noun and q.text.count("-") else "distance"
+        if noun and "-" in q.text:
+            return f"{noun[-1].lower_} length"  # "a 25-metre section"
+        measured = _MEASURED.match(text, q.end)
+        head = (measured.group(1) or measured.group(2)).split()[-1].lower() if measured else ""
+        if head and head not in _NOT_MEASURED:
+            return f"{head} length"  # "the 2.5 kilometre (one and a half mile) Rafiqah Wall"
+        return "distance"  # "50 kilometers north of Raqqa": how far, not how long
     if not noun:
         return verb
     words = [t.lower_ for t in noun]

@@ -696,8 +696,12 @@ def group_claims(records: Sequence[ArticleRecords]) -> list[ClaimGroup]:
     )
     buckets: dict[tuple[str, str | None], list[list[tuple[Claim, ArticleRecords]]]] = {}
     for claim, rec in items:
-        groups = buckets.setdefault((_norm_counted(claim.counted), claim.unit), [])
+        counted = _norm_counted(claim.counted)
+        groups = buckets.setdefault((counted, _base_unit(claim.unit)[0]), [])
         keys = _subject_keys(claim, rec)
+        if counted == "distance":  # "50 km north of Raqqa", "90 miles away": from different
+            groups.append([(claim, rec)])  # points, so two distances never contest each other
+            continue
         for group in groups:
             if all(_subjects_fit(keys, _subject_keys(c, r)) for c, r in group):
                 group.append((claim, rec))
@@ -760,12 +764,22 @@ def _subjects_fit(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a & b)
 
 
+_BASE_UNITS = {"km": ("m", 1000.0), "mi": ("m", 1609.344), "km2": ("m2", 1e6),
+               "mi2": ("m2", 2_589_988.11)}
+
+
+def _base_unit(unit: str | None) -> tuple[str | None, float]:
+    """The unit figures are compared in, and the factor to it: 2.5 km and 2,500 m agree."""
+    return _BASE_UNITS.get(unit or "", (unit, 1.0))
+
+
 def _interval(claim: Claim) -> tuple[float, float]:
     q = (claim.qualifier or "").lower().strip()
+    factor = _base_unit(claim.unit)[1]
     lo = claim.low if claim.low is not None else claim.value
     hi = claim.high if claim.high is not None else claim.value
-    lo = 0.0 if lo is None else lo
-    hi = math.inf if hi is None else hi
+    lo = 0.0 if lo is None else lo * factor
+    hi = math.inf if hi is None else hi * factor
     if q in _AT_LEAST:
         return lo, math.inf
     if q in _AT_MOST:
@@ -787,7 +801,7 @@ def _claim_group(group: list[tuple[Claim, ArticleRecords]]) -> ClaimGroup:
     group = sorted(group, key=lambda cr: (_unit_order(cr[1]), cr[0].id))
     values = [{
         "claim_id": c.id, "value": c.value, "low": c.low, "high": c.high,
-        "qualifier": c.qualifier, "scope": c.scope, "claimant": c.claimant,
+        "qualifier": c.qualifier, "unit": c.unit, "scope": c.scope, "claimant": c.claimant,
         "article_id": c.article_id, "outlet": r.article.outlet, "published": r.article.published,
         "number_text": c.number_text, "sentence": c.sentence,
         "sentence_start": c.sentence_start, "sentence_end": c.sentence_end,

@@ -66,3 +66,19 @@ def test_brief_escapes_untrusted_text(data_dir):
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
     assert "<script>" not in md
+
+
+def test_brief_key_figures_first_and_measurements_never_contested(raqqa_records):
+    """On the real pipeline's Raqqa records: casualty, force and displacement figures lead
+    the brief; counts of holes and gaps come after; 2.5 km and 2,500 m of wall agree, and
+    two distances from different places are not a disagreement."""
+    records = list(raqqa_records.values())
+    story = next(s for s in stories.link(records).stories if len(s.article_ids) == 5)
+    md, html = write_brief(story, {r.article.id: r for r in records})
+    key, other = md.split("## Key figures")[1].split("## Other figures")
+    assert "fighters" in key and "civilians killed" in key and "Civilians trapped" in key
+    assert "- Holes" in other and "Holes" not in key
+    assert not [x for x in md.splitlines() if "disagree" in x and "istance" in x]
+    wall = next(x for x in other.splitlines() if x.startswith("- Wall length"))
+    assert "2.5 km" in wall and "2,500 m" in wall and "compatible" in wall
+    assert "<h4>Other figures</h4>" in html

@@ -129,3 +129,10 @@ def test_claims_ids_are_stable_and_unique(raqqa, example_dir):
     ids = [c.id for c in rec.claims]
     assert ids == [c.id for c in again.claims]
     assert len(set(ids)) == len(ids)
+
+
+def test_claims_lengths_name_what_they_measure(raqqa):
+    # "the 2.5 kilometre (one and a half mile) Rafiqah Wall" is the wall's length; "50
+    # kilometers north of Raqqa" says how far Ain Issa is, and measures nothing
+    assert _find(raqqa["001"], "2.5 kilometre").counted == "wall length"
+    assert _find(raqqa["002"], "50 kilometers").counted == "distance"
