@@ -19,12 +19,10 @@ from typing import Any
 
 import jinja2
 
-from newsdesk.models import ArticleRecords, ClaimGroup, Incident, Story
+from newsdesk.models import KEY_CATEGORIES, ArticleRecords, ClaimGroup, Incident, Story
 
 _TOP_NAMES = 6
 _UNIT_NAMES = {"km2": "km²", "mi2": "sq mi"}
-_KEY_CATEGORIES = frozenset({"casualties", "force", "displacement"})
-"""What a monitor reads a brief for; counts of holes, gaps and directions come after."""
 _POSTPOSED = {"or so", "or more", "or fewer"}  # qualifiers written after the number
 
 
@@ -82,7 +80,7 @@ def write_brief(
     ]
     facts = _facts(story, recs)
     category = {c.id: c.category for r in recs for c in r.claims}
-    key = [any(category.get(cid) in _KEY_CATEGORIES for cid in g.claims)
+    key = [any(category.get(cid) in KEY_CATEGORIES for cid in g.claims)
            for g in story.claim_groups]
     figures = [_figure_line(g, cites) for g, k in zip(story.claim_groups, key, strict=True) if k]
     other = [_figure_line(g, cites) for g, k in zip(story.claim_groups, key, strict=True)

@@ -210,6 +210,10 @@ class Incident:
         return _asdict(self)
 
 
+KEY_CATEGORIES = frozenset({"casualties", "force", "displacement"})
+"""Claim categories a monitor reads the figures for; holes, gaps and directions come after."""
+
+
 @dataclass(slots=True)
 class ClaimGroup:
     """Claims about the same quantity within a story, and whether they agree."""

@@ -47,6 +47,11 @@ def test_web_e2e_raqqa_story_and_contested_figures(desk_db: Path) -> None:
         assert page.status_code == 200
         assert "contested" in page.text.lower()
         assert "2,500" in page.text or "2500" in page.text
+        figures = page.text.split("Figures and who gives them", 1)[1]
+        # casualty, force and displacement figures before the counts of holes and gaps
+        # (by status alone, the agreed wall length and area would come before them)
+        assert figures.index("<h3>members trained") < figures.index("<h3>wall length")
+        assert figures.index("<h3>civilians trapped") < figures.index("<h3>area")
         articles = c.get("/api/articles", params={"limit": 10}).json()
         assert articles["total"] == 5
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from newsdesk.models import KEY_CATEGORIES
 from newsdesk.store import NotFound, Store
 from newsdesk.web.errors import DeskError
 
@@ -453,6 +454,9 @@ class Desk:
                     }
                 )
             group["claim_rows"] = rows
+        # casualty, force and displacement figures first, as in the brief
+        (story.get("claim_groups") or []).sort(key=lambda g: not any(
+            r.get("category") in KEY_CATEGORIES for r in g["claim_rows"]))
         story["articles"] = sorted(articles, key=lambda a: (a.get("published") or "", a["id"]))
         story["incidents"] = store.incidents(story_id=story_id, limit=None)
         story["timeline"] = sorted(
