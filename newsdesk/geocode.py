@@ -170,8 +170,8 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
         score -= 0.8
     if kind is not None:
         score += 1.5 if p.feature == kind else -0.5
-    elif p.feature == "admin2":
-        score -= 1.0  # a bare name is a town far more often than a county
+    elif p.feature == "admin2" and p.name.split()[-1].lower() in _ADMIN2_WORDS:
+        score -= 1.0  # "Laurel" is a town far more often than Laurel County; Kent is Kent
     if c.demonym:
         score -= 0.3
     return score

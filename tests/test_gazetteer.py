@@ -133,3 +133,28 @@ def test_similarity_floor_only_cuts_short_what_falls_below_it(a: str, b: str) ->
     assert (full >= 0.7) == (cut >= 0.7)
     if full >= 0.7:
         assert cut == full
+
+
+def test_gazetteer_regions_stand_at_geonames_own_points(gaz: Gazetteer) -> None:
+    """Regions whose GeoNames record the pyowm city list carries get its point and id:
+    British Columbia at the middle of its area, not among its southern towns; the county of
+    Kent, which also names towns in Washington and Ohio."""
+    bc = gaz.candidates("British Columbia")[0].place
+    assert (bc.feature, bc.geonameid) == ("admin1", 5909050)
+    assert distance_km(bc.lat, bc.lon, 54.0, -125.0) < 5
+    kent = next(c.place for c in gaz.candidates("Kent", limit=25)
+                if c.place.country_code == "GB")
+    assert (kent.feature, kent.geonameid) == ("admin2", 3333158)
+    assert distance_km(kent.lat, kent.lon, 51.17, 0.67) < 5
+
+
+def test_gazetteer_without_pyowm_keeps_the_derived_points(monkeypatch) -> None:
+    import importlib.metadata
+
+    from newsdesk import gazetteer
+
+    def missing(name: str) -> None:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "files", missing)
+    assert gazetteer._geonames_records(set()) == {}
