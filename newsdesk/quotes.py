@@ -77,7 +77,11 @@ _CUE_VERBS = {
     **dict.fromkeys(["confirmed", "confirms"], "confirmed"),
     **dict.fromkeys(["emphasized", "emphasised", "stressed", "insisted", "noted",
                      "explained", "wrote", "acknowledged", "argued", "declared",
-                     "pointed", "denied", "alleged", "asserted"], "said"),
+                     "pointed", "denied", "alleged", "asserted", "admitted", "conceded",
+                     "recalled", "replied", "responded", "countered", "complained",
+                     "maintained", "contended", "charged", "testified", "revealed",
+                     "disclosed", "indicated", "suggested", "predicted", "urged",
+                     "asked", "promised", "vowed"], "said"),
 }
 # Nouns that turn the verb governing them into a cue: "the UN has raised concerns for...".
 _CUE_NOUNS = {"concern", "concerns", "fears", "fear", "warning", "warnings", "alarm"}

@@ -100,3 +100,22 @@ def test_quotes_fragment_inside_reported_clause_is_not_repeated(raqqa):
     assert inside == []
     # a quote on its own, not inside any clause, is still there
     assert _by(rec, "It's a tough fight").direct
+
+
+@pytest.mark.parametrize("verb", ["admitted", "urged", "replied", "conceded", "predicted"])
+@pytest.mark.slow
+def test_quotes_speech_verbs_beyond_said(nlp, verb):
+    from newsdesk.models import Article
+    from newsdesk.quotes import extract_quotes
+
+    text = f'"We will hold the bridge until the end," the militia commander {verb} on Monday.'
+    article = Article(id="q1", source="test", text=text)
+    quotes = extract_quotes(nlp(text), article, actors=[], registry=None)
+    assert [(q.speaker_text, q.direct) for q in quotes] == [("the militia commander", True)]
+
+
+@pytest.mark.slow
+def test_quotes_scare_quote_before_an_accusation_is_nobody_s(raqqa):
+    # 'A "de-confliction" line ... but the SDF has twice accused Russia': the SDF did not
+    # say "de-confliction"
+    assert not [q for q in raqqa["000"].quotes if q.text == "de-confliction" and q.speaker]
