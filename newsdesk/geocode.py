@@ -171,7 +171,7 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
     if kind is not None:
         score += 1.5 if p.feature == kind else -0.5
     elif p.feature == "admin2" and p.name.split()[-1].lower() in _ADMIN2_WORDS:
-        score -= 1.0  # "Laurel" is a town far more often than Laurel County; Kent is Kent
+        score -= 1.0  # "Laurel" means a town more often than Laurel County; bare Kent is Kent
     if c.demonym:
         score -= 0.3
     return score

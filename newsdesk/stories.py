@@ -698,10 +698,10 @@ def group_claims(records: Sequence[ArticleRecords]) -> list[ClaimGroup]:
     for claim, rec in items:
         counted = _norm_counted(claim.counted)
         groups = buckets.setdefault((counted, _base_unit(claim.unit)[0]), [])
-        keys = _subject_keys(claim, rec)
         if counted == "distance":  # "50 km north of Raqqa", "90 miles away": from different
             groups.append([(claim, rec)])  # points, so two distances never contest each other
             continue
+        keys = _subject_keys(claim, rec)
         for group in groups:
             if all(_subjects_fit(keys, _subject_keys(c, r)) for c, r in group):
                 group.append((claim, rec))
