@@ -110,6 +110,7 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
         civilian_targeting="Civilian targeting" if inter2 == 7 else "",
         iso=int(country.numeric) if country else "",
         country=country.name if country else "",
+        admin1=incident.get("admin1") or "",
         location=incident.get("location") or "",
         latitude=_num(incident.get("lat")),
         longitude=_num(incident.get("lon")),

@@ -483,7 +483,18 @@ def _vague_spans(text: str, spans: list[tuple[int, int]], resolved: list[Resolut
     return out
 
 
-def _mention(article: Article, start: int, end: int, r: Resolution | None) -> PlaceMention:
+def _admin1_name(gazetteer: Gazetteer, p: Place) -> str | None:
+    """The first-level region a place lies in, by name (itself for a region)."""
+    if p.feature == "admin1":
+        return p.name
+    if p.feature in ("city", "admin2") and p.admin1:
+        region = gazetteer.region(p.country_code, p.admin1)
+        return region.name if region else None
+    return None
+
+
+def _mention(article: Article, start: int, end: int, r: Resolution | None,
+             gazetteer: Gazetteer) -> PlaceMention:
     p = r.place if r else None
     return PlaceMention(
         article_id=article.id, text=article.text[start:end], start=start, end=end,
@@ -491,7 +502,7 @@ def _mention(article: Article, start: int, end: int, r: Resolution | None) -> Pl
         lat=p.lat if p else None, lon=p.lon if p else None,
         geonameid=p.geonameid if p else None, feature=p.feature if p else None,
         precision=r.precision if r else None, parent=r.parent if r else None,
-        score=r.score if r else None)
+        score=r.score if r else None, admin1=_admin1_name(gazetteer, p) if p else None)
 
 
 def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[PlaceMention]:
@@ -511,9 +522,9 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
         kept_res.append(None if weak else r)
     vague = _vague_spans(article.text, kept, kept_res)
     covered = {(s, e) for s, e, _ in vague}
-    mentions = [_mention(article, s, e, r) for s, e, r in vague]
+    mentions = [_mention(article, s, e, r, gazetteer) for s, e, r in vague]
     for (s, e), r in zip(kept, kept_res, strict=True):
         if any(vs <= s and e <= ve for vs, ve in covered):
             continue
-        mentions.append(_mention(article, s, e, r))
+        mentions.append(_mention(article, s, e, r, gazetteer))
     return sorted(mentions, key=lambda m: m.start)

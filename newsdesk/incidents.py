@@ -258,6 +258,7 @@ def _incident(doc: Doc, sent: SentSpan, article: Article, event_type: str, sub_e
             fatalities_high=high,
             geonameid=place.geonameid if place else None,
             location_precision=place.precision if place else None,
+            admin1=place.admin1 if place else None,
             actor1_id=roles.actor1.actor_id if roles.actor1 else None,
             actor2_id=roles.actor2.actor_id if roles.actor2 else None,
             evidence=[evidence],
@@ -578,6 +579,18 @@ def _compatible(a: Incident, b: Incident) -> bool:
     return not (a.actor1_id and b.actor1_id and a.actor1_id != b.actor1_id)
 
 
+_LOCATION = ("location", "country_code", "lat", "lon", "geonameid", "location_precision",
+             "admin1")
+
+
+def fill_location(target: Incident, source: Incident) -> None:
+    """Give an incident without a place the other report's place, every field of it
+    together: a region from one report beside the coordinates of another is no place."""
+    if target.location is None and source.location is not None:
+        for attr in _LOCATION:
+            setattr(target, attr, getattr(source, attr))
+
+
 def _merge(incidents: list[Incident]) -> list[Incident]:
     """Fold repeated mentions of one incident into the first, filling what it lacked."""
     merged: list[Incident] = []
@@ -586,10 +599,10 @@ def _merge(incidents: list[Incident]) -> list[Incident]:
         if target is None:
             merged.append(inc)
             continue
-        for attr in ("actor1", "actor1_id", "actor2", "actor2_id", "location", "country_code",
-                     "lat", "lon", "geonameid", "location_precision"):
+        for attr in ("actor1", "actor1_id", "actor2", "actor2_id"):
             if getattr(target, attr) is None and getattr(inc, attr) is not None:
                 setattr(target, attr, getattr(inc, attr))
+        fill_location(target, inc)
         if target.actor2_id is None and inc.actor1_id and inc.actor1_id != target.actor1_id:
             target.actor2, target.actor2_id = inc.actor1, inc.actor1_id
         if inc.date_precision == "day" and target.date_precision != "day":

@@ -98,6 +98,7 @@ class PlaceMention:
     precision: str | None = None  # "exact", "parent" (vague place resolved to its parent)
     parent: str | None = None  # for vague places: "Old City" of which place
     score: float | None = None
+    admin1: str | None = None  # the first-level region it lies in (ACLED's admin1)
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)
@@ -197,6 +198,7 @@ class Incident:
     fatalities_high: int | None = None
     geonameid: int | None = None
     location_precision: str | None = None
+    admin1: str | None = None  # first-level region of the location (ACLED's admin1)
     actor1_id: str | None = None
     actor2_id: str | None = None
     evidence: list[Span] = field(default_factory=list)  # sentences it was coded from

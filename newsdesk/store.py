@@ -71,10 +71,11 @@ EDITABLE = frozenset(
     {
         "event_date", "date_precision", "event_type", "sub_event_type", "actor1", "actor2",
         "actor1_id", "actor2_id", "location", "country_code", "lat", "lon", "geonameid",
-        "location_precision", "fatalities", "fatalities_low", "fatalities_high", "notes",
-        "grade", "grade_reason",
+        "location_precision", "admin1", "fatalities", "fatalities_low", "fatalities_high",
+        "notes", "grade", "grade_reason",
     }
 )  # fmt: skip
+_PLACE_FIELDS = frozenset({"location", "country_code", "lat", "lon", "geonameid"})
 _STATUS = {"accept": "accepted", "edit": "edited", "reject": "rejected", "merge": "merged"}
 _HIDDEN = ("rejected", "merged")
 
@@ -681,6 +682,10 @@ class Store:
                         f"cannot edit {', '.join(unknown)}: editable fields are "
                         f"{', '.join(sorted(EDITABLE))}"
                     )
+                if current.get("admin1") and "admin1" not in changes and (
+                        set(changes) & _PLACE_FIELDS):
+                    # the old region does not follow an incident moved elsewhere
+                    changes = {**changes, "admin1": None}
                 entries = [(k, current.get(k), v) for k, v in sorted(changes.items())]
             elif action == "merge":
                 if not merge_into or merge_into == incident_id:

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from newsdesk.incidents import fill_location
 from newsdesk.models import ArticleRecords, Claim, ClaimGroup, Incident, Story
 
 # Calibrated together on the ECB+, GVA and BASIL dev halves (bench/stories.py): an event
@@ -598,10 +599,10 @@ def _absorb(target: Incident, inc: Incident, rec: ArticleRecords, *, competing: 
     target.fatalities = min(figures) if figures else None
     target.fatalities_low = min(lows) if lows else None
     target.fatalities_high = max(highs) if highs else None
-    for attr in ("actor1", "actor2", "actor1_id", "actor2_id", "location", "country_code",
-                 "lat", "lon", "geonameid", "event_date"):
+    for attr in ("actor1", "actor2", "actor1_id", "actor2_id", "event_date"):
         if getattr(target, attr) is None and getattr(inc, attr) is not None:
             setattr(target, attr, getattr(inc, attr))
+    fill_location(target, inc)
     if competing:
         note = f"competing claim of responsibility: {inc.actor1} (article {rec.article.id})"
         target.notes = f"{target.notes}; {note}" if target.notes else note

@@ -225,3 +225,11 @@ def test_polity_tagged_as_organisation_is_still_a_place(nlp, gaz: Gazetteer) -> 
     found = {m.text: m for m in extract_places(doc, article, gaz)}
     assert found["Jamaica"].country_code == "JM" and found["Jamaica"].feature == "country"
     assert "Syrian Democratic Forces" not in found
+
+
+@pytest.mark.slow
+def test_geocode_places_carry_their_first_level_region(places: list[PlaceMention]) -> None:
+    kobane = {m.admin1 for m in places if m.text == "Kobane"}
+    raqqa = {m.admin1 for m in places if m.text in ("Raqqa", "Raqa") and m.precision == "exact"}
+    assert kobane == {"Aleppo"} and raqqa == {"Ar-Raqqah"}
+    assert all(m.admin1 is None for m in places if m.feature == "country")

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from newsdesk.incidents import extract_incidents, incident_id
-from newsdesk.models import ActorMention, Article, PlaceMention, Span
+from newsdesk.models import ActorMention, Article, Incident, PlaceMention, Span
 from newsdesk.typing_model import (
     EVENT_TYPES,
     classify,
@@ -272,6 +272,7 @@ def test_incidents_raqqa_all_happen_in_raqqa_and_the_breach_is_one_air_strike(ra
     assert incs
     for inc in incs:  # "US forces in Syria" and "US-led" name actors, not places
         assert "Raqq" in (inc.location or ""), (inc.location, inc.notes)
+        assert inc.admin1 == "Ar-Raqqah"  # ACLED's admin1, from the gazetteer
     rec = next(r for r in raqqa_records if "001_" in r.article.source)
     breach = [i for i in rec.incidents if any("punched two holes" in e.text for e in i.evidence)]
     # "the US-led coalition battling IS" describes the coalition: no second, armed-clash event
@@ -286,3 +287,21 @@ def test_incidents_raqqa_mines_are_laid_by_is(raqqa_records):
     mines = [i for r in raqqa_records for i in r.incidents
              if i.sub_event_type == "Remote explosive/landmine/IED"]
     assert mines and all(i.actor1_id == "is" for i in mines), [i.actor1_id for i in mines]
+
+
+def test_incidents_fill_location_takes_the_whole_place():
+    from newsdesk.incidents import fill_location
+
+    def inc(**place) -> Incident:
+        base = {"location": None, "country_code": None, "lat": None, "lon": None}
+        return Incident("i", None, "unknown", "Battles", "Armed clash", None, None,
+                        **{**base, **place}, fatalities=None, article_ids=[], outlets=[],
+                        notes="")
+
+    target = inc()
+    fill_location(target, inc(location="Kobane", country_code="SY", lat=36.9, lon=38.4,
+                              geonameid=172256, admin1="Aleppo", location_precision="exact"))
+    assert (target.location, target.admin1, target.geonameid) == ("Kobane", "Aleppo", 172256)
+    country = inc(location="Syria", country_code="SY", lat=35.0, lon=38.0)
+    fill_location(country, inc(location="Kobane", admin1="Aleppo"))
+    assert (country.location, country.admin1) == ("Syria", None)  # no region from elsewhere

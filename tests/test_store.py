@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsdesk import dedup
+from newsdesk import dedup, export
 from newsdesk.models import (
     ActorMention,
     Article,
@@ -299,6 +299,24 @@ def test_store_relinking_reuses_stored_signatures(tmp_path, raqqa, monkeypatch):
     with Store.open(path) as s:
         assert dedup.find_duplicates_in_store(s, records) == first
     assert hashed == []
+
+
+def test_store_moving_an_incident_clears_its_old_region(store, raqqa):
+    for r in raqqa:
+        r.incidents[0].admin1 = "Ar-Raqqah"
+        store.save_records(r)
+    _link(store, raqqa)
+    a, b = (r.incidents[0].id for r in raqqa[:2])
+    moved = store.review_incident(a, action="edit", who="ana", changes={
+        "location": "Tabqa", "lat": 35.84, "lon": 38.55, "geonameid": 172374})
+    assert moved["location"] == "Tabqa" and moved["admin1"] is None
+    assert ("admin1", "Ar-Raqqah", None) in [(t["field"], t["old"], t["new"])
+                                             for t in store.reviews(a)]
+    kept = store.review_incident(b, action="edit", who="ana", changes={
+        "location": "Tabqa", "admin1": "Ar-Raqqah"})
+    assert kept["admin1"] == "Ar-Raqqah"
+    row = export.acled_row(kept)
+    assert (row["location"], row["admin1"]) == ("Tabqa", "Ar-Raqqah")
 
 
 def test_store_runs_and_errors(store):
