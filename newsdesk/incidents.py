@@ -21,6 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from newsdesk.models import (
+    LOCATION_FIELDS,
     ActorMention,
     Article,
     Claim,
@@ -579,15 +580,11 @@ def _compatible(a: Incident, b: Incident) -> bool:
     return not (a.actor1_id and b.actor1_id and a.actor1_id != b.actor1_id)
 
 
-_LOCATION = ("location", "country_code", "lat", "lon", "geonameid", "location_precision",
-             "admin1")
-
-
 def fill_location(target: Incident, source: Incident) -> None:
     """Give an incident without a place the other report's place, every field of it
     together: a region from one report beside the coordinates of another is no place."""
     if target.location is None and source.location is not None:
-        for attr in _LOCATION:
+        for attr in LOCATION_FIELDS:
             setattr(target, attr, getattr(source, attr))
 
 

@@ -212,6 +212,10 @@ class Incident:
         return _asdict(self)
 
 
+LOCATION_FIELDS = ("location", "country_code", "lat", "lon", "geonameid", "location_precision",
+                   "admin1")
+"""An incident's place: these fields belong together and move together."""
+
 KEY_CATEGORIES = frozenset({"casualties", "force", "displacement"})
 """Claim categories a monitor reads the figures for; holes, gaps and directions come after."""
 

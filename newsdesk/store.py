@@ -47,6 +47,7 @@ from typing import Any, Self, TypeVar
 
 from newsdesk import dedup
 from newsdesk.models import (
+    LOCATION_FIELDS,
     ActorMention,
     Article,
     ArticleRecords,
@@ -75,7 +76,8 @@ EDITABLE = frozenset(
         "notes", "grade", "grade_reason",
     }
 )  # fmt: skip
-_PLACE_FIELDS = frozenset({"location", "country_code", "lat", "lon", "geonameid"})
+# the fields that move an incident elsewhere (its precision and region follow from them)
+_PLACE_FIELDS = frozenset(LOCATION_FIELDS) - {"location_precision", "admin1"}
 _STATUS = {"accept": "accepted", "edit": "edited", "reject": "rejected", "merge": "merged"}
 _HIDDEN = ("rejected", "merged")
 
