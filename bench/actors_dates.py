@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from newsdesk.actors import ActorRegistry, extract_actors
-from newsdesk.dates import extract_dates
+from newsdesk.analyse.actors import ActorRegistry, extract_actors
+from newsdesk.analyse.dates import extract_dates
+from newsdesk.analyse.nlp import load_nlp
 from newsdesk.models import Article
-from newsdesk.nlp import load_nlp
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "benchmarks" / "plover_gsr"

@@ -24,7 +24,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from newsdesk.typing_model import EVENT_TYPES, classify, probabilities, train, training_examples
+from newsdesk.analyse.typing_model import (
+    EVENT_TYPES,
+    classify,
+    probabilities,
+    train,
+    training_examples,
+)
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared/benchmarks/case2021_task2/" \
     "test_set_final_release_with_labels.tsv"

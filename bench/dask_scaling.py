@@ -46,14 +46,14 @@ def _peak_mb() -> float:
 
 def _load() -> None:
     """Load the resources in a worker; returns nothing (they do not pickle)."""
-    from newsdesk.analyze import load_resources
+    from newsdesk.analyse.article import load_resources
 
     load_resources()
 
 
 def _measure(mode: str, workers: int, files: list[str]) -> dict:
     from newsdesk import pipeline
-    from newsdesk.analyze import load_resources
+    from newsdesk.analyse.article import load_resources
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"

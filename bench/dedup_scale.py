@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsdesk import dedup
+from newsdesk.link import dedup
 
 COPY_FRACTION = 0.1
 WORDS = 600  # a typical agency dispatch

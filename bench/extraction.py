@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsdesk.ingest import read_inputs  # noqa: E402
+from newsdesk.ingest.readers import read_inputs  # noqa: E402
 from newsdesk.models import Article  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "benchmarks" / "article_extraction_benchmark"

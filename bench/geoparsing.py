@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsdesk.gazetteer import Gazetteer, distance_km
-from newsdesk.geocode import extract_places, resolve_mentions
+from newsdesk.analyse.gazetteer import Gazetteer, distance_km
+from newsdesk.analyse.geocode import extract_places, resolve_mentions
 from newsdesk.models import Article
 
 BASE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "geoparsing_gritta"
@@ -87,7 +87,7 @@ def score_resolution(docs: list[tuple[str, list[dict]]], gaz: Gazetteer) -> dict
 
 
 def score_end_to_end(docs: list[tuple[str, list[dict]]], gaz: Gazetteer) -> dict[str, float]:
-    from newsdesk.nlp import load_nlp
+    from newsdesk.analyse.nlp import load_nlp
 
     nlp = load_nlp()
     tp_pred = n_pred = tp_gold = n_gold = 0

@@ -64,7 +64,7 @@ def _records(n: int, seed: int = 11) -> list:
 def _one(n: int) -> dict:
     import resource
 
-    from newsdesk import dedup, stories
+    from newsdesk.link import dedup, stories
 
     recs = _records(n)
     t0 = time.process_time()

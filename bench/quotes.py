@@ -27,10 +27,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsdesk.actors import ActorRegistry, extract_actors
+from newsdesk.analyse.actors import ActorRegistry, extract_actors
+from newsdesk.analyse.nlp import load_nlp
+from newsdesk.analyse.quotes import extract_quotes
 from newsdesk.models import Article, Quote
-from newsdesk.nlp import load_nlp
-from newsdesk.quotes import extract_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "benchmarks" / "polnear_attribution"

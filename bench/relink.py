@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_scale import _corpus
 
-from newsdesk import dedup, stories
+from newsdesk.link import dedup, stories
 from newsdesk.models import Article, ArticleRecords
 from newsdesk.store import Store
 

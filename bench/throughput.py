@@ -62,9 +62,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=400, help="articles to use (default 400)")
     args = ap.parse_args()
 
-    from newsdesk import actors, dates, geocode
-    from newsdesk.analyze import analyze_article, load_resources
-    from newsdesk.ingest import read_inputs
+    from newsdesk.analyse import actors, dates, geocode
+    from newsdesk.analyse.article import analyze_article, load_resources
+    from newsdesk.ingest.readers import read_inputs
     from newsdesk.models import Article
     from newsdesk.pipeline import run
 

@@ -50,7 +50,7 @@ def __getattr__(name: str) -> object:
 
         return run
     if name in ("analyze_article", "load_resources"):
-        from newsdesk import analyze
+        from newsdesk.analyse import article as analyze
 
         return getattr(analyze, name)
     raise AttributeError(name)

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from newsdesk import dedup, export, report, stories
-from newsdesk.ingest import read_inputs
+from newsdesk.ingest.readers import read_inputs
+from newsdesk.link import dedup, stories
 from newsdesk.models import Article, ArticleRecords, InputError
+from newsdesk.publish import export, report
 from newsdesk.store import Store
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,39 @@ def run(
     parquet: bool | None = None,
 ) -> RunSummary:
     """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`."""
+    return run_articles(
+        read_inputs(inputs, stdin=stdin),
+        sources=list(inputs),
+        out_dir=out_dir,
+        db_path=db_path,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        on_error=on_error,
+        parquet=parquet,
+    )
+
+
+def run_articles(
+    items: Iterable[Article | InputError],
+    *,
+    sources: Sequence[str],
+    out_dir: Path | None,
+    db_path: Path,
+    executor: Executor = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    on_error: ErrorSink | None = None,
+    parquet: bool | None = None,
+) -> RunSummary:
+    """Analyse, store, link and publish articles that are already read.
+
+    The one runner: the CLI, the desk's uploads, the Dask executor and the watcher all
+    come through here, so every way in gives the same record. `sources` is what the run
+    log names as the run's inputs.
+    """
     summary = RunSummary()
 
     def fail(err: InputError) -> None:
@@ -78,8 +112,8 @@ def run(
             on_error(err)
 
     with Store.open(db_path) as store:
-        run_id = store.start_run(list(inputs))
-        articles = _ingested(read_inputs(inputs, stdin=stdin), summary, fail)
+        run_id = store.start_run(list(sources))
+        articles = _ingested(items, summary, fail)
         if executor == "dask":
             from newsdesk.executors.dask_executor import analyze_with_dask
 
@@ -138,7 +172,7 @@ def _analyze_locally(
     articles: Iterable[Article], *, store: Store, on_error: ErrorSink, progress: bool
 ) -> Iterator[tuple[ArticleRecords, bool]]:
     """Analyse in this process, storing each article's records in its own transaction."""
-    from newsdesk.analyze import analyze_article, load_resources
+    from newsdesk.analyse.article import analyze_article, load_resources
 
     res = None
     bar = _progress(progress)
@@ -194,7 +228,7 @@ def publish(
     `parquet`: also write the record tables as Parquet; None decides by size, because
     JSON Lines of a million claims are slow to load for analysis.
     """
-    from newsdesk.actors import ActorRegistry
+    from newsdesk.analyse.actors import ActorRegistry
 
     out_dir.mkdir(parents=True, exist_ok=True)
     wanted = set(article_ids) if article_ids is not None else None

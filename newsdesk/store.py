@@ -45,7 +45,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from newsdesk import dedup
+from newsdesk.link import dedup
 from newsdesk.models import (
     LOCATION_FIELDS,
     ActorMention,

@@ -34,7 +34,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def nlp():
-    from newsdesk.nlp import load_nlp
+    from newsdesk.analyse.nlp import load_nlp
 
     return load_nlp()
 
@@ -44,8 +44,8 @@ def raqqa_records() -> dict:
     """Records of each Raqqa report from the real per-article stage, keyed by the file's
     number prefix ("000".."004"); analysed once per session for every test that reads them.
     """
-    from newsdesk.analyze import analyze_article, load_resources
-    from newsdesk.ingest import read_inputs
+    from newsdesk.analyse.article import analyze_article, load_resources
+    from newsdesk.ingest.readers import read_inputs
 
     res = load_resources()
     out = {}

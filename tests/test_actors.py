@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.actors import ActorRegistry, RegistryError, extract_actors
+from newsdesk.analyse.actors import ActorRegistry, RegistryError, extract_actors
 from newsdesk.models import Article
 
 

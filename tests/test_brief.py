@@ -7,9 +7,9 @@ import re
 
 from test_stories import load_records
 
-from newsdesk import stories
-from newsdesk.brief import write_brief
+from newsdesk.link import stories
 from newsdesk.models import ArticleRecords
+from newsdesk.publish.brief import write_brief
 
 
 def _story(data_dir):

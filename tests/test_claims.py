@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk.analyze import analyze_article, load_resources
+from newsdesk.analyse.article import analyze_article, load_resources
 from newsdesk.models import ArticleRecords, Claim
 
 pytestmark = pytest.mark.slow

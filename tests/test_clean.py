@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdesk.clean import clean_text
+from newsdesk.ingest.clean import clean_text
 
 ANNOTATED = "ingest/raqqa_chrome.json"
 

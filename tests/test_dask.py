@@ -33,7 +33,7 @@ from newsdesk.models import Article, ArticleRecords, InputError
 if TYPE_CHECKING:
     from distributed import LocalCluster
 
-    from newsdesk.analyze import Resources
+    from newsdesk.analyse.article import Resources
 
 pytestmark = pytest.mark.slow
 
@@ -165,7 +165,7 @@ class _Poison(WorkerPlugin):
         self.flag_dir = flag_dir
 
     def setup(self, worker: Worker) -> None:
-        from newsdesk import analyze
+        from newsdesk.analyse import article as analyze
 
         real = analyze.analyze_article
         flag = Path(self.flag_dir) / "exited-once"
@@ -187,7 +187,7 @@ class _Poison(WorkerPlugin):
         analyze.analyze_article = poisoned
 
     def teardown(self, worker: Worker) -> None:
-        from newsdesk import analyze
+        from newsdesk.analyse import article as analyze
 
         analyze.analyze_article = self.real
 

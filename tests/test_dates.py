@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdesk.dates import extract_dates, resolve
+from newsdesk.analyse.dates import extract_dates, resolve
 from newsdesk.models import Article
 
 TABLE = Path(__file__).parent / "data" / "dates" / "phrases.tsv"

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdesk import dedup
+from newsdesk.link import dedup
 
 
 def _raqqa(example_dir: Path) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdesk.gazetteer import Gazetteer, distance_km, name_key, normalize_name
+from newsdesk.analyse.gazetteer import Gazetteer, distance_km, name_key, normalize_name
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_gazetteer_countries_stand_at_geonames_own_points(gaz: Gazetteer) -> Non
     one (Canada west of Hudson Bay, Japan at Tokyo), and no country lacks a point."""
     import csv
 
-    from newsdesk.gazetteer import _EXTRA
+    from newsdesk.analyse.gazetteer import _EXTRA
 
     with (_EXTRA / "country_points.tsv").open(encoding="utf-8") as fh:
         points = list(csv.DictReader(fh, delimiter="\t"))
@@ -127,7 +127,7 @@ def test_first_level_region_at_the_middle_of_its_area() -> None:
 @given(st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14),
        st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14))
 def test_similarity_floor_only_cuts_short_what_falls_below_it(a: str, b: str) -> None:
-    from newsdesk.gazetteer import _similarity
+    from newsdesk.analyse.gazetteer import _similarity
 
     full, cut = _similarity(a, b), _similarity(a, b, floor=0.7)
     assert (full >= 0.7) == (cut >= 0.7)
@@ -151,7 +151,7 @@ def test_gazetteer_regions_stand_at_geonames_own_points(gaz: Gazetteer) -> None:
 def test_gazetteer_without_pyowm_keeps_the_derived_points(monkeypatch) -> None:
     import importlib.metadata
 
-    from newsdesk import gazetteer
+    from newsdesk.analyse import gazetteer
 
     def missing(name: str) -> None:
         raise importlib.metadata.PackageNotFoundError(name)

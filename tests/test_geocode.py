@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.gazetteer import Gazetteer, distance_km
-from newsdesk.geocode import extract_places, resolve_mentions
+from newsdesk.analyse.gazetteer import Gazetteer, distance_km
+from newsdesk.analyse.geocode import extract_places, resolve_mentions
 from newsdesk.models import Article, PlaceMention
 
 EXPECTED = {  # as written -> GeoNames id

@@ -8,9 +8,8 @@ from collections import Counter
 
 import pytest
 
-from newsdesk.incidents import extract_incidents, incident_id
-from newsdesk.models import ActorMention, Article, Incident, PlaceMention, Span
-from newsdesk.typing_model import (
+from newsdesk.analyse.incidents import extract_incidents, incident_id
+from newsdesk.analyse.typing_model import (
     EVENT_TYPES,
     classify,
     cue_offsets,
@@ -18,6 +17,7 @@ from newsdesk.typing_model import (
     train,
     training_examples,
 )
+from newsdesk.models import ActorMention, Article, Incident, PlaceMention, Span
 
 
 def test_typing_model_generalises_to_held_out_codebook_examples():
@@ -133,11 +133,11 @@ def test_incidents_roles_place_and_realis(nlp):
 
 @pytest.mark.slow
 def test_incidents_raqqa_wall_and_old_city(nlp, example_dir):
-    from newsdesk import actors as actors_mod
-    from newsdesk import geocode
-    from newsdesk.actors import ActorRegistry
-    from newsdesk.gazetteer import Gazetteer
-    from newsdesk.ingest import read_inputs
+    from newsdesk.analyse import actors as actors_mod
+    from newsdesk.analyse import geocode
+    from newsdesk.analyse.actors import ActorRegistry
+    from newsdesk.analyse.gazetteer import Gazetteer
+    from newsdesk.ingest.readers import read_inputs
 
     gazetteer, registry = Gazetteer.open(), ActorRegistry.load()
     found = {}
@@ -161,10 +161,10 @@ def test_incidents_raqqa_wall_and_old_city(nlp, example_dir):
 
 @pytest.fixture(scope="module")
 def raqqa_records(nlp, example_dir):
-    from newsdesk.actors import ActorRegistry
-    from newsdesk.analyze import Resources, analyze_article
-    from newsdesk.gazetteer import Gazetteer
-    from newsdesk.ingest import read_inputs
+    from newsdesk.analyse.actors import ActorRegistry
+    from newsdesk.analyse.article import Resources, analyze_article
+    from newsdesk.analyse.gazetteer import Gazetteer
+    from newsdesk.ingest.readers import read_inputs
 
     res = Resources(nlp=nlp, gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
     return [analyze_article(a, res) for a in read_inputs([str(example_dir)])]
@@ -290,7 +290,7 @@ def test_incidents_raqqa_mines_are_laid_by_is(raqqa_records):
 
 
 def test_incidents_fill_location_takes_the_whole_place():
-    from newsdesk.incidents import fill_location
+    from newsdesk.analyse.incidents import fill_location
 
     def inc(**place) -> Incident:
         base = {"location": None, "country_code": None, "lat": None, "lon": None}

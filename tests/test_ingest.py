@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdesk.ingest import article_id, read_inputs
+from newsdesk.ingest.readers import article_id, read_inputs
 from newsdesk.models import Article, InputError
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk.ingest import read_inputs
-from newsdesk.metadata import detect_language, enrich, outlet_for_domain, parse_dateline
+from newsdesk.ingest.metadata import detect_language, enrich, outlet_for_domain, parse_dateline
+from newsdesk.ingest.readers import read_inputs
 from newsdesk.models import Article
 
 

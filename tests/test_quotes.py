@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from newsdesk.analyse.quotes import quote_spans
 from newsdesk.models import ArticleRecords, Quote
-from newsdesk.quotes import quote_spans
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,8 @@ def test_quotes_fragment_inside_reported_clause_is_not_repeated(raqqa):
 @pytest.mark.parametrize("verb", ["admitted", "urged", "replied", "conceded", "predicted"])
 @pytest.mark.slow
 def test_quotes_speech_verbs_beyond_said(nlp, verb):
+    from newsdesk.analyse.quotes import extract_quotes
     from newsdesk.models import Article
-    from newsdesk.quotes import extract_quotes
 
     text = f'"We will hold the bridge until the end," the militia commander {verb} on Monday.'
     article = Article(id="q1", source="test", text=text)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from test_stories import load_records
 
-from newsdesk import stories
+from newsdesk.link import stories
 from newsdesk.models import ArticleRecords
-from newsdesk.report import write_report
+from newsdesk.publish.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 EVIL = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'

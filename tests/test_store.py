@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsdesk import dedup, export
+from newsdesk.link import dedup
 from newsdesk.models import (
     ActorMention,
     Article,
@@ -30,6 +30,7 @@ from newsdesk.models import (
     Span,
     Story,
 )
+from newsdesk.publish import export
 from newsdesk.store import MIGRATIONS, NotFound, Store
 
 REPO = Path(__file__).resolve().parents[1]

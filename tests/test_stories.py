@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk import stories
+from newsdesk.link import stories
 from newsdesk.models import (
     ActorMention,
     Article,

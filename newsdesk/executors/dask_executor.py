@@ -120,8 +120,8 @@ def process_shard(shard: Shard, skip: frozenset[str], time_limit: float) -> Shar
     """Runs on a worker: read the shard's articles and analyse those not in `skip`."""
     from distributed import get_client, get_worker
 
-    from newsdesk import analyze
-    from newsdesk.ingest import read_inputs
+    from newsdesk.analyse import article as analyze
+    from newsdesk.ingest.readers import read_inputs
 
     res = analyze.load_resources()
     result = ShardResult(shard, worker=get_worker().address)

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsdesk import export
+from newsdesk.publish import export
 from newsdesk.web.brief_view import render_brief
 from newsdesk.web.errors import DeskError, install_error_handlers
 from newsdesk.web.highlight import Mark, article_marks, highlight

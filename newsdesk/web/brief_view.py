@@ -1,6 +1,6 @@
 """A story's brief as HTML whose numbered citations open the cited passage of the report.
 
-The store keeps the brief as Markdown (`newsdesk.brief` writes it): bullet lines whose
+The store keeps the brief as Markdown (`newsdesk.publish.brief` writes it): bullet lines whose
 claims end in `[n]`, and a Sources list whose entries give each citation's article id and
 character offsets. The desk turns that Markdown into HTML itself rather than showing the
 stored HTML, because every word of the brief comes from untrusted article text: each piece
@@ -21,7 +21,7 @@ _SOURCE = re.compile(
     r"\((?:undated|\d{4}-\d{2}-\d{2}); article (?P<id>[^\s,]+), "
     r"chars (?P<start>\d+)–(?P<end>\d+)\): "
 )
-"""Where a Sources entry names its passage, as `newsdesk.brief` writes it."""
+"""Where a Sources entry names its passage, as `newsdesk.publish.brief` writes it."""
 _INLINE = re.compile(r"\\(?P<esc>[<>\\`*_\[\]])|\[(?P<ref>\d+)\]|\*\*(?P<bold>.+?)\*\*")
 """Markdown escapes, citation references and bold: all the inline syntax a brief uses."""
 

@@ -111,8 +111,8 @@ class Jobs:
                 self._queue.task_done()
 
     def _run(self, job_id: str, folder: Path) -> None:
-        from newsdesk.analyze import analyze_article, load_resources
-        from newsdesk.ingest import read_inputs
+        from newsdesk.analyse.article import analyze_article, load_resources
+        from newsdesk.ingest.readers import read_inputs
         from newsdesk.models import InputError
         from newsdesk.pipeline import link_stored
         from newsdesk.store import Store

@@ -20,8 +20,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from newsdesk.brief import write_brief
 from newsdesk.models import ArticleRecords, Incident, Span, Story
+from newsdesk.publish.brief import write_brief
 
 _MAP_WIDTH = 900
 _MARGIN_DEG = 2.0
@@ -134,6 +134,6 @@ def _outlines() -> list[dict[str, Any]]:
 @cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("newsdesk", "templates"),
+        loader=jinja2.PackageLoader("newsdesk.publish", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
     )

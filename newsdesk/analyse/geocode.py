@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from newsdesk.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
+from newsdesk.analyse.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
 from newsdesk.models import Article, PlaceMention
 
 if TYPE_CHECKING:

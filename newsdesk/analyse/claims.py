@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from newsdesk.analyse.numbers import Quantity, find_quantities
+from newsdesk.analyse.quotes import Attribution, Registry, Speaker, find_attributions
 from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention
-from newsdesk.numbers import Quantity, find_quantities
-from newsdesk.quotes import Attribution, Registry, Speaker, find_attributions
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from newsdesk.incidents import fill_location
+from newsdesk.analyse.incidents import fill_location
 from newsdesk.models import ArticleRecords, Claim, ClaimGroup, Incident, Story
 
 # Calibrated together on the ECB+, GVA and BASIL dev halves (bench/stories.py): an event
@@ -400,7 +400,7 @@ def _assemble(
     dups: dict[str, list[str]], events: _Clusterer,
     threads: _Clusterer, existing: Sequence[Story], names: dict[str, str],
 ) -> LinkResult:
-    from newsdesk.brief import write_brief
+    from newsdesk.publish.brief import write_brief
 
     old_stories = {s.id: s for s in existing}
     event_by_id = {e.id: e for e in events.clusters}

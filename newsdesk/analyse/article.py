@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from newsdesk import actors, claims, dates, geocode, incidents, quotes
+from newsdesk.analyse import actors, claims, dates, geocode, incidents, quotes
 from newsdesk.models import Article, ArticleRecords
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from newsdesk.actors import ActorRegistry
-    from newsdesk.gazetteer import Gazetteer
+    from newsdesk.analyse.actors import ActorRegistry
+    from newsdesk.analyse.gazetteer import Gazetteer
 
 
 @dataclass(slots=True, frozen=True)
@@ -33,9 +33,9 @@ class Resources:
 @cache
 def load_resources() -> Resources:
     """Load the shared resources once per process (each Dask worker calls this too)."""
-    from newsdesk.actors import ActorRegistry
-    from newsdesk.gazetteer import Gazetteer
-    from newsdesk.nlp import load_nlp
+    from newsdesk.analyse.actors import ActorRegistry
+    from newsdesk.analyse.gazetteer import Gazetteer
+    from newsdesk.analyse.nlp import load_nlp
 
     return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
 

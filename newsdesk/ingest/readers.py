@@ -27,8 +27,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from newsdesk.clean import clean_text
-from newsdesk.metadata import enrich
+from newsdesk.ingest.clean import clean_text
+from newsdesk.ingest.metadata import enrich
 from newsdesk.models import Article, InputError
 
 __all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINE_CHARS", "article_id", "read_inputs"]

@@ -249,7 +249,7 @@ def _timeline(story: Story, recs: Sequence[ArticleRecords], incidents: Sequence[
 @cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("newsdesk", "templates"),
+        loader=jinja2.PackageLoader("newsdesk.publish", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
     )
 

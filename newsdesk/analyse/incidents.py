@@ -20,6 +20,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
+from newsdesk.analyse.typing_model import (
+    EVENT_TYPES,
+    MIN_SCORE,
+    classify,
+    cue_offsets,
+    may_report_event,
+    score,
+)
 from newsdesk.models import (
     LOCATION_FIELDS,
     ActorMention,
@@ -30,14 +38,6 @@ from newsdesk.models import (
     PlaceMention,
     Precision,
     Span,
-)
-from newsdesk.typing_model import (
-    EVENT_TYPES,
-    MIN_SCORE,
-    classify,
-    cue_offsets,
-    may_report_event,
-    score,
 )
 
 if TYPE_CHECKING:

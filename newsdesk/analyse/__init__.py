@@ -1,0 +1,1 @@
+"""Analyse: the per-article stage, a pure function of one article and resources loaded once."""

@@ -1,0 +1,1 @@
+"""Ingest: inputs (files, folders, feeds, WARC, stdin) read into clean `Article` records."""

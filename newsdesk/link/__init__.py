@@ -1,0 +1,1 @@
+"""Link: what only many articles together show (duplicates, stories, claim groups, grades)."""

@@ -1,0 +1,1 @@
+"""Publish: the output files, briefs and the run report, written from the store."""
