@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_scale import _corpus
 
-from newsdesk.link import dedup, stories
+from newsdesk.link import stories
 from newsdesk.models import Article, ArticleRecords
+from newsdesk.pipeline import stored_duplicates
 from newsdesk.store import Store
 
 
@@ -37,7 +38,7 @@ def _one(n: int) -> None:
         t0 = time.process_time()
         records = list(store.iter_records())
         t1 = time.process_time()
-        duplicates = dedup.find_duplicates_in_store(store, records)
+        duplicates = stored_duplicates(store, records)
         t2 = time.process_time()
         stories.link(records)
         t3 = time.process_time()

@@ -24,6 +24,7 @@ from newsdesk.ingest.readers import read_inputs
 from newsdesk.link import dedup, stories
 from newsdesk.models import Article, ArticleRecords, InputError
 from newsdesk.publish import export, report
+from newsdesk.publish.brief import write_briefs
 from newsdesk.store import Store
 
 log = logging.getLogger(__name__)
@@ -198,22 +199,52 @@ def _analyze_locally(
 
 
 def link_stored(store: Store) -> None:
-    """Recompute the cross-article results over everything stored.
+    """Recompute the cross-article results over everything stored, and their briefs.
 
     Duplicates are found with MinHash signatures kept in the store, and stories are
     linked with blocking, so this stays near-linear in the size of the store.
     """
     records = list(store.iter_records())
-    duplicates = dedup.find_duplicates_in_store(store, records)
+    duplicates = stored_duplicates(store, records)
     for rec in records:
         rec.article.duplicate_of = duplicates.get(rec.article.id)
     result = stories.link(records)
+    write_briefs(result.stories, {r.article.id: r for r in records}, result.incidents_of)
     store.save_link(
         stories=result.stories,
         incidents=result.incidents,
         duplicates=duplicates,
         story_ids=result.story_of,
     )
+
+
+def stored_duplicates(store: Store, records: Iterable[ArticleRecords]) -> dict[str, str | None]:
+    """Duplicates over `records` (compared by text) and every other stored article.
+
+    Every article involved is in the answer, mapped to None when it is no one's copy, so
+    `Store.save_link` also clears a stale `duplicate_of`. Stored articles keep their
+    insertion rank; records not stored yet rank after them, in the order given. This is
+    the glue between the store and `dedup`, which stays a pure function of signatures.
+    """
+    recs = list(records)
+    ids = [r.article.id for r in recs]
+    stored = store.sort_keys(ids)
+    new = [
+        (r.article.id, r.article.text,
+         stored.get(r.article.id) or dedup.sort_key(r.article.published, n))
+        for n, r in enumerate(recs)
+    ]
+    wanted = set(ids)
+    known: dict[str, dedup.Signature] = {}
+    prior: list[tuple[str, dedup.Signature, dedup.SortKey]] = []
+    for aid, sig, key in store.signatures():
+        if aid in wanted:
+            known[aid] = sig
+        else:
+            prior.append((aid, sig, key))
+    found = dedup.find_duplicates(new, prior, known=known)
+    everyone = dict.fromkeys([*ids, *(p[0] for p in prior)])
+    return {aid: found.get(aid) for aid in everyone}
 
 
 def publish(

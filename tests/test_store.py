@@ -30,6 +30,7 @@ from newsdesk.models import (
     Span,
     Story,
 )
+from newsdesk.pipeline import stored_duplicates
 from newsdesk.publish import export
 from newsdesk.store import MIGRATIONS, NotFound, Store
 
@@ -105,7 +106,7 @@ def _link(store: Store, recs: list[ArticleRecords]) -> None:
     store.save_link(
         stories=[story],
         incidents=[i for r in recs for i in r.incidents],
-        duplicates=dedup.find_duplicates_in_store(store, recs),
+        duplicates=stored_duplicates(store, recs),
         story_ids=dict.fromkeys(ids, "s-raqqa"),
     )
 
@@ -274,7 +275,7 @@ def test_store_duplicates_across_runs(tmp_path, raqqa):
     copy.article.id, copy.article.text, copy.article.source = "copy", copy_text, "mirror.html"
     with Store.open(path) as s:
         s.save_records(copy)
-        dups = dedup.find_duplicates_in_store(s, [copy])
+        dups = stored_duplicates(s, [copy])
         assert dups["copy"] == original.article.id
         assert all(v is None for k, v in dups.items() if k != "copy")
         s.save_link(stories=[], incidents=[], duplicates=dups, story_ids={})
@@ -292,13 +293,13 @@ def test_store_relinking_reuses_stored_signatures(tmp_path, raqqa, monkeypatch):
     with Store.open(path) as s:
         for r in records:
             s.save_records(r)
-        first = dedup.find_duplicates_in_store(s, records)
+        first = stored_duplicates(s, records)
     assert first["copy"] == raqqa[1].article.id
     hashed: list[str] = []
     real = dedup.signature
     monkeypatch.setattr(dedup, "signature", lambda text: hashed.append(text) or real(text))
     with Store.open(path) as s:
-        assert dedup.find_duplicates_in_store(s, records) == first
+        assert stored_duplicates(s, records) == first
     assert hashed == []
 
 

@@ -35,14 +35,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 from datasketch import MinHash
-
-if TYPE_CHECKING:
-    from newsdesk.models import ArticleRecords
-    from newsdesk.store import Store
 
 NUM_PERM = 128
 THRESHOLD = 0.8
@@ -233,32 +228,3 @@ def find_duplicates(
             if i != first and ids[i] != ids[first]:
                 result[ids[i]] = ids[first]
     return result
-
-
-def find_duplicates_in_store(
-    store: Store, records: Iterable[ArticleRecords]
-) -> dict[str, str | None]:
-    """Duplicates over `records` (compared by text) and every other stored article.
-
-    Every article involved is in the answer, mapped to None when it is no one's copy, so
-    `Store.save_link` also clears a stale `duplicate_of`. Stored articles keep their
-    insertion rank; records not stored yet rank after them, in the order given.
-    """
-    recs = list(records)
-    ids = [r.article.id for r in recs]
-    stored = store.sort_keys(ids)
-    new = [
-        (r.article.id, r.article.text, stored.get(r.article.id) or sort_key(r.article.published, n))
-        for n, r in enumerate(recs)
-    ]
-    wanted = set(ids)
-    known: dict[str, Signature] = {}
-    prior: list[tuple[str, Signature, SortKey]] = []
-    for aid, sig, key in store.signatures():
-        if aid in wanted:
-            known[aid] = sig
-        else:
-            prior.append((aid, sig, key))
-    found = find_duplicates(new, prior, known=known)
-    everyone = dict.fromkeys([*ids, *(p[0] for p in prior)])
-    return {aid: found.get(aid) for aid in everyone}

@@ -76,6 +76,8 @@ class LinkResult:
     story_of: dict[str, str]
     incidents: list[Incident]
     event_of: dict[str, str] = field(default_factory=dict)
+    incidents_of: dict[str, list[Incident]] = field(default_factory=dict)
+    """Each story's incidents, so publishing can write its brief without merging again."""
 
 
 def link(records: list[ArticleRecords], *, existing: list[Story] | None = None) -> LinkResult:
@@ -400,14 +402,13 @@ def _assemble(
     dups: dict[str, list[str]], events: _Clusterer,
     threads: _Clusterer, existing: Sequence[Story], names: dict[str, str],
 ) -> LinkResult:
-    from newsdesk.publish.brief import write_brief
-
     old_stories = {s.id: s for s in existing}
     event_by_id = {e.id: e for e in events.clusters}
     stories: list[Story] = []
     story_of: dict[str, str] = {}
     event_of: dict[str, str] = {}
     all_incidents: list[Incident] = []
+    incidents_of: dict[str, list[Incident]] = {}
     for th in threads.clusters:
         sid = th.id if th.old else _make_id("st", [th.founder, *dups.get(th.founder, [])])
         evs = [event_by_id[e] for e in th.members if e in event_by_id]
@@ -438,6 +439,7 @@ def _assemble(
         for inc in story_incidents:
             grade_incident(inc, {r.article.id: r for r in members})
         all_incidents.extend(story_incidents)
+        incidents_of[sid] = story_incidents
         story = Story(
             id=sid, title=title, article_ids=article_ids, outlets=outlets,
             first_published=min(dates, default=None), last_published=max(dates, default=None),
@@ -450,14 +452,10 @@ def _assemble(
             "events": [e.signature() for e in evs],
             "names": key_names,
         }
-        if members:
-            story.brief_md, story.brief_html = write_brief(
-                story, {r.article.id: r for r in members}, incidents=story_incidents,
-            )
         stories.append(story)
     stories.sort(key=lambda s: (s.first_published or "9999", s.id))
     return LinkResult(stories=stories, story_of=story_of, incidents=all_incidents,
-                      event_of=event_of)
+                      event_of=event_of, incidents_of=incidents_of)
 
 
 def _title(rec: ArticleRecords | None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -66,8 +66,24 @@ class _Citations:
         return self._seen[key]
 
 
+def write_briefs(
+    stories: Sequence[Story], records_by_article: Mapping[str, ArticleRecords],
+    incidents_of: Mapping[str, Sequence[Incident]],
+) -> None:
+    """Fill each story's brief; a story none of whose articles is at hand keeps the one it had.
+
+    Linking only groups; the brief is a publication of the group, written after it.
+    """
+    for story in stories:
+        members = {a: records_by_article[a] for a in story.article_ids if a in records_by_article}
+        if members:
+            story.brief_md, story.brief_html = write_brief(
+                story, members, incidents=incidents_of.get(story.id, ()),
+            )
+
+
 def write_brief(
-    story: Story, records_by_article: dict[str, ArticleRecords], *,
+    story: Story, records_by_article: Mapping[str, ArticleRecords], *,
     incidents: Sequence[Incident] | None = None,
 ) -> tuple[str, str]:
     """Return the story's brief as (Markdown, HTML)."""
