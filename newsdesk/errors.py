@@ -19,3 +19,16 @@ class ConfigError(NewsdeskError):
 
 class SchemaError(NewsdeskError):
     """The store was written by a newer newsdesk, or a migration could not be applied."""
+
+
+class UnsupportedInputError(NewsdeskError):
+    """An input that the chosen way of running cannot take (standard input on Dask)."""
+
+
+class MissingExtraError(NewsdeskError):
+    """An optional extra (web, dask) that the command needs is not installed."""
+
+    @classmethod
+    def of(cls, extra: str, needed_by: str, exc: ImportError) -> MissingExtraError:
+        """The error for `needed_by` failing to import, with the install line that fixes it."""
+        return cls(f"{needed_by} needs the {extra} extra: pip install 'newsdesk[{extra}]' ({exc})")

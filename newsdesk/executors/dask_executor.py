@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsdesk import settings
+from newsdesk.errors import MissingExtraError, UnsupportedInputError
 from newsdesk.models import Article, ArticleRecords, InputError
 
 if TYPE_CHECKING:
@@ -42,8 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ARTICLE_TIMEOUT_S = 60.0  # the spaCy pass over a long report takes ~1 s
-SHARD_ARTICLES = 64  # articles per task: big enough to hide scheduling, small to retry
 MAX_SHARDS_PER_FILE = 16  # split big inputs into several files to use more workers
 # A shard may be in one worker death and be retried; the second death marks its article.
 ALLOWED_FAILURES = 1
@@ -52,16 +52,6 @@ ALLOWED_FAILURES = 1
 FIRST_ARTICLE_GRACE_S = 30.0
 _PROGRESS = "newsdesk-progress"
 _warm = threading.Event()  # set once this process has analysed an article
-
-
-def article_timeout() -> float:
-    """Seconds one article may take (env NEWSDESK_ARTICLE_TIMEOUT)."""
-    return float(os.environ.get("NEWSDESK_ARTICLE_TIMEOUT", ARTICLE_TIMEOUT_S))
-
-
-def shard_articles() -> int:
-    """Articles per shard (env NEWSDESK_SHARD_ARTICLES)."""
-    return max(1, int(os.environ.get("NEWSDESK_SHARD_ARTICLES", SHARD_ARTICLES)))
 
 
 @dataclass(slots=True, frozen=True)
@@ -106,7 +96,7 @@ def plan_shards(articles_by_source: dict[str, int], size: int | None = None) -> 
     reach its shard (ingest has no random access), so a file gets at most
     MAX_SHARDS_PER_FILE shards: reading then costs at most that many passes over it.
     """
-    size = size or shard_articles()
+    size = size or settings.get("shard_articles")
     shards = []
     for source, count in articles_by_source.items():
         step = max(size, math.ceil(count / MAX_SHARDS_PER_FILE))
@@ -188,8 +178,11 @@ def analyze_with_dask(
     The driver has already read the inputs (to report bad files and count articles per
     file); workers re-read only their shard, so no article text crosses the network.
     """
-    import dask
-    from distributed import Client, LocalCluster
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise MissingExtraError.of("dask", "--executor dask", exc) from exc
 
     ordered = list(articles)
     sources: dict[str, list[str]] = {}  # file -> its articles' sources, in file order
@@ -197,7 +190,9 @@ def analyze_with_dask(
         sources.setdefault(_file_of(article.source), []).append(article.source)
     counts = {path: len(found) for path, found in sources.items()}
     if any(not Path(p).is_file() for p in counts):  # stdin cannot be re-read by a worker
-        raise ValueError("--executor dask reads its inputs on the workers: give files, not stdin")
+        raise UnsupportedInputError(
+            "--executor dask reads its inputs on the workers: give files, not stdin"
+        )
     stored = {a.id for a in ordered if store.has_article(a.id)}
     # Where each article to analyse was read first: a copy of it in a later file is
     # analysed by its shard too, but, as in the local executor, the first one is kept.
@@ -249,7 +244,7 @@ def _run_shards(
     """
     from distributed import as_completed
 
-    limit = article_timeout()
+    limit = settings.get("article_timeout")
     parent: dict[Future, tuple[Shard, Shard]] = {}  # future -> (piece, original shard)
     open_pieces: dict[Shard, int] = {}
     done_records: dict[Shard, int] = {}
@@ -346,9 +341,7 @@ def write_parquet(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> lis
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:
-        raise RuntimeError(
-            "Parquet output needs pyarrow: pip install 'newsdesk[dask]' (or pyarrow)"
-        ) from exc
+        raise MissingExtraError.of("dask", "Parquet output", exc) from exc
     written = []
     for name, rows in tables.items():
         keys = list(dict.fromkeys(k for row in rows for k in row))
