@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from newsdesk import __version__, settings
-from newsdesk.errors import MissingExtraError, NewsdeskError
+from newsdesk.errors import MissingExtraError, NewsdeskError, StoreMissingError
 from newsdesk.models import InputError
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2, 3, 4
@@ -163,7 +163,7 @@ def articles(db_path: Path, limit: int, offset: int, query: str | None, as_json:
     from newsdesk.store import Store
 
     if not db_path.exists():
-        raise click.ClickException(f"no store at {db_path}; run `newsdesk analyze` first")
+        raise StoreMissingError(f"no store at {db_path}; run `newsdesk analyze` first")
     with Store.open(db_path) as store:
         rows = store.articles(limit=limit, offset=offset, q=query)
     for row in rows:

@@ -21,6 +21,10 @@ class SchemaError(NewsdeskError):
     """The store was written by a newer newsdesk, or a migration could not be applied."""
 
 
+class StoreMissingError(NewsdeskError):
+    """A command that reads a store was pointed at a path where there is none."""
+
+
 class UnsupportedInputError(NewsdeskError):
     """An input that the chosen way of running cannot take (standard input on Dask)."""
 

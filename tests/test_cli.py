@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,3 +134,22 @@ def test_cli_gazetteer_build_is_a_subcommand():
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text("utf-8")
     assert "newsdesk gazetteer build" in makefile
     assert "-m newsdesk.analyse.gazetteer" not in makefile
+
+
+def test_cli_articles_without_a_store_is_one_line(tmp_path):
+    db = tmp_path / "none.db"
+    line = _one_error_line(_run("articles", "--db", str(db)))
+    assert line == f"error: no store at {db}; run `newsdesk analyze` first"
+    assert not db.exists()
+
+
+def test_cli_verbose_error_adds_the_traceback(tmp_path):
+    """In a process of its own: -vv sets up logging, which pytest's handlers would swallow."""
+    env = {**os.environ, "NEWSDESK_SHARD_ARTICLES": "x"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsdesk.cli", "-vv", "articles", "--db", str(tmp_path / "n.db")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == EXIT_ERROR
+    assert "Traceback" in proc.stderr and "ConfigError" in proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith("error: NEWSDESK_SHARD_ARTICLES=")
