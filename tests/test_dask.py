@@ -93,7 +93,7 @@ def test_same_answer_as_local(cluster: LocalCluster, example_dir: Path, tmp_path
 
 
 def test_parquet_keeps_mixed_columns_as_json(tmp_path: Path) -> None:
-    from newsdesk.executors.dask_executor import write_parquet
+    from newsdesk.publish.export import write_parquet
 
     rows = [{"id": "a", "value": 3, "scope": None}, {"id": "b", "value": "three", "tags": [1]}]
     (path,) = write_parquet(tmp_path, {"claims": rows})
