@@ -1,8 +1,9 @@
 """Orchestration: ingest → analyse each article → link across articles → publish.
 
-The per-article stage (`analyze.analyze_article`) runs under an executor: in this
-process by default, or on Dask (`executors.dask_executor`). Everything else (duplicates,
-stories, claim groups, exports) runs here on the extracted records, which is what makes
+The per-article stage (`analyse.article.analyze_article`) runs under an executor: in
+this process by default (`executors.local`), or on Dask (`executors.dask_executor`).
+Executors only analyse; storing, the run log and everything cross-article (duplicates,
+stories, claim groups, exports) run here on the records they yield, which is what makes
 the two executors give the same answer.
 
 Nothing is analysed twice: an article whose id is already in the store is taken from
@@ -12,22 +13,18 @@ where it stopped.
 
 from __future__ import annotations
 
-import logging
-import sys
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from newsdesk.executors.local import analyze_locally
 from newsdesk.ingest.readers import read_inputs
 from newsdesk.link import dedup, stories
 from newsdesk.models import Article, ArticleRecords, InputError
 from newsdesk.publish import export, report
 from newsdesk.publish.brief import write_briefs
 from newsdesk.store import Store
-
-log = logging.getLogger(__name__)
 
 Executor = Literal["local", "dask"]
 PARQUET_AUTO_ARTICLES = 5000  # runs this large also get Parquet tables by default
@@ -96,12 +93,16 @@ def run_articles(
     progress: bool = False,
     on_error: ErrorSink | None = None,
     parquet: bool | None = None,
+    on_article: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Analyse, store, link and publish articles that are already read.
 
-    The one runner: the CLI, the desk's uploads, the Dask executor and the watcher all
-    come through here, so every way in gives the same record. `sources` is what the run
-    log names as the run's inputs.
+    The one runner: the CLI, the desk's uploads and the watcher all come through here,
+    and the executors (`executors.local`, `executors.dask_executor`) only analyse, so
+    every way in stores the same records and logs its run. `sources` is what the run log
+    names as the run's inputs. `on_article` is called with each article's id once it is
+    in the store, analysed now or before (the desk's progress bar); an article whose
+    analysis fails is reported to `on_error` instead.
     """
     summary = RunSummary()
 
@@ -114,26 +115,19 @@ def run_articles(
 
     with Store.open(db_path) as store:
         run_id = store.start_run(list(sources))
-        articles = _ingested(items, summary, fail)
+        stored: set[str] = set()  # ids stored by an earlier run, filled as articles are read
+        articles = _ingested(items, store, stored, summary, fail, on_article)
+        results: Iterable[ArticleRecords | InputError]
         if executor == "dask":
             from newsdesk.executors.dask_executor import analyze_with_dask
 
-            records = analyze_with_dask(
-                articles,
-                store=store,
-                workers=workers,
-                scheduler=scheduler,
-                on_error=fail,
-                progress=progress,
+            results = analyze_with_dask(
+                articles, stored=stored, store=store, workers=workers, scheduler=scheduler
             )
         else:
-            records = _analyze_locally(articles, store=store, on_error=fail, progress=progress)
-        for rec, is_new in records:
-            summary.article_ids.append(rec.article.id)
-            if is_new:
-                summary.stored += 1
-            else:
-                summary.unchanged += 1
+            results = analyze_locally(articles, stored=stored, progress=progress)
+        new = _store_analysed(store, results, summary, fail, on_article)
+        summary.article_ids = [a for a in summary.article_ids if a in stored or a in new]
         link_stored(store)
         summary.duplicates = sum(
             1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
@@ -155,8 +149,18 @@ def run_articles(
 
 
 def _ingested(
-    items: Iterable[Article | InputError], summary: RunSummary, fail: ErrorSink
+    items: Iterable[Article | InputError],
+    store: Store,
+    stored: set[str],
+    summary: RunSummary,
+    fail: ErrorSink,
+    on_article: Callable[[str], None] | None,
 ) -> Iterator[Article]:
+    """Each distinct article once, in input order; one already stored is noted in `stored`.
+
+    `summary.article_ids` gets every distinct id here, in input order; the runner drops
+    those whose analysis failed once the executor is done.
+    """
     seen: set[str] = set()
     for item in items:
         if isinstance(item, InputError):
@@ -166,36 +170,38 @@ def _ingested(
         if item.id in seen:  # the same file given twice, or an exact copy without a URL
             continue
         seen.add(item.id)
+        summary.article_ids.append(item.id)
+        if store.has_article(item.id):
+            stored.add(item.id)
+            summary.unchanged += 1
+            if on_article is not None:
+                on_article(item.id)
         yield item
 
 
-def _analyze_locally(
-    articles: Iterable[Article], *, store: Store, on_error: ErrorSink, progress: bool
-) -> Iterator[tuple[ArticleRecords, bool]]:
-    """Analyse in this process, storing each article's records in its own transaction."""
-    from newsdesk.analyse.article import analyze_article, load_resources
+def _store_analysed(
+    store: Store,
+    results: Iterable[ArticleRecords | InputError],
+    summary: RunSummary,
+    fail: ErrorSink,
+    on_article: Callable[[str], None] | None,
+) -> set[str]:
+    """Store what an executor yields, each article in its own transaction; the new ids.
 
-    res = None
-    bar = _progress(progress)
-    try:
-        for article in articles:
-            bar.update(1)
-            stored = store.get_records(article.id)
-            if stored is not None:
-                yield stored, False
-                continue
-            if res is None:
-                res = load_resources()
-            try:
-                rec = analyze_article(article, res)
-            except Exception as exc:  # one poisoned article must not cost the batch
-                log.debug("analysis failed for %s", article.source, exc_info=True)
-                on_error(InputError(article.source, f"analysis failed: {_reason(exc)}"))
-                continue
-            store.save_records(rec)
-            yield rec, True
-    finally:
-        bar.close()
+    Executors rely on this storing each result before asking them for the next: the
+    Dask executor marks a shard done once its last record has been taken from it.
+    """
+    new: set[str] = set()
+    for result in results:
+        if isinstance(result, InputError):
+            fail(result)
+            continue
+        store.save_records(result)
+        new.add(result.article.id)
+        summary.stored += 1
+        if on_article is not None:
+            on_article(result.article.id)
+    return new
 
 
 def link_stored(store: Store) -> None:
@@ -282,9 +288,7 @@ def publish(
     for name, rows in tables.items():
         export.write_jsonl(out_dir / f"{name}.jsonl", rows)
     if parquet or (parquet is None and len(records) >= PARQUET_AUTO_ARTICLES):
-        from newsdesk.executors.dask_executor import write_parquet
-
-        write_parquet(out_dir, tables)
+        export.write_parquet(out_dir, tables)
     export.write_jsonl(out_dir / "stories.jsonl", (s.to_dict() for s in story_list))
     registry = ActorRegistry.load()
     actor_ids = {i.get(k) for i in incidents for k in ("actor1_id", "actor2_id")} - {None}
@@ -307,25 +311,3 @@ def _json(obj: object) -> str:
     import json
 
     return json.dumps(obj, ensure_ascii=False, indent=1)
-
-
-def _reason(exc: BaseException) -> str:
-    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
-    return f"{type(exc).__name__}: {exc}{where}"
-
-
-class _NoBar:
-    def update(self, _n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(enabled: bool) -> _NoBar:
-    if not enabled or not sys.stderr.isatty():
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(unit=" articles", desc="analysing", file=sys.stderr)  # type: ignore[return-value]

@@ -62,6 +62,16 @@ def _outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
 
+def _stored(db: Path) -> tuple[dict[str, dict], list[dict]]:
+    """Every stored record by article id (shards finish in any order), and the run log."""
+    from newsdesk.store import Store
+
+    with Store.open(db) as store:
+        records = {rec.article.id: rec.to_dict() for rec in store.iter_records()}
+        runs = [{k: r[k] for k in ("inputs", "counts", "errors")} for r in store.runs()]
+    return records, runs
+
+
 def test_same_answer_as_local(cluster: LocalCluster, example_dir: Path, tmp_path: Path) -> None:
     inputs = [str(example_dir), str(CORPUS)]
     local = pipeline.run(
@@ -83,6 +93,11 @@ def test_same_answer_as_local(cluster: LocalCluster, example_dir: Path, tmp_path
     for name, data in theirs.items():
         assert ours[name] == data, name
     assert b"Raqqa" in ours["articles.jsonl"] and ours["claims.jsonl"]
+    dask_records, dask_runs = _stored(tmp_path / "dask.db")
+    local_records, local_runs = _stored(tmp_path / "local.db")
+    assert len(local_records) == local.stored and len(local_runs) == 1
+    assert dask_records == local_records
+    assert dask_runs == local_runs
     for table in ("articles", "places", "actors", "claims", "quotes", "incidents"):
         rows = [json.loads(line) for line in ours[f"{table}.jsonl"].splitlines()]
         parquet = pq.read_table(tmp_path / "dask" / f"{table}.parquet")
@@ -93,7 +108,7 @@ def test_same_answer_as_local(cluster: LocalCluster, example_dir: Path, tmp_path
 
 
 def test_parquet_keeps_mixed_columns_as_json(tmp_path: Path) -> None:
-    from newsdesk.executors.dask_executor import write_parquet
+    from newsdesk.publish.export import write_parquet
 
     rows = [{"id": "a", "value": 3, "scope": None}, {"id": "b", "value": "three", "tags": [1]}]
     (path,) = write_parquet(tmp_path, {"claims": rows})

@@ -3,8 +3,9 @@
 The adapter is thin on purpose: a shard (one input file, or a slice of a large JSON
 Lines/WARC file) is one task; the task reads its shard with the same `ingest` code and
 runs the same `analyze_article` as the local executor, with the resources loaded once per
-worker process. Everything cross-article stays in the driver, so both executors give
-the same records and ids.
+worker process. The tasks' records come back to the driver, where the runner
+(`pipeline.run_articles`) stores them with the same code as the local executor's, and
+everything cross-article stays there, so both executors give the same records and ids.
 
 Failures stay small:
 - an article that raises costs that article (reported with its reason), not the shard;
@@ -15,26 +16,27 @@ Failures stay small:
   the same shard kills workers repeatedly, the article it was analysing (published to
   the scheduler before each article) is reported as poisoned and the rest of the shard
   runs again without it;
-- each finished shard is committed to the store with a completion marker, so a killed
-  run resumes without redoing finished shards, and articles already stored are skipped;
+- each article is stored as its shard comes back, and a shard whose records are all
+  stored gets a completion marker, so a killed run resumes without redoing finished
+  shards, and articles already stored are skipped;
   a shard that lost an article gets no marker, so the next run tries that one again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsdesk import settings
 from newsdesk.errors import MissingExtraError, UnsupportedInputError
+from newsdesk.executors.local import analysis_failed
 from newsdesk.models import Article, ArticleRecords, InputError
 
 if TYPE_CHECKING:
@@ -135,7 +137,7 @@ def process_shard(shard: Shard, skip: frozenset[str], time_limit: float) -> Shar
             result.stopped_at = index
             return result
         except Exception as exc:  # one poisoned article must not cost the shard
-            result.errors.append(InputError(item.source, f"analysis failed: {_reason(exc)}"))
+            result.errors.append(analysis_failed(item.source, exc))
             continue
         finally:
             _warm.set()
@@ -167,16 +169,18 @@ def _bounded(fn: Callable[..., ArticleRecords], *args: Any, limit: float) -> Art
 def analyze_with_dask(
     articles: Iterable[Article],
     *,
+    stored: Container[str],
     store: Store,
     workers: int | None,
     scheduler: str | None,
-    on_error: Callable[[InputError], None],
-    progress: bool = False,
-) -> Iterator[tuple[ArticleRecords, bool]]:
-    """Analyse `articles` on Dask; yields (records, newly stored) in input order.
+) -> Iterator[ArticleRecords | InputError]:
+    """Analyse on Dask the articles whose ids are not in `stored`; yields as shards finish.
 
     The driver has already read the inputs (to report bad files and count articles per
     file); workers re-read only their shard, so no article text crosses the network.
+    `stored` is complete once `articles` is consumed, which happens before any shard
+    runs. The caller stores each record before asking for the next one: a shard is
+    marked done in `store` only after its last record has been taken.
     """
     try:
         import dask
@@ -193,10 +197,10 @@ def analyze_with_dask(
         raise UnsupportedInputError(
             "--executor dask reads its inputs on the workers: give files, not stdin"
         )
-    stored = {a.id for a in ordered if store.has_article(a.id)}
+    skip = frozenset(a.id for a in ordered if a.id in stored)
     # Where each article to analyse was read first: a copy of it in a later file is
     # analysed by its shard too, but, as in the local executor, the first one is kept.
-    todo = {a.id: a.source for a in ordered if a.id not in stored}
+    todo = {a.id: a.source for a in ordered if a.id not in skip}
     planned = plan_shards(counts)
     shards = [s for s in planned if not store.shard_done(s.key)]
     log.info(
@@ -205,27 +209,24 @@ def analyze_with_dask(
         len(planned) - len(shards),
         len(shards),
     )
-    if todo and shards:
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-            cluster = None
-            if scheduler is None:
-                cluster = LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                )
-            client = Client(scheduler or cluster)
-            try:
-                _run_shards(client, shards, frozenset(stored), store, todo, sources, on_error)
-            finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
-    for article in ordered:
-        rec = store.get_records(article.id)
-        if rec is not None:
-            yield rec, article.id in todo
+    if not (todo and shards):
+        return
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        cluster = None
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+        client = Client(scheduler or cluster)
+        try:
+            yield from _run_shards(client, shards, skip, store, todo, sources)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 def _run_shards(
@@ -235,9 +236,8 @@ def _run_shards(
     store: Store,
     todo: dict[str, str],
     sources: dict[str, list[str]],
-    on_error: Callable[[InputError], None],
-) -> None:
-    """Run the shards, splitting around bad articles; commit each shard when all is in.
+) -> Iterator[ArticleRecords | InputError]:
+    """Run the shards, splitting around bad articles; mark each shard done when all is in.
 
     A shard that lost an article (failed, abandoned) gets no completion marker: the next
     run tries that article again and skips the ones stored.
@@ -266,11 +266,11 @@ def _run_shards(
             result: ShardResult = future.result()
             for rec in result.records:
                 if todo.get(rec.article.id) == rec.article.source:
-                    store.save_records(rec)
+                    yield rec
             done_records[origin] = done_records.get(origin, 0) + len(result.records)
             for err in result.errors:
-                on_error(err)
                 lost.add(origin)
+                yield err
             if result.stopped_at is not None:
                 _restart(client, result.worker)
                 rest = Shard(piece.source, result.stopped_at + 1, piece.last)
@@ -278,8 +278,10 @@ def _run_shards(
                     submit(rest, origin)
         else:
             lost.add(origin)
-            for rest in _after_failure(client, piece, future.exception(), sources, on_error):
+            err, pieces = _after_failure(client, piece, future.exception(), sources)
+            for rest in pieces:
                 submit(rest, origin)
+            yield err
         future.release()
         open_pieces[origin] -= 1
         if open_pieces[origin] == 0 and origin not in lost:
@@ -287,24 +289,19 @@ def _run_shards(
 
 
 def _after_failure(
-    client: Client,
-    piece: Shard,
-    exc: BaseException | None,
-    sources: dict[str, list[str]],
-    on_error: Callable[[InputError], None],
-) -> list[Shard]:
-    """Report what a failed task cost and return the pieces still to run."""
+    client: Client, piece: Shard, exc: BaseException | None, sources: dict[str, list[str]]
+) -> tuple[InputError, list[Shard]]:
+    """What a failed task cost, and the pieces still to run."""
     at = client.get_metadata([_PROGRESS, piece.key], default=None)
     why = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown"
     if at is None:  # failed before its first article: the shard itself is unreadable
-        on_error(InputError(piece.label(), f"shard failed: {why}"))
-        return []
+        return InputError(piece.label(), f"shard failed: {why}"), []
     log.warning("shard %s failed at article %d (%s)", piece.label(), at, why)
     known = sources.get(piece.source, [])
     source = known[at] if at < len(known) else f"{piece.source}#{at + 1}"
-    on_error(InputError(source, f"analysis abandoned: the worker died on it ({why})"))
+    err = InputError(source, f"analysis abandoned: the worker died on it ({why})")
     pieces = [Shard(piece.source, piece.first, at), Shard(piece.source, at + 1, piece.last)]
-    return [p for p in pieces if p.last is None or p.first < p.last]
+    return err, [p for p in pieces if p.last is None or p.first < p.last]
 
 
 def _restart(client: Client, worker: str | None) -> None:
@@ -320,42 +317,3 @@ def _restart(client: Client, worker: str | None) -> None:
 def _file_of(source: str) -> str:
     """The file an article came from: sources of multi-record files carry '#N'."""
     return source.split("#", 1)[0]
-
-
-def _reason(exc: BaseException) -> str:
-    import traceback
-
-    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
-    return f"{type(exc).__name__}: {exc}{where}"
-
-
-def write_parquet(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> list[Path]:
-    """Write each table as `<name>.parquet` beside the JSON Lines of a large run.
-
-    Columnar files are what analysts load into pandas/DuckDB/Spark for a million claims;
-    JSON Lines stay the contract. A column whose values pyarrow cannot type together
-    (a value that is a number in one record and text in another) is kept as JSON text.
-    """
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise MissingExtraError.of("dask", "Parquet output", exc) from exc
-    written = []
-    for name, rows in tables.items():
-        keys = list(dict.fromkeys(k for row in rows for k in row))
-        columns = {}
-        for key in keys:
-            values = [row.get(key) for row in rows]
-            try:
-                columns[key] = pa.array(values)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                columns[key] = pa.array(
-                    [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
-                    type=pa.string(),
-                )
-        path = out_dir / f"{name}.parquet"
-        pq.write_table(pa.table(columns), path)
-        written.append(path)
-    return written

@@ -1,4 +1,5 @@
-"""Writing the output contract: JSON Lines per record type, ACLED-style CSV, GeoJSON.
+"""Writing the output contract: JSON Lines per record type, ACLED-style CSV, GeoJSON,
+and Parquet tables beside the JSON Lines of a large run.
 
 The row and feature builders are public so the web app exports exactly what the CLI
 writes, with the same columns, after a person's review has been applied.
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
+
+from newsdesk.errors import MissingExtraError
 
 ACLED_COLUMNS = (
     "event_id_cnty",
@@ -155,6 +158,37 @@ def geojson(incidents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 def write_text(path: Path, text: str) -> None:
     with _atomic_text(path) as fh:
         fh.write(text)
+
+
+def write_parquet(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> list[Path]:
+    """Write each table as `<name>.parquet` beside the JSON Lines of a large run.
+
+    Columnar files are what analysts load into pandas/DuckDB/Spark for a million claims;
+    JSON Lines stay the contract. A column whose values pyarrow cannot type together
+    (a value that is a number in one record and text in another) is kept as JSON text.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise MissingExtraError.of("dask", "Parquet output", exc) from exc
+    written = []
+    for name, rows in tables.items():
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        columns = {}
+        for key in keys:
+            values = [row.get(key) for row in rows]
+            try:
+                columns[key] = pa.array(values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                columns[key] = pa.array(
+                    [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
+                    type=pa.string(),
+                )
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(pa.table(columns), path)
+        written.append(path)
+    return written
 
 
 def _num(value: Any) -> str | float:

@@ -1,9 +1,10 @@
 """Reports added from the desk, analysed in a background thread with visible progress.
 
 One worker thread takes jobs in order: SQLite has one writer at a time anyway, and the
-spaCy model is loaded once and reused. Each job runs the pipeline's own pieces (ingest,
-the per-article stage, cross-article linking), so a report added here gets exactly the
-analysis a report given to `newsdesk analyze` gets.
+spaCy model is loaded once and reused. Each job goes through the runner
+(`pipeline.run_articles`, without publishing), so a report added here gets exactly the
+analysis, the stored records and the run log entry a report given to `newsdesk analyze`
+gets.
 """
 
 from __future__ import annotations
@@ -111,35 +112,46 @@ class Jobs:
                 self._queue.task_done()
 
     def _run(self, job_id: str, folder: Path) -> None:
-        from newsdesk.analyse.article import analyze_article, load_resources
         from newsdesk.ingest.readers import read_inputs
-        from newsdesk.models import InputError
-        from newsdesk.pipeline import link_stored
-        from newsdesk.store import Store
+        from newsdesk.models import Article, InputError
+        from newsdesk.pipeline import run_articles
 
         self._update(job_id, status="reading")
-        articles, errors = [], []
-        for item in read_inputs([str(p) for p in sorted(folder.iterdir())]):
-            if isinstance(item, InputError):
-                errors.append(f"{Path(item.source).name}: {item.reason}")
-            else:
-                articles.append(item)
-        self._update(job_id, status="analysing", total=len(articles), errors=list(errors))
+        paths = sorted(folder.iterdir())
+        items = list(read_inputs([str(p) for p in paths]))
+        unreadable = {id(i) for i in items if isinstance(i, InputError)}
+        total = len({i.id for i in items if isinstance(i, Article)})
+        self._update(job_id, status="analysing", total=total)
         ids: list[str] = []
-        with Store.open(self._db_path) as store:
-            for n, article in enumerate(articles, 1):
-                if store.get_records(article.id) is None:
-                    try:
-                        store.save_records(analyze_article(article, load_resources()))
-                    except Exception as exc:  # one poisoned report must not cost the job
-                        log.debug("analysis failed for %s", article.source, exc_info=True)
-                        errors.append(f"{Path(article.source).name}: {type(exc).__name__}: {exc}")
-                        self._update(job_id, done=n, errors=list(errors))
-                        continue
-                ids.append(article.id)
-                self._update(job_id, done=n, article_ids=list(ids))
-            self._update(job_id, status="linking")
-            link_stored(store)
+        errors: list[str] = []
+        failed = 0
+
+        def advanced() -> None:
+            done = len(ids) + failed
+            status = "linking" if done == total else "analysing"
+            self._update(
+                job_id, status=status, done=done, article_ids=list(ids), errors=list(errors)
+            )
+
+        def stored(article_id: str) -> None:
+            ids.append(article_id)
+            advanced()
+
+        def error(err: InputError) -> None:
+            nonlocal failed
+            errors.append(f"{Path(err.source).name}: {err.reason}")
+            if id(err) not in unreadable:  # an article whose analysis failed
+                failed += 1
+            advanced()
+
+        run_articles(
+            items,
+            sources=[f"upload:{p.name}" for p in paths],
+            out_dir=None,
+            db_path=self._db_path,
+            on_error=error,
+            on_article=stored,
+        )
         self._update(
             job_id,
             status="done",
