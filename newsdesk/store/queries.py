@@ -86,7 +86,7 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _data(row: sqlite3.Row) -> dict[str, Any]:
-    return json.loads(row[0])  # type: ignore[no-any-return]
+    return json.loads(row[0])
 
 
 @dataclass(slots=True, frozen=True)
@@ -328,6 +328,11 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     out["incidents"] = listed.fetchone()[0]
     out["input_errors"] = conn.execute("SELECT count(*) FROM input_errors").fetchone()[0]
     return out
+
+
+def last_article(conn: sqlite3.Connection) -> int | None:
+    """The insertion rank of the newest stored article: it changes whenever articles do."""
+    return conn.execute("SELECT max(seq) FROM articles").fetchone()[0]
 
 
 def outlets(conn: sqlite3.Connection, *, limit: int = 200) -> list[str]:

@@ -50,7 +50,7 @@ class Desk:
     def __init__(self, db_path: Path) -> None:
         self._db_path = db_path
         self._local = threading.local()
-        self._outlets: tuple[tuple[Any, ...], list[str]] | None = None
+        self._outlets: tuple[int | None, list[str]] | None = None
         with Store.open(db_path):  # create or migrate the schema before serving
             pass
 
@@ -83,7 +83,7 @@ class Desk:
     def outlets(self) -> list[str]:
         """Outlets by number of reports, for the filter; recounted only when articles change."""
         db = self._db()
-        key = tuple(db.execute("SELECT max(seq) FROM articles").fetchone())
+        key = queries.last_article(db)
         cached = self._outlets
         if cached is not None and cached[0] == key:
             return cached[1]
