@@ -5,9 +5,9 @@ order. A page and its total are read from the same listing, so they cannot disag
 no caller writes its own copy of a filter.
 
 Orders are index orders (NULLs sort last under DESC; rowid is in every index), so a list
-is read off an index instead of sorting the table; a later page is chosen on rowids first
-(a covering-index scan, cheap even at a deep offset) and only its rows are read whole,
-since stored rows carry large JSON blobs.
+is read off an index instead of sorting the table, and a page is chosen on rowids first
+(a covering-index scan, cheap even at a deep offset): only its rows are read whole, since
+stored rows carry large JSON blobs.
 
 Bounds are the caller's: the desk, answering requests on stores of any size, passes
 `count_cap` (a total stops counting there and says it is a lower bound) and `candidates`
@@ -107,19 +107,21 @@ class Listing:
     def items(
         self, conn: sqlite3.Connection, limit: int | None, offset: int
     ) -> list[dict[str, Any]]:
-        """The rows of one page, decoded. A first page (or the whole list) is read in one
-        walk of the index; a later page is chosen on rowids first, so the rows it skips
-        are skipped on the index and never read whole."""
+        """The rows of one page (`limit=None`: the whole list), decoded.
+
+        A page is chosen on rowids first, so the rows it skips or sorts are read off the
+        index, never whole; the whole list is read in one walk of the index, with no sort.
+        """
         w, order = self.where, self.order
-        bounds = [-1 if limit is None else limit, offset]
-        if offset == 0:
-            sql = f"SELECT {self.select} FROM {self._source()}{w.sql()} ORDER BY {order} LIMIT ?"
-            bounds.pop()
+        if limit is None:
+            sql = f"SELECT {self.select} FROM {self._source()}{w.sql()} ORDER BY {order}"
+            bounds = []
         else:
             sql = (
                 f"SELECT {self.select} FROM {self.table} WHERE rowid IN (SELECT rowid FROM "
                 f"{self._source()}{w.sql()} ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}"
             )
+            bounds = [limit, offset]
         return [self.decode(r) for r in conn.execute(sql, [*w.args, *bounds])]
 
     def count(self, conn: sqlite3.Connection, cap: int) -> tuple[int, bool]:
