@@ -110,7 +110,7 @@ class Listing:
         """The rows of one page (`limit=None`: the whole list), decoded.
 
         A page is chosen on rowids first, so the rows it skips or sorts are read off the
-        index, never whole; the whole list is read in one walk of the index, with no sort.
+        index, never whole; the whole list is read in one walk of the index.
         """
         w, order = self.where, self.order
         if limit is None:
