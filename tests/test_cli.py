@@ -100,7 +100,6 @@ def test_cli_desk_without_its_extra_is_one_line(monkeypatch, tmp_path):
     assert "the desk needs the web extra: pip install 'newsdesk[web]'" in line
 
 
-@pytest.mark.xfail(strict=True, reason="store raises SchemaError once h-store lands")
 def test_cli_store_from_a_newer_newsdesk_is_one_line(tmp_path):
     from newsdesk.store import MIGRATIONS
 

@@ -1,33 +1,32 @@
 """What the desk reads and writes, on top of the store.
 
-The store (`newsdesk.store.Store`) owns the schema, the records and the review trail; the
-desk uses it for single records and reviews. The list pages need what the store
-does not offer: a total beside each page (for pagination) computed from the *same*
-filters as the page, outlet filters on stories, and the story page's joins (each claim
-with its report's outlet and date). Those queries are here, over the store's documented
-tables, each list and its count built from one WHERE clause so they cannot disagree.
+Every query the desk runs is the store's (`newsdesk.store.queries`, the one query layer
+that the CLI and the exports read through too); what is here is how the desk serves
+them: connections kept one per server thread (`threading.local`, read-only for lists,
+the `Store` for single records and reviews), caches that last until the next write, the
+story page assembled from its parts, and store errors turned into HTTP answers.
 
 Lists stay fast on large stores by bounding what they read: a total stops counting at
 `COUNT_CAP` (and says it is a lower bound), and a full-text filter considers only the
 `SEARCH_CANDIDATES` most recently stored matching reports (and says when it had to), so
 no request reads every match of a common word.
-
-sqlite3 connections are kept one per server thread (`threading.local`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import newsdesk.store.queries as queries
 from newsdesk.models import KEY_CATEGORIES
-from newsdesk.store import NotFound, Store
+from newsdesk.store import Filters, NotFound, Page, ReviewError, Store
 from newsdesk.web.errors import DeskError
+
+__all__ = ["ACLED_EVENT_TYPES", "COUNT_CAP", "SEARCH_CANDIDATES", "Desk", "Filters", "Page"]
 
 ACLED_EVENT_TYPES = (
     "Battles",
@@ -38,64 +37,11 @@ ACLED_EVENT_TYPES = (
     "Strategic developments",
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HIDDEN = "status NOT IN ('rejected', 'merged')"  # as the store's incidents() and exports
 _EXPORT_CAP = 100_000  # one export answers at most this many incidents
 COUNT_CAP = 10_000
 """Totals count matches up to here; beyond it a total is reported as a lower bound."""
 SEARCH_CANDIDATES = 1_000
 """A full-text filter looks at this many matching reports at most, the most recently stored."""
-
-
-@dataclass(slots=True, frozen=True)
-class Page:
-    """One page of a list, its total, and how far the total and the matches can be trusted."""
-
-    items: list[dict[str, Any]]
-    total: int
-    total_is_lower_bound: bool = False
-    matches_truncated: bool = False  # the text query matched more than SEARCH_CANDIDATES
-
-
-@dataclass(slots=True, frozen=True)
-class Filters:
-    """The filters a list page or API call was asked for; unused ones are None."""
-
-    q: str | None = None
-    outlet: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    country: str | None = None
-    actor: str | None = None
-    event_type: str | None = None
-    grade: str | None = None
-    story_id: str | None = None
-    article_id: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-    def as_params(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _fts(q: str | None) -> str | None:
-    """User words as an FTS5 query (each quoted, all required), as the store does."""
-    words = re.findall(r"\w+", q or "")
-    return " ".join(f'"{w}"' for w in words) or None
-
-
-class _Where:
-    """A WHERE clause and its arguments, built up filter by filter."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.args: list[Any] = []
-
-    def add(self, clause: str, *args: Any) -> None:
-        self.parts.append(clause)
-        self.args.extend(args)
-
-    def sql(self) -> str:
-        return f" WHERE {' AND '.join(self.parts)}" if self.parts else ""
 
 
 class Desk:
@@ -104,7 +50,7 @@ class Desk:
     def __init__(self, db_path: Path) -> None:
         self._db_path = db_path
         self._local = threading.local()
-        self._outlets: tuple[tuple[Any, ...], list[str]] | None = None
+        self._outlets: tuple[int | None, list[str]] | None = None
         with Store.open(db_path):  # create or migrate the schema before serving
             pass
 
@@ -126,45 +72,8 @@ class Desk:
             self._local.conn = conn
         return conn
 
-    def _page(
-        self, select: str, table: str, w: _Where, order: str, f: Filters, *, index: str = ""
-    ) -> tuple[list[sqlite3.Row], int, bool]:
-        """One page, the total (counted up to `COUNT_CAP`) and whether the total was capped.
-
-        The page is chosen on rowids first (a covering-index scan, cheap even at a deep
-        offset) and only its rows are read whole: stored rows carry large JSON blobs.
-        `index` names the index both queries must read (see `incidents`).
-        """
-        db = self._db()
-        source = f"{table} INDEXED BY {index}" if index else table
-        counted = db.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {source}{w.sql()} LIMIT ?)",
-            [*w.args, COUNT_CAP + 1],
-        ).fetchone()[0]
-        rows = db.execute(
-            f"SELECT {select} FROM {table} WHERE rowid IN (SELECT rowid FROM {source}{w.sql()} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
-            [*w.args, f.limit, f.offset],
-        ).fetchall()
-        return rows, min(counted, COUNT_CAP), counted > COUNT_CAP
-
-    def _recent_floor(self, table: str, match: str) -> tuple[int, bool]:
-        """The lowest rowid among the `SEARCH_CANDIDATES` most recent matches in an FTS
-        table, and whether older matches exist below it.
-
-        FTS5 walks a match in rowid order and honours a rowid bound, so `MATCH ? AND
-        rowid >= floor` costs the candidates, not every match of a common word.
-        """
-        edge = (
-            self._db()
-            .execute(
-                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT 2 "
-                "OFFSET ?",
-                (match, SEARCH_CANDIDATES - 1),
-            )
-            .fetchall()
-        )
-        return (edge[0][0], True) if len(edge) == 2 else (0, False)
+    def _page(self, listing: queries.Listing, f: Filters) -> Page:
+        return listing.page(self._db(), f, count_cap=COUNT_CAP)
 
     # -- lists -----------------------------------------------------------------------------
 
@@ -174,140 +83,30 @@ class Desk:
     def outlets(self) -> list[str]:
         """Outlets by number of reports, for the filter; recounted only when articles change."""
         db = self._db()
-        key = db.execute("SELECT max(seq) FROM articles").fetchone()
+        key = queries.last_article(db)
         cached = self._outlets
-        if cached is not None and cached[0] == tuple(key):
+        if cached is not None and cached[0] == key:
             return cached[1]
-        rows = db.execute(
-            "SELECT outlet FROM articles WHERE outlet IS NOT NULL GROUP BY outlet "
-            "ORDER BY count(*) DESC LIMIT 200"
-        )
-        outlets = [r[0] for r in rows]
-        self._outlets = (tuple(key), outlets)
+        outlets = queries.outlets(db)
+        self._outlets = (key, outlets)
         return outlets
 
     def stories(self, f: Filters) -> Page:
         """Stories, most recently active first; `q` matches story titles and report texts."""
-        w = _Where()
-        match = _fts(f.q)
-        truncated = False
-        if match:
-            # The matching stories are gathered once, here, rather than as a subquery the
-            # count and the page would each run again.
-            db = self._db()
-            title_floor, cut_titles = self._recent_floor("stories_fts", match)
-            text_floor, cut_texts = self._recent_floor("articles_fts", match)
-            ids = {
-                r[0]
-                for r in db.execute(
-                    "SELECT story_id FROM stories_fts WHERE stories_fts MATCH ? AND rowid >= ?",
-                    (match, title_floor),
-                )
-            }
-            ids.update(
-                r[0]
-                for r in db.execute(
-                    "SELECT story_id FROM articles WHERE story_id IS NOT NULL AND seq IN "
-                    "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?)",
-                    (match, text_floor),
-                )
-            )
-            w.add("id IN (SELECT value FROM json_each(?))", json.dumps(sorted(ids)))
-            truncated = cut_titles or cut_texts
-        if f.outlet:
-            # Read from the index articles(outlet, story_id), which SQLite picks unaided.
-            w.add("id IN (SELECT story_id FROM articles WHERE outlet = ?)", f.outlet)
-        if f.date_from:
-            w.add("last_published >= ?", f.date_from)
-        if f.date_to:
-            w.add("first_published <= ?", f.date_to)
-        rows, total, capped = self._page("data", "stories", w, "last_published DESC, rowid DESC", f)
-        return Page([_story_summary(json.loads(r[0])) for r in rows], total, capped, truncated)
+        listing = queries.stories(self._db(), f, candidates=SEARCH_CANDIDATES)
+        page = self._page(listing, f)
+        return replace(page, items=[_story_summary(s) for s in page.items])
 
     def articles(self, f: Filters) -> Page:
-        w = _Where()
-        match = _fts(f.q)
-        truncated = False
-        if match:
-            floor, truncated = self._recent_floor("articles_fts", match)
-            w.add(
-                "seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?)",
-                match,
-                floor,
-            )
-        for clause, value in (
-            ("outlet = ?", f.outlet),
-            ("published >= ?", f.date_from),
-            ("published <= ?", f.date_to),
-            ("story_id = ?", f.story_id),
-        ):
-            if value:
-                w.add(clause, value)
-        rows, total, capped = self._page(
-            "id, source, url, outlet, title, published, dateline, language, duplicate_of, "
-            "story_id, length(text) AS chars",
-            "articles",
-            w,
-            "published DESC, seq DESC",
-            f,
-        )
-        return Page([dict(r) for r in rows], total, capped, truncated)
-
-    def _incident_where(self, f: Filters) -> _Where:
-        """The incident filters as one WHERE clause, shared by the list, its count and exports."""
-        w = _Where()
-        w.add(_HIDDEN)
-        if f.story_id:
-            w.add(
-                "id IN (SELECT ia.incident_id FROM incident_articles ia JOIN story_articles sa "
-                "ON sa.article_id = ia.article_id WHERE sa.story_id = ?)",
-                f.story_id,
-            )
-        if f.article_id:
-            w.add(
-                "id IN (SELECT incident_id FROM incident_articles WHERE article_id = ?)",
-                f.article_id,
-            )
-        if f.actor:
-            w.add("(actor1_id = ? OR actor2_id = ? OR actor1 = ? OR actor2 = ?)", *[f.actor] * 4)
-        for clause, value in (
-            ("country_code = ?", f.country),
-            ("event_type = ?", f.event_type),
-            ("grade = ?", f.grade),
-            ("event_date >= ?", f.date_from),
-            ("event_date <= ?", f.date_to),
-        ):
-            if value:
-                w.add(clause, value)
-        return w
+        return self._page(queries.articles(self._db(), f, candidates=SEARCH_CANDIDATES), f)
 
     def incidents(self, f: Filters) -> Page:
-        """Incidents with reviews applied; rejected and merged ones are not listed.
-
-        Column filters are answered from the store's narrow `incidents_browse` index,
-        named explicitly: left alone, SQLite picks the index of one equality filter and
-        reads every candidate row (JSON included) to check the others. A story or article
-        filter names a few incidents by id, which is cheaper than any index scan.
-        """
-        index = "" if f.story_id or f.article_id else "incidents_browse"
-        rows, total, capped = self._page(
-            "data",
-            "incidents",
-            self._incident_where(f),
-            "event_date DESC, rowid DESC",
-            f,
-            index=index,
-        )
-        return Page([json.loads(r[0]) for r in rows], total, capped)
+        """Incidents with reviews applied; rejected and merged ones are not listed."""
+        return self._page(queries.incidents(f), f)
 
     def incidents_for_export(self, f: Filters) -> list[dict[str, Any]]:
         """Every incident the filters select (not only one page), oldest first."""
-        w = self._incident_where(f)
-        rows = self._db().execute(
-            f"SELECT data FROM incidents{w.sql()} ORDER BY event_date, id LIMIT ?",
-            [*w.args, _EXPORT_CAP],
-        )
-        return [json.loads(r[0]) for r in rows]
+        return queries.incidents_oldest_first(self._db(), f, cap=_EXPORT_CAP)
 
     def incident_facets(self) -> dict[str, list[str]]:
         """The values the incident filters offer, recomputed only after a write.
@@ -320,18 +119,10 @@ class Desk:
         cached = getattr(self._local, "facets", None)
         if cached is not None and cached[0] == version:
             return cached[1]
-
-        def distinct(col: str) -> list[str]:
-            rows = db.execute(
-                f"SELECT DISTINCT {col} FROM incidents INDEXED BY incidents_browse "
-                f"WHERE {col} IS NOT NULL AND {_HIDDEN} ORDER BY {col} LIMIT 300"
-            )
-            return [r[0] for r in rows]
-
         facets = {
-            "event_types": distinct("event_type"),
-            "countries": distinct("country_code"),
-            "grades": distinct("grade"),
+            "event_types": queries.incident_values(db, "event_type"),
+            "countries": queries.incident_values(db, "country_code"),
+            "grades": queries.incident_values(db, "grade"),
             "all_event_types": list(ACLED_EVENT_TYPES),
         }
         self._local.facets = (version, facets)
@@ -339,76 +130,24 @@ class Desk:
 
     def inter_codes(self, actor_ids: set[str]) -> dict[str, int | None]:
         """ACLED inter codes of the given actors, as the actor mentions recorded them."""
-        ids = sorted(actor_ids)
-        out: dict[str, int | None] = {}
-        for chunk in range(0, len(ids), 500):
-            part = ids[chunk : chunk + 500]
-            rows = self._db().execute(
-                "SELECT actor_id, max(json_extract(data, '$.inter')) FROM actors "
-                f"WHERE actor_id IN ({','.join('?' * len(part))}) GROUP BY actor_id",
-                part,
-            )
-            out.update({r[0]: r[1] for r in rows})
-        return out
+        return queries.inter_codes(self._db(), actor_ids)
 
-    def _records(self, table: str, f: Filters, extra: dict[str, str | None]) -> Page:
-        w = _Where()
-        for column, value in {"article_id": f.article_id, **extra}.items():
-            if value:
-                w.add(f"{column} = ?", value)
-        rows, total, capped = self._page("data", table, w, "article_id, pos", f)
-        return Page([json.loads(r[0]) for r in rows], total, capped)
+    def _records(self, table: str, f: Filters, column: str, value: str | None) -> Page:
+        return self._page(queries.records(table, {"article_id": f.article_id, column: value}), f)
 
     def claims(self, f: Filters) -> Page:
-        return self._records("claims", f, {"claimant": f.actor})
+        return self._records("claims", f, "claimant", f.actor)
 
     def places(self, f: Filters) -> Page:
-        return self._records("places", f, {"country_code": f.country})
+        return self._records("places", f, "country_code", f.country)
 
     def actors(self, f: Filters) -> Page:
-        return self._records("actors", f, {"actor_id": f.actor})
+        return self._records("actors", f, "actor_id", f.actor)
 
     def search(self, q: str, *, limit: int) -> Page:
-        """Story titles, then report titles and texts, best first (FTS5's rank).
-
-        Ranking is done among the most recent `SEARCH_CANDIDATES` matches of each table:
-        ranking every match of a common word reads its whole posting list and scores
-        each document, which is what made search slow on large stores.
-        """
-        match = _fts(q)
-        if not match:
-            return Page([], 0)
-        db = self._db()
-        title_floor, cut_titles = self._recent_floor("stories_fts", match)
-        text_floor, cut_texts = self._recent_floor("articles_fts", match)
-        hits = [
-            {"kind": "story", "id": r[0], "title": r[1], "snippet": r[2]}
-            for r in db.execute(
-                "SELECT story_id, title, snippet(stories_fts, 1, '[', ']', '…', 12) "
-                "FROM stories_fts WHERE stories_fts MATCH ? AND rowid >= ? "
-                "ORDER BY rank LIMIT ?",
-                (match, title_floor, limit),
-            )
-        ]
-        hits += [
-            {
-                "kind": "article",
-                "id": r[0],
-                "title": r[1],
-                "snippet": r[2],
-                "published": r[3],
-                "outlet": r[4],
-            }
-            for r in db.execute(
-                "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 16), "
-                "a.published, a.outlet FROM articles_fts JOIN articles a "
-                "ON a.seq = articles_fts.rowid WHERE articles_fts MATCH ? "
-                "AND articles_fts.rowid >= ? ORDER BY rank LIMIT ?",
-                (match, text_floor, limit),
-            )
-        ]
-        hits = hits[:limit]
-        return Page(hits, len(hits), matches_truncated=cut_titles or cut_texts)
+        """Story titles, then report titles and texts, best first, among the most recent
+        `SEARCH_CANDIDATES` matches of each (see `newsdesk.store.queries.search`)."""
+        return queries.search(self._db(), q, limit=limit, candidates=SEARCH_CANDIDATES)
 
     # -- single records ----------------------------------------------------------------
 
@@ -435,8 +174,8 @@ class Desk:
             raise DeskError(404, f"no story {story_id!r}")
         articles = store.articles(story_id=story_id, limit=None)
         by_id = {a["id"]: a for a in articles}
-        claims = self._claims_by_id(
-            [c for g in story.get("claim_groups") or [] for c in g["claims"]]
+        claims = queries.claims_by_id(
+            self._db(), [c for g in story.get("claim_groups") or [] for c in g["claims"]]
         )
         for group in story.get("claim_groups") or []:
             rows = []
@@ -483,18 +222,6 @@ class Desk:
         )
         return story
 
-    def _claims_by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for chunk in range(0, len(ids), 500):
-            part = ids[chunk : chunk + 500]
-            rows = self._db().execute(
-                f"SELECT data FROM claims WHERE id IN ({','.join('?' * len(part))})", part
-            )
-            for r in rows:
-                c = json.loads(r[0])
-                out[c["id"]] = c
-        return out
-
     # -- review --------------------------------------------------------------------------
 
     def review(
@@ -522,7 +249,7 @@ class Desk:
             )
         except NotFound as exc:
             raise DeskError(404, str(exc).strip("'\"")) from exc
-        except ValueError as exc:
+        except ReviewError as exc:
             raise DeskError(422, f"invalid review: {exc}", [str(exc)]) from exc
 
 

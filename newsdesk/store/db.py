@@ -1,0 +1,547 @@
+"""`Store`: one SQLite file, opened and migrated, and what the pipeline saves into it.
+
+The guarantees and the tables are stated in the package docstring (`newsdesk.store`).
+Saving per-article records and cross-article link results is here; the schema's history
+is `migrations.py`, the analysts' trail `reviews.py`, and every list `queries.py`, which
+the `Store` methods below and the desk both read through.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import fields
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import newsdesk.store.queries as queries
+import newsdesk.store.reviews as review_trail
+from newsdesk.link import dedup
+from newsdesk.models import (
+    ActorMention,
+    Article,
+    ArticleRecords,
+    Claim,
+    ClaimGroup,
+    DateRef,
+    Incident,
+    InputError,
+    PlaceMention,
+    Quote,
+    Span,
+    Story,
+)
+from newsdesk.store.connection import Transaction, connect, dumps, now
+from newsdesk.store.migrations import migrate, schema_version
+from newsdesk.store.queries import Filters
+
+_T = TypeVar("_T")
+
+
+def _build(cls: type[_T], data: dict[str, Any]) -> _T:
+    """Rebuild a record, ignoring keys of fields that no longer exist in models.py."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _incident(data: dict[str, Any]) -> Incident:
+    inc = _build(Incident, data)
+    inc.evidence = [_build(Span, s) for s in data.get("evidence") or []]
+    return inc
+
+
+def _story(data: dict[str, Any]) -> Story:
+    story = _build(Story, data)
+    story.claim_groups = [_build(ClaimGroup, g) for g in data.get("claim_groups") or []]
+    return story
+
+
+class Store:
+    """A newsdesk SQLite file. Open with `Store.open(path)`, use as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, *, timeout: float = 30.0) -> Store:
+        """Open (creating and migrating as needed) the store at `path`.
+
+        Raises `SchemaError` for a file from a newer newsdesk or a migration that failed.
+        """
+        path = Path(path)
+        conn = connect(path, timeout=timeout)
+        try:
+            migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self._conn)
+
+    def _tx(self) -> Transaction:
+        return Transaction(self._conn)
+
+    # -- per-article records -------------------------------------------------------
+
+    def has_article(self, article_id: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,))
+        return row.fetchone() is not None
+
+    def save_records(self, rec: ArticleRecords) -> bool:
+        """Write one article and everything extracted from it atomically; True if new.
+
+        Saving an article again replaces its extracted records but keeps the link
+        results (story, duplicate) unless the record carries its own.
+        """
+        a = rec.article
+        sig = None if self._has_signature(a.id) else dedup.signature(a.text)
+        conn = self._conn
+        with self._tx():
+            is_new = not self.has_article(a.id)
+            conn.execute(
+                """
+                INSERT INTO articles (id, source, url, outlet, title, published, dateline,
+                    language, text, duplicate_of, story_id, data, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    source = excluded.source, url = excluded.url, outlet = excluded.outlet,
+                    title = excluded.title, published = excluded.published,
+                    dateline = excluded.dateline, language = excluded.language,
+                    text = excluded.text,
+                    duplicate_of = coalesce(excluded.duplicate_of, articles.duplicate_of),
+                    story_id = coalesce(excluded.story_id, articles.story_id),
+                    data = excluded.data
+                """,
+                (
+                    a.id, a.source, a.url, a.outlet, a.title, a.published, a.dateline,
+                    a.language, a.text, a.duplicate_of, a.story_id, dumps(a.to_dict()), now(),
+                ),
+            )  # fmt: skip
+            conn.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (a.id, a.source))
+            if sig is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO signatures VALUES (?, ?)", (a.id, sig.to_bytes())
+                )
+            for table in ("places", "actors", "dates", "claims", "quotes", "article_incidents"):
+                conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (a.id,))
+            conn.executemany(
+                "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (a.id, n, p.start, p.end, p.text, p.name, p.country_code, p.lat, p.lon,
+                     p.geonameid, dumps(p.to_dict()))
+                    for n, p in enumerate(rec.places)
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO actors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (a.id, n, m.start, m.end, m.text, m.actor_id, m.name, m.kind,
+                     dumps(m.to_dict()))
+                    for n, m in enumerate(rec.actors)
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO dates VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (a.id, n, d.start, d.end, d.text, d.date, dumps(d.to_dict()))
+                    for n, d in enumerate(rec.dates)
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (a.id, n, c.id, c.start, c.end, c.sentence, c.value, c.low, c.high,
+                     c.counted, c.subject, c.scope, c.claimant, c.claimant_text, c.category,
+                     dumps(c.to_dict()))
+                    for n, c in enumerate(rec.claims)
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (a.id, n, q.id, q.start, q.end, q.speaker, q.speaker_text, q.role, q.text,
+                     int(q.direct), dumps(q.to_dict()))
+                    for n, q in enumerate(rec.quotes)
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO article_incidents VALUES (?, ?, ?, ?)",
+                [(a.id, n, i.id, dumps(i.to_dict())) for n, i in enumerate(rec.incidents)],
+            )
+        return is_new
+
+    def _has_signature(self, article_id: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM signatures WHERE article_id = ?", (article_id,))
+        return row.fetchone() is not None
+
+    def _article_obj(self, row: sqlite3.Row) -> Article:
+        article = _build(Article, json.loads(row["data"]))
+        article.duplicate_of = row["duplicate_of"]
+        article.story_id = row["story_id"]
+        return article
+
+    def iter_articles(self, *, ids: Collection[str] | None = None) -> Iterator[Article]:
+        """Stored articles in insertion order, with their current link results."""
+        cols = "seq, data, duplicate_of, story_id"
+        if ids is None:
+            rows = self._conn.execute(f"SELECT {cols} FROM articles ORDER BY seq")
+            yield from (self._article_obj(r) for r in rows)
+            return
+        wanted = list(dict.fromkeys(ids))
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT {cols} FROM articles WHERE id IN ({marks}) ORDER BY seq", part
+            ).fetchall()
+            yield from (self._article_obj(r) for r in rows)
+
+    def _children(self, table: str, article_id: str) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            f"SELECT data FROM {table} WHERE article_id = ? ORDER BY pos", (article_id,)
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    def _records(self, article: Article) -> ArticleRecords:
+        aid = article.id
+        return ArticleRecords(
+            article=article,
+            places=[_build(PlaceMention, d) for d in self._children("places", aid)],
+            actors=[_build(ActorMention, d) for d in self._children("actors", aid)],
+            dates=[_build(DateRef, d) for d in self._children("dates", aid)],
+            claims=[_build(Claim, d) for d in self._children("claims", aid)],
+            quotes=[_build(Quote, d) for d in self._children("quotes", aid)],
+            incidents=[_incident(d) for d in self._children("article_incidents", aid)],
+        )
+
+    def get_records(self, article_id: str) -> ArticleRecords | None:
+        for article in self.iter_articles(ids=[article_id]):
+            return self._records(article)
+        return None
+
+    def iter_records(self) -> Iterator[ArticleRecords]:
+        """Every stored article's records, rebuilt as dataclasses, in insertion order."""
+        for article in list(self.iter_articles()):
+            yield self._records(article)
+
+    # -- duplicates --------------------------------------------------------------------
+
+    def signatures(self) -> Iterator[tuple[str, dedup.Signature, dedup.SortKey]]:
+        """Stored MinHash signatures with each article's "first seen" rank."""
+        rows = self._conn.execute(
+            "SELECT a.id, a.published, a.seq, s.minhash FROM signatures s "
+            "JOIN articles a ON a.id = s.article_id ORDER BY a.seq"
+        )
+        for aid, published, seq, blob in rows:
+            yield aid, dedup.Signature.from_bytes(blob), dedup.sort_key(published, seq, stored=True)
+
+    def sort_keys(self, ids: Iterable[str]) -> dict[str, dedup.SortKey]:
+        """The "first seen" rank of the given stored articles (absent ids are left out)."""
+        keys: dict[str, dedup.SortKey] = {}
+        wanted = list(ids)
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT id, published, seq FROM articles WHERE id IN ({marks})", part
+            )
+            keys.update({r[0]: dedup.sort_key(r[1], r[2], stored=True) for r in rows})
+        return keys
+
+    # -- cross-article results ----------------------------------------------------
+
+    def save_link(
+        self,
+        *,
+        stories: list[Story],
+        incidents: list[Incident],
+        duplicates: dict[str, str | None],
+        story_ids: dict[str, str],
+    ) -> None:
+        """Replace stories and machine incidents; set the given articles' link columns.
+
+        Articles named in `duplicates` / `story_ids` get those values (an article named in
+        `duplicates` but mapped to None is no one's copy); a story id that no longer
+        exists is cleared everywhere. Reviews are replayed over the new incidents.
+        """
+        conn = self._conn
+        with self._tx():
+            conn.execute("DELETE FROM stories")
+            conn.execute("DELETE FROM stories_fts")
+            for s in stories:
+                conn.execute(
+                    "INSERT INTO stories VALUES (?, ?, ?, ?, ?)",
+                    (s.id, s.title, s.first_published, s.last_published, dumps(s.to_dict())),
+                )
+                conn.execute("INSERT INTO stories_fts VALUES (?, ?)", (s.id, s.title))
+                conn.executemany(
+                    "INSERT OR IGNORE INTO story_articles VALUES (?, ?)",
+                    [(s.id, aid) for aid in s.article_ids],
+                )
+            conn.executemany(
+                "UPDATE articles SET duplicate_of = ? WHERE id = ?",
+                [(target, aid) for aid, target in duplicates.items()],
+            )
+            conn.executemany(
+                "UPDATE articles SET story_id = ? WHERE id = ?",
+                [(sid, aid) for aid, sid in story_ids.items()],
+            )
+            conn.execute(
+                "UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL "
+                "AND story_id NOT IN (SELECT id FROM stories)"
+            )
+            conn.execute("DELETE FROM incidents")
+            for inc in incidents:
+                machine = inc.to_dict()
+                machine["status"] = "machine"
+                review_trail.write_incident(conn, machine, machine)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO incident_articles VALUES (?, ?)",
+                    [(inc.id, aid) for aid in inc.article_ids],
+                )
+            review_trail.replay_all(conn)
+
+    # -- the review trail (newsdesk.store.reviews) --------------------------------------
+
+    def review_incident(
+        self,
+        incident_id: str,
+        *,
+        action: str,
+        changes: dict[str, Any] | None = None,
+        who: str,
+        merge_into: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an analyst's decision (with the previous values) and return the result.
+
+        `edit` takes `changes` (field → new value, fields in `EDITABLE`); `merge` takes
+        `merge_into`, the incident this one duplicates. A decision the trail cannot take
+        raises `ReviewError`, an unknown incident `NotFound`.
+        """
+        with self._tx():
+            return review_trail.review(
+                self._conn, incident_id, action=action, changes=changes, who=who,
+                merge_into=merge_into, note=note,
+            )  # fmt: skip
+
+    def reviews(self, incident_id: str) -> list[dict[str, Any]]:
+        return review_trail.trail(self._conn, incident_id)
+
+    # -- lists for the CLI, the exports and tests (newsdesk.store.queries) -------------
+
+    def articles(
+        self,
+        *,
+        limit: int | None = 50,
+        offset: int = 0,
+        q: str | None = None,
+        outlet: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        story_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Article rows (contract fields, without the text), newest first."""
+        f = Filters(q=q, outlet=outlet, date_from=date_from, date_to=date_to, story_id=story_id)
+        return queries.articles(self._conn, f).items(self._conn, limit, offset)
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        """The article's contract dict with its sources and every record read from it."""
+        found = list(self.iter_articles(ids=[article_id]))
+        if not found:
+            return None
+        article = found[0].to_dict()
+        article["sources"] = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT source FROM article_sources WHERE article_id = ? ORDER BY source",
+                (article_id,),
+            )
+        ]
+        for table in ("places", "actors", "dates", "claims", "quotes"):
+            article[table] = self._children(table, article_id)
+        article["incidents"] = self.incidents(article_id=article_id, limit=None)
+        return article
+
+    def stories(
+        self,
+        *,
+        limit: int | None = 50,
+        offset: int = 0,
+        q: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Story dicts (as in stories.jsonl), most recently active first; `q` matches story
+        titles and the texts of their reports."""
+        f = Filters(q=q, date_from=date_from, date_to=date_to)
+        return queries.stories(self._conn, f).items(self._conn, limit, offset)
+
+    def get_story(self, story_id: str) -> dict[str, Any] | None:
+        return queries.story(self._conn, story_id)
+
+    def story_records(self) -> list[Story]:
+        """Every story rebuilt as a dataclass, for the exports."""
+        rows = self._conn.execute("SELECT data FROM stories ORDER BY first_published, id")
+        return [_story(json.loads(r[0])) for r in rows]
+
+    def incidents(
+        self,
+        *,
+        story_id: str | None = None,
+        article_id: str | None = None,
+        country: str | None = None,
+        actor: str | None = None,
+        event_type: str | None = None,
+        grade: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        include_rejected: bool = False,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Incident dicts with reviews applied; rejected and merged ones only on request.
+
+        `actor` matches an actor id or a canonical name on either side.
+        """
+        f = Filters(
+            story_id=story_id, article_id=article_id, country=country, actor=actor,
+            event_type=event_type, grade=grade, date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+        listing = queries.incidents(f, include_hidden=include_rejected)
+        return listing.items(self._conn, limit, offset)
+
+    def get_incident(self, incident_id: str) -> dict[str, Any] | None:
+        return queries.incident(self._conn, incident_id)
+
+    def _records_page(
+        self, table: str, columns: dict[str, Any], limit: int | None, offset: int
+    ) -> list[dict[str, Any]]:
+        return queries.records(table, columns).items(self._conn, limit, offset)
+
+    def claims(
+        self,
+        *,
+        article_id: str | None = None,
+        counted: str | None = None,
+        claimant: str | None = None,
+        category: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        columns = {"article_id": article_id, "counted": counted, "claimant": claimant,
+                   "category": category}  # fmt: skip
+        return self._records_page("claims", columns, limit, offset)
+
+    def places(
+        self,
+        *,
+        article_id: str | None = None,
+        name: str | None = None,
+        country: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        columns = {"article_id": article_id, "name": name, "country_code": country}
+        return self._records_page("places", columns, limit, offset)
+
+    def actors(
+        self,
+        *,
+        article_id: str | None = None,
+        actor_id: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        columns = {"article_id": article_id, "actor_id": actor_id}
+        return self._records_page("actors", columns, limit, offset)
+
+    def quotes(
+        self,
+        *,
+        article_id: str | None = None,
+        speaker: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        columns = {"article_id": article_id, "speaker": speaker}
+        return self._records_page("quotes", columns, limit, offset)
+
+    def search(self, q: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Full-text search over story titles, then article titles and texts, best first."""
+        return queries.search(self._conn, q, limit=limit).items
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the user-facing tables (incidents: those not rejected or merged)."""
+        return queries.counts(self._conn)
+
+    # -- runs ------------------------------------------------------------------------
+
+    def start_run(self, inputs: list[str]) -> int:
+        with self._tx():
+            cur = self._conn.execute(
+                "INSERT INTO runs (started, inputs) VALUES (?, ?)", (now(), dumps(inputs))
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, counts: dict[str, Any]) -> None:
+        with self._tx():
+            self._conn.execute(
+                "UPDATE runs SET finished = ?, counts = ? WHERE id = ?",
+                (now(), dumps(counts), run_id),
+            )
+
+    def log_error(self, run_id: int, error: InputError) -> None:
+        with self._tx():
+            self._conn.execute(
+                "INSERT INTO input_errors (run_id, source, reason) VALUES (?, ?, ?)",
+                (run_id, error.source, error.reason),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute("SELECT * FROM runs ORDER BY id").fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["inputs"] = json.loads(r["inputs"])
+            d["counts"] = None if r["counts"] is None else json.loads(r["counts"])
+            d["errors"] = [
+                {"source": e[0], "reason": e[1]}
+                for e in self._conn.execute(
+                    "SELECT source, reason FROM input_errors WHERE run_id = ? ORDER BY id",
+                    (r["id"],),
+                )
+            ]
+            out.append(d)
+        return out
+
+    def shard_done(self, key: str) -> bool:
+        """Whether the Dask executor already stored every record of this input shard."""
+        row = self._conn.execute("SELECT 1 FROM shards WHERE key = ?", (key,))
+        return row.fetchone() is not None
+
+    def mark_shard_done(self, key: str, records: int) -> None:
+        with self._tx():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO shards VALUES (?, ?, ?)", (key, records, now())
+            )
