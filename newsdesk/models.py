@@ -15,8 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cache
-from types import UnionType
-from typing import Any, Literal, Self, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Self, get_args, get_origin, get_type_hints
 
 Precision = Literal["day", "week", "month", "year", "range", "unknown"]
 """How finely a resolved date is known (ACLED's time_precision 1/2/3 maps onto day/week/month)."""
@@ -57,8 +56,8 @@ class Record:
 
 
 def _plain(value: Any) -> Any:
-    """A field value as JSON-ready data (what `dataclasses.asdict` gives, without the copy
-    of records it would then have to walk again)."""
+    """A field value as JSON-ready data: records become dicts, lists and dicts are copied,
+    as `dataclasses.asdict` did when each record had its own `to_dict`."""
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, list):
@@ -85,9 +84,6 @@ def _typed(hint: Any, value: Any) -> Any:
     if origin is list:
         (item,) = get_args(hint)
         return [_typed(item, v) for v in value]
-    if origin is UnionType or origin is Union:
-        records = [a for a in get_args(hint) if isinstance(a, type) and issubclass(a, Record)]
-        return records[0].from_dict(value) if records else value
     return value
 
 
