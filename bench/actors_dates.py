@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from newsdesk.analyse.actors import ActorRegistry, extract_actors
+from newsdesk.analyse.actors import extract_actors
 from newsdesk.analyse.dates import extract_dates
 from newsdesk.analyse.nlp import load_nlp
+from newsdesk.analyse.registry import ActorRegistry
 from newsdesk.models import Article
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,9 +27,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsdesk.analyse.actors import ActorRegistry, extract_actors
+from newsdesk.analyse.actors import extract_actors
 from newsdesk.analyse.nlp import load_nlp
 from newsdesk.analyse.quotes import extract_quotes
+from newsdesk.analyse.registry import ActorRegistry
 from newsdesk.models import Article, Quote
 
 ROOT = Path(__file__).resolve().parents[1]

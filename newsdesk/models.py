@@ -14,18 +14,81 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, Self, get_args, get_origin, get_type_hints
 
 Precision = Literal["day", "week", "month", "year", "range", "unknown"]
 """How finely a resolved date is known (ACLED's time_precision 1/2/3 maps onto day/week/month)."""
 
 
-def _asdict(obj: Any) -> dict[str, Any]:
-    return dataclasses.asdict(obj)
+_OMIT_NONE = "omit_none"
+"""Field metadata key: leave the field out of `to_dict` while it is None.
+
+For fields added after the output contract was fixed, so that files written without them
+stay byte-identical."""
+
+
+class Record:
+    """The one `to_dict`/`from_dict` pair every record shares.
+
+    `to_dict` is what is written (JSONL lines, store rows); `from_dict` reads it back,
+    rebuilding nested records and lists of records from the field types. Keys that name
+    no field are ignored: stored rows carry extra columns, and rows written by an older
+    version may hold fields since removed.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value is None and f.metadata.get(_OMIT_NONE):
+                continue
+            out[f.name] = _plain(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        hints = _hints(cls)
+        return cls(**{name: _typed(hints[name], value) for name, value in data.items()
+                      if name in hints})
+
+
+def _plain(value: Any) -> Any:
+    """A field value as JSON-ready data: records become dicts, lists and dicts are copied,
+    as `dataclasses.asdict` did when each record had its own `to_dict`."""
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@cache
+def _hints(cls: type[Record]) -> dict[str, Any]:
+    """Field name -> resolved type (the annotations are strings under `from __future__`)."""
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """`value` read back as `hint`: records and lists of records are rebuilt, the rest kept."""
+    if value is None:
+        return None
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return hint.from_dict(value)
+    origin = get_origin(hint)
+    if origin is list:
+        (item,) = get_args(hint)
+        return [_typed(item, v) for v in value]
+    return value
 
 
 @dataclass(slots=True)
-class Span:
+class Span(Record):
     """A stretch of an article's text: `text == article.text[start:end]`."""
 
     start: int
@@ -34,7 +97,7 @@ class Span:
 
 
 @dataclass(slots=True)
-class Article:
+class Article(Record):
     """A cleaned report: main text and metadata, before any analysis.
 
     `id` is derived from the content (see `ingest.article_id`) so the same input gets the
@@ -60,12 +123,9 @@ class Article:
     story_id: str | None = None
     removed: list[str] = field(default_factory=list)  # chrome lines cleaned away, for audit
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class DateRef:
+class DateRef(Record):
     """A date expression resolved against the article's publication date."""
 
     article_id: str
@@ -77,12 +137,9 @@ class DateRef:
     precision: Precision
     kind: Literal["point", "since", "during", "until"] = "point"
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class PlaceMention:
+class PlaceMention(Record):
     """A place named in an article and the gazetteer entry it was resolved to."""
 
     article_id: str
@@ -100,12 +157,9 @@ class PlaceMention:
     score: float | None = None
     admin1: str | None = None  # the first-level region it lies in (ACLED's admin1)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class ActorMention:
+class ActorMention(Record):
     """An armed or political actor named in an article, resolved to a canonical id."""
 
     article_id: str
@@ -119,12 +173,9 @@ class ActorMention:
     country_code: str | None = None
     known: bool = True  # False: not in the registry, id derived from the normalised name
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class Claim:
+class Claim(Record):
     """A number someone asserts: what is counted, of whom, over what scope, says who."""
 
     id: str
@@ -150,12 +201,9 @@ class Claim:
     date: str | None = None  # resolved date of the scope, if any
     end_date: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class Quote:
+class Quote(Record):
     """Words attributed to a speaker, direct ("...") or reported."""
 
     article_id: str
@@ -171,12 +219,9 @@ class Quote:
     cue: str | None = None  # "said", "told", "tweeted"...
     id: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class Incident:
+class Incident(Record):
     """An event coded in ACLED's typology, from one or more articles."""
 
     id: str
@@ -207,9 +252,8 @@ class Incident:
     grade_reason: str | None = None
     independent_outlets: int | None = None
     status: str = "machine"  # review status: machine, accepted, edited, rejected, merged
-
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
+    # the incident a reviewer merged this one into; absent from the outputs while None
+    merged_into: str | None = field(default=None, metadata={_OMIT_NONE: True})
 
 
 LOCATION_FIELDS = ("location", "country_code", "lat", "lon", "geonameid", "location_precision",
@@ -221,7 +265,7 @@ KEY_CATEGORIES = frozenset({"casualties", "force", "displacement"})
 
 
 @dataclass(slots=True)
-class ClaimGroup:
+class ClaimGroup(Record):
     """Claims about the same quantity within a story, and whether they agree."""
 
     counted: str
@@ -233,12 +277,9 @@ class ClaimGroup:
     grade: str | None = None
     reason: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class Story:
+class Story(Record):
     """Articles that report the same event or campaign, across outlets and days."""
 
     id: str
@@ -256,12 +297,9 @@ class Story:
     # what `stories.link` needs to let new articles join later without relinking old ones
     signature: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(slots=True)
-class ArticleRecords:
+class ArticleRecords(Record):
     """Everything the per-article stage extracts from one article.
 
     This is the unit that crosses process boundaries: the per-article stage returns it,
@@ -275,9 +313,6 @@ class ArticleRecords:
     claims: list[Claim] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
 
 
 @dataclass(slots=True, frozen=True)

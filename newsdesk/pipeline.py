@@ -265,7 +265,7 @@ def publish(
     `parquet`: also write the record tables as Parquet; None decides by size, because
     JSON Lines of a million claims are slow to load for analysis.
     """
-    from newsdesk.analyse.actors import ActorRegistry
+    from newsdesk.analyse.registry import ActorRegistry
 
     out_dir.mkdir(parents=True, exist_ok=True)
     wanted = set(article_ids) if article_ids is not None else None

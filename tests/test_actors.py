@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.analyse.actors import ActorRegistry, RegistryError, extract_actors
+from newsdesk.analyse.actors import extract_actors
+from newsdesk.analyse.registry import ActorRegistry, RegistryError
+from newsdesk.errors import NewsdeskError
 from newsdesk.models import Article
 
 
@@ -103,6 +105,7 @@ def test_actors_env_var_files(data_dir, monkeypatch):
 def test_actors_broken_user_file_errors_name_the_entry(data_dir, name, needles):
     with pytest.raises(RegistryError) as err:
         ActorRegistry.load([data_dir / "actors" / name])
+    assert isinstance(err.value, NewsdeskError)  # the CLI's error boundary turns it into one line
     for needle in needles:
         assert needle in str(err.value)
 

@@ -135,8 +135,8 @@ def test_incidents_roles_place_and_realis(nlp):
 def test_incidents_raqqa_wall_and_old_city(nlp, example_dir):
     from newsdesk.analyse import actors as actors_mod
     from newsdesk.analyse import geocode
-    from newsdesk.analyse.actors import ActorRegistry
     from newsdesk.analyse.gazetteer import Gazetteer
+    from newsdesk.analyse.registry import ActorRegistry
     from newsdesk.ingest.readers import read_inputs
 
     gazetteer, registry = Gazetteer.open(), ActorRegistry.load()
@@ -161,9 +161,9 @@ def test_incidents_raqqa_wall_and_old_city(nlp, example_dir):
 
 @pytest.fixture(scope="module")
 def raqqa_records(nlp, example_dir):
-    from newsdesk.analyse.actors import ActorRegistry
     from newsdesk.analyse.article import Resources, analyze_article
     from newsdesk.analyse.gazetteer import Gazetteer
+    from newsdesk.analyse.registry import ActorRegistry
     from newsdesk.ingest.readers import read_inputs
 
     res = Resources(nlp=nlp, gazetteer=Gazetteer.open(), registry=ActorRegistry.load())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk.analyse.quotes import quote_spans
+from newsdesk.analyse.attribution import quote_spans
 from newsdesk.models import ArticleRecords, Quote
 
 

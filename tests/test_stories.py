@@ -11,13 +11,10 @@ import pytest
 
 from newsdesk.link import stories
 from newsdesk.models import (
-    ActorMention,
     Article,
     ArticleRecords,
     Claim,
     Incident,
-    PlaceMention,
-    Span,
 )
 
 AFP_BREACH = "001_b5309f86b7870f1b"
@@ -27,20 +24,8 @@ SPUTNIK = "004_a4db6539298bde31"
 
 
 def load_records(data_dir: Path) -> list[ArticleRecords]:
-    out = []
-    for r in json.loads((data_dir / "stories" / "raqqa_records.json").read_text("utf-8")):
-        incidents = []
-        for i in r["incidents"]:
-            evidence = [Span(**s) for s in i.pop("evidence")]
-            incidents.append(Incident(**i, evidence=evidence))
-        out.append(ArticleRecords(
-            article=Article(**r["article"]),
-            places=[PlaceMention(**p) for p in r["places"]],
-            actors=[ActorMention(**a) for a in r["actors"]],
-            claims=[Claim(**c) for c in r["claims"]],
-            incidents=incidents,
-        ))
-    return out
+    raw = json.loads((data_dir / "stories" / "raqqa_records.json").read_text("utf-8"))
+    return [ArticleRecords.from_dict(r) for r in raw]
 
 
 @pytest.fixture

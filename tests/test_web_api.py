@@ -19,15 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsdesk.models import (
-    ActorMention,
-    Article,
     ArticleRecords,
-    Claim,
-    ClaimGroup,
     Incident,
-    PlaceMention,
-    Quote,
-    Span,
     Story,
 )
 from newsdesk.web import create_app
@@ -43,36 +36,18 @@ def load_fixture(data_dir: Path) -> dict:
     return json.loads((data_dir / "web" / "raqqa_records.json").read_text(encoding="utf-8"))
 
 
-def _incident(d: dict) -> Incident:
-    d = dict(d)
-    d["evidence"] = [Span(**e) for e in d.get("evidence", [])]
-    return Incident(**d)
-
-
 def build_store(db_path: Path, data: dict) -> None:
     """Write the fixture through the store's own API, as the pipeline does."""
     from newsdesk.store import Store
 
     with Store.open(db_path) as store:
         for r in data["records"]:
-            store.save_records(
-                ArticleRecords(
-                    article=Article(**r["article"]),
-                    places=[PlaceMention(**p) for p in r["places"]],
-                    actors=[ActorMention(**a) for a in r["actors"]],
-                    claims=[Claim(**c) for c in r["claims"]],
-                    quotes=[Quote(**q) for q in r["quotes"]],
-                    incidents=[_incident(i) for i in r["incidents"]],
-                )
-            )
-        stories = [
-            Story(**{**s, "claim_groups": [ClaimGroup(**g) for g in s["claim_groups"]]})
-            for s in data["stories"]
-        ]
+            store.save_records(ArticleRecords.from_dict(r))
+        stories = [Story.from_dict(s) for s in data["stories"]]
         story_of = {a: s.id for s in stories for a in s.article_ids}
         store.save_link(
             stories=stories,
-            incidents=[_incident(i) for i in data["incidents"]],
+            incidents=[Incident.from_dict(i) for i in data["incidents"]],
             duplicates={},
             story_ids=story_of,
         )

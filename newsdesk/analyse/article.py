@@ -17,8 +17,8 @@ from newsdesk.models import Article, ArticleRecords
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from newsdesk.analyse.actors import ActorRegistry
     from newsdesk.analyse.gazetteer import Gazetteer
+    from newsdesk.analyse.registry import ActorRegistry
 
 
 @dataclass(slots=True, frozen=True)
@@ -33,9 +33,9 @@ class Resources:
 @cache
 def load_resources() -> Resources:
     """Load the shared resources once per process (each Dask worker calls this too)."""
-    from newsdesk.analyse.actors import ActorRegistry
     from newsdesk.analyse.gazetteer import Gazetteer
     from newsdesk.analyse.nlp import load_nlp
+    from newsdesk.analyse.registry import ActorRegistry
 
     return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
 

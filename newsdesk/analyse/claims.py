@@ -5,7 +5,7 @@ Monitors compare figures across reports ("about 2,500 fighters per the coalition
 `counted` is a short lemma-like phrase built from the counted noun and the event verb
 around it ("civilians killed", "fighters", "members trained", "wall length"), `subject`
 names whose or where ("IS in Raqqa"), and `claimant` is the canonical speaker that
-`quotes.find_attributions` resolved for the clause the number sits in (None when the
+`attribution.find_attributions` resolved for the clause the number sits in (None when the
 outlet asserts it itself).
 
 The pipeline excludes spaCy's lemmatizer, so "lemmas" here are surface-form tables: small
@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from newsdesk.analyse.attribution import Attribution, Registry, Speaker, find_attributions
 from newsdesk.analyse.numbers import Quantity, find_quantities
-from newsdesk.analyse.quotes import Attribution, Registry, Speaker, find_attributions
 from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention
 
 if TYPE_CHECKING:

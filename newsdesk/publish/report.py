@@ -9,7 +9,6 @@ through Jinja2 with autoescape; briefs are rendered by `brief.write_brief`, esca
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from functools import cache
@@ -20,7 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from newsdesk.models import ArticleRecords, Incident, Span, Story
+from newsdesk.models import ArticleRecords, Incident, Story
 from newsdesk.publish.brief import write_brief
 
 _MAP_WIDTH = 900
@@ -40,7 +39,7 @@ def write_report(
     for story in stories:
         html = story.brief_html
         if html is None:
-            story_incidents = [_incident(row) for row in rows
+            story_incidents = [Incident.from_dict(row) for row in rows
                                if set(row["article_ids"]) & set(story.article_ids)]
             _, html = write_brief(story, by_article, incidents=story_incidents)
         story_rows.append({"story": story, "brief": Markup(html)})  # escaped by the brief template
@@ -51,14 +50,6 @@ def write_report(
     )
     path.write_text(page, encoding="utf-8")
     return path
-
-
-def _incident(row: dict[str, Any]) -> Incident:
-    """An incident read back from the store (a dict, maybe with extra columns)."""
-    names = {f.name for f in dataclasses.fields(Incident)}
-    fields = {k: v for k, v in row.items() if k in names and k != "evidence"}
-    evidence = [Span(**s) if isinstance(s, dict) else s for s in row.get("evidence") or []]
-    return Incident(**fields, evidence=evidence)
 
 
 def _points(incidents: Sequence[dict[str, Any]], records: Sequence[ArticleRecords],

@@ -1,0 +1,614 @@
+"""Attribution: who said which stretch of an article, through which speech cue.
+
+Attribution is the backbone both of the quote records and of numeric claims (a figure is
+worth what its claimant is worth), so every attribution is found once, as `Attribution`
+records cached on the Doc, and `quotes.py` and `claims.py` read the same records.
+
+The small spaCy model mis-splits sentences around quotation marks and often glues a
+quote and the next paragraph's attribution together, so quotes are found on the raw text
+(pairs of quotation marks within a paragraph) and tied to the nearest speech cue that no
+sentence boundary separates from them; the parse is only used locally, around each cue,
+to find its subject and the reported clause.
+
+Speakers are resolved the way a reader does it: "he"/"she" is the last person who spoke,
+"it" the last organisation, "the commander" or "the spokesperson" the last speaker
+introduced with that noun (which may be anonymous: "a senior US-led coalition commander"),
+"the alliance" or "the statement" the last organisation that spoke, and a bare surname
+("Jones") the person introduced earlier with that surname.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from newsdesk.models import ActorMention, Article
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+
+class _Actor(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def associated(self) -> tuple[str, ...]: ...
+
+    @property
+    def inter(self) -> int | None: ...
+
+    @property
+    def country(self) -> str | None: ...
+
+
+class Registry(Protocol):
+    """What attribution needs from `registry.ActorRegistry`."""
+
+    def get(self, actor_id: str) -> _Actor | None: ...
+
+    def match(self, text: str) -> _Actor | None: ...
+
+    def affiliation(
+        self, text: str, *, context: Sequence[ActorMention] = ()
+    ) -> _Actor | None: ...
+
+
+# Surface forms of reporting verbs and the cue they are recorded as.
+_CUE_VERBS = {
+    **dict.fromkeys(["said", "says", "say", "saying"], "said"),
+    **dict.fromkeys(["told", "tells", "tell"], "told"),
+    **dict.fromkeys(["tweeted", "tweets", "tweet"], "tweeted"),
+    **dict.fromkeys(["added", "adds"], "added"),
+    **dict.fromkeys(["stated", "states"], "stated"),
+    **dict.fromkeys(["estimates", "estimate", "estimated"], "estimates"),
+    **dict.fromkeys(["believes", "believe", "believed"], "believes"),
+    **dict.fromkeys(["warned", "warn", "warns"], "warned"),
+    **dict.fromkeys(["claimed", "claims", "claim"], "claimed"),
+    **dict.fromkeys(["reported", "reports", "report"], "reported"),
+    **dict.fromkeys(["announced", "announces"], "announced"),
+    **dict.fromkeys(["confirmed", "confirms"], "confirmed"),
+    **dict.fromkeys(["emphasized", "emphasised", "stressed", "insisted", "noted",
+                     "explained", "wrote", "acknowledged", "argued", "declared",
+                     "pointed", "denied", "alleged", "asserted", "admitted", "conceded",
+                     "recalled", "replied", "responded", "countered", "complained",
+                     "maintained", "contended", "charged", "testified", "revealed",
+                     "disclosed", "indicated", "suggested", "predicted", "urged",
+                     "asked", "promised", "vowed"], "said"),
+}
+# Nouns that turn the verb governing them into a cue: "the UN has raised concerns for...".
+_CUE_NOUNS = {"concern", "concerns", "fears", "fear", "warning", "warnings", "alarm"}
+# Heads of nominal speakers that denote a person (an anonymous source, a role).
+_PERSON_NOUNS = {
+    "commander", "commanders", "spokesman", "spokeswoman", "spokesperson", "official",
+    "officials", "envoy", "minister", "chief", "general", "colonel", "officer", "officers",
+    "source", "sources", "witness", "witnesses", "resident", "residents", "activist",
+    "activists", "analyst", "diplomat", "diplomats", "leader", "president", "governor",
+    "head", "director", "doctor", "medic", "journalist", "correspondent", "man", "woman",
+}
+# Nouns that, used definitely, point back to the last organisation that spoke.
+_ORG_ANAPHORA = {
+    "alliance", "group", "organisation", "organization", "monitor", "statement", "militia",
+    "movement", "agency", "report", "communique", "body", "collective",
+}
+_TITLES = re.compile(
+    r"^(?:(?:Staff|Brigadier|Brig\.?|Major|Maj\.?|General|Gen\.?|Colonel|Col\.?|Lt\.?|"
+    r"Lieutenant|Captain|Capt\.?|Sgt\.?|Sergeant|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|President|Minister|"
+    r"Commander|Admiral|Adm\.?|Sheikh)\s+)+"
+)
+_OPEN = {"“": "”", '"': '"'}
+# A full stop after a title or an initial ("Maj. Gen.", "U.S. Army", "Col.") ends an
+# abbreviation, not a sentence.
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Maj", "Gen", "Col", "Lt", "Capt", "Sgt", "Brig",
+                  "Adm", "Gov", "Sen", "Rep", "Rev", "St", "Jr", "Sr", "Prof", "Cpl", "Pvt",
+                  "Cmdr", "Lt.Col", "Mt", "No", "Gens")
+_SENTENCE_BREAK = re.compile(
+    r"(?<!\b[A-Z])" + "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
+    + r"[.!?][\"”’]?\s+(?=[\"“A-Z])|\n"
+)
+_MIN_QUOTE_WORDS = 2
+
+
+@dataclass(slots=True)
+class Speaker:
+    """A resolved speaker: canonical name, the words that named it, role, kind."""
+
+    name: str | None
+    text: str
+    role: str | None
+    kind: str  # "person" or "org"
+    start: int
+    end: int
+    head: str = ""  # lower-case head noun, for "the commander" anaphora
+    actor_id: str | None = None  # the organisation, or a person's affiliation
+
+
+@dataclass(slots=True)
+class Attribution:
+    """One act of speech: who, through which cue, and which stretch of text they said."""
+
+    speaker: Speaker | None
+    cue: str | None
+    cue_start: int
+    start: int  # content offsets in article.text
+    end: int
+    direct: bool
+
+
+def find_attributions(
+    doc: Doc, article: Article, *, actors: list[ActorMention], registry: Registry | None
+) -> list[Attribution]:
+    """Every attribution in the article, resolved; cached on the Doc for claims and quotes."""
+    cache_key = ("newsdesk.attributions", article.id)
+    cached = doc.user_data.get(cache_key)
+    if cached is not None:
+        return cached
+    result = _Resolver(doc, article, actors, registry).run()
+    doc.user_data[cache_key] = result
+    return result
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of the words inside each pair of double quotation marks.
+
+    Pairs never cross a paragraph: a quote left open at a paragraph's end closes there,
+    which is how newspapers run one quote over several paragraphs.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        open_at: int | None = None
+        closer = ""
+        for i, ch in enumerate(para):
+            if open_at is None and ch in _OPEN:
+                open_at, closer = i + 1, _OPEN[ch]
+            elif open_at is not None and (ch == closer or (closer == "”" and ch == "“")):
+                if ch == closer:
+                    spans.append((pos + open_at, pos + i))
+                    open_at = None
+                else:  # a stray opener inside a curly quote: restart from it
+                    open_at = i + 1
+        if open_at is not None and para[open_at:].strip():
+            spans.append((pos + open_at, pos + len(para.rstrip())))
+        pos += len(para) + 1
+    return [(s, e) for s, e in spans if len(re.findall(r"\w+", text[s:e])) >= 1]
+
+
+class _Resolver:
+    """One pass over an article, in text order, keeping who spoke last."""
+
+    def __init__(
+        self, doc: Doc, article: Article, actors: list[ActorMention], registry: Registry | None
+    ) -> None:
+        self.doc = doc
+        self.text = article.text
+        self.actors = sorted(actors, key=lambda a: a.start)
+        self.registry = registry
+        self.persons: list[Speaker] = []
+        self.orgs: list[Speaker] = []
+        self.nominals: list[Speaker] = []
+        self.quotes = quote_spans(self.text)
+
+    # -- driving -----------------------------------------------------------------------
+
+    def run(self) -> list[Attribution]:
+        cues = [t for t in self.doc if self._is_cue(t)]
+        # Quotes tied to each cue, decided first so that speakers resolve in text order.
+        quote_cue = {q: self._cue_for(q, cues) for q in self.quotes}
+        events: list[tuple[int, str, object]] = [(t.idx, "cue", t) for t in cues]
+        events += [(q[0], "quote", q) for q in self.quotes]
+        events.sort(key=lambda e: (e[0], e[1] == "quote"))
+        resolved: dict[int, Speaker | None] = {}
+        out: list[Attribution] = []
+        last_quote: tuple[tuple[int, int], Speaker | None] | None = None
+        pending: list[tuple[int, int]] = []
+        for _, kind, item in events:
+            if kind == "cue":
+                tok: Token = item  # type: ignore[assignment]
+                spk = self._speaker(tok)
+                resolved[tok.i] = spk
+                for q in pending:
+                    if quote_cue[q] is tok:
+                        out.append(Attribution(spk, _CUE_VERBS.get(tok.lower_, "said"),
+                                               tok.idx, q[0], q[1], True))
+                        last_quote = (q, spk)
+                pending = [q for q in pending if quote_cue[q] is not tok]
+                content = self._reported_clause(tok)
+                if content and spk is not None:
+                    out.append(Attribution(spk, self._cue_name(tok), tok.idx, *content, False))
+                continue
+            q: tuple[int, int] = item  # type: ignore[assignment]
+            if self._inside_cue_free_scare(q):
+                continue
+            cue = quote_cue[q]
+            if cue is not None and cue.i in resolved:
+                spk = resolved[cue.i]
+                out.append(Attribution(spk, self._cue_name(cue), cue.idx, q[0], q[1], True))
+                last_quote = (q, spk)
+            elif cue is not None:
+                pending.append(q)
+            elif last_quote is not None and self._continues(last_quote[0], q):
+                out.append(Attribution(last_quote[1], None, q[0], q[0], q[1], True))
+                last_quote = (q, last_quote[1])
+        return sorted(out, key=lambda a: (a.start, not a.direct))
+
+    def _inside_cue_free_scare(self, q: tuple[int, int]) -> bool:
+        """A one-word quote ("caliphate") is a scare quote, not speech."""
+        return len(re.findall(r"\w+", self.text[q[0]:q[1]])) < _MIN_QUOTE_WORDS
+
+    def _continues(self, prev: tuple[int, int], q: tuple[int, int]) -> bool:
+        """An unattributed quote right after a quoted paragraph continues that speech."""
+        between = self.text[prev[1]:q[0]]
+        return between.count("\n") <= 2 and len(between) < 200 and not any(
+            self._is_cue_char(i) for i in range(prev[1], q[0])
+        )
+
+    def _is_cue_char(self, idx: int) -> bool:
+        tok = self._token_at(idx)
+        return tok is not None and tok.idx == idx and self._is_cue(tok)
+
+    def _token_at(self, idx: int) -> Token | None:
+        span = self.doc.char_span(idx, idx + 1, alignment_mode="expand")
+        return span[0] if span is not None and len(span) else None
+
+    # -- cues --------------------------------------------------------------------------
+
+    def _in_quote(self, idx: int) -> bool:
+        return any(s <= idx < e for s, e in self.quotes)
+
+    def _is_cue(self, tok: Token) -> bool:
+        if self._in_quote(tok.idx):
+            return False
+        low = tok.lower_
+        if low == "according" and tok.i + 1 < len(tok.doc) and tok.nbor().lower_ == "to":
+            return True
+        if low in _CUE_VERBS and tok.tag_.startswith("VB"):
+            return True
+        return any(c.lower_ in _CUE_NOUNS and c.dep_ == "dobj" for c in tok.children) and (
+            tok.tag_.startswith("VB")
+        )
+
+    def _cue_name(self, tok: Token) -> str:
+        if tok.lower_ == "according":
+            return "according to"
+        return _CUE_VERBS.get(tok.lower_, tok.lower_)
+
+    def _cue_for(self, q: tuple[int, int], cues: list[Token]) -> Token | None:
+        """The cue that introduces or closes quote `q`, within its sentence and paragraph."""
+        best: tuple[int, Token] | None = None
+        for tok in cues:
+            if tok.idx >= q[1]:
+                between = self.text[q[1]:tok.idx]
+                if len(between) > 120 or _SENTENCE_BREAK.search(between[1:]) or any(
+                    q[1] < s < tok.idx for s, _ in self.quotes
+                ):
+                    continue
+                dist = len(between) - 40  # a closing attribution wins over an opening one
+            elif tok.idx < q[0]:
+                between = self.text[tok.idx:q[0]]
+                if len(between) > 250 or _SENTENCE_BREAK.search(between):
+                    continue
+                dist = len(between)
+            else:
+                continue
+            if best is None or dist < best[0]:
+                best = (dist, tok)
+        return best[1] if best else None
+
+    def _reported_clause(self, tok: Token) -> tuple[int, int] | None:
+        """The clause a cue reports ("said that ..."), trimmed; None when it is mostly quote."""
+        if tok.lower_ == "according":
+            sent = tok.sent
+            to = tok.nbor()
+            pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+            if pobj is None:
+                return None
+            end = pobj.right_edge.i + 1
+            if end < sent.end and tok.doc[end].is_punct:
+                end += 1
+            rest = [t for t in sent if t.i >= end and not t.is_space]
+            if tok.i == sent.start and rest:
+                return self._trim(rest[0].i, sent.end)
+            if tok.i > sent.start:
+                return self._trim(sent.start, tok.i)
+            return None
+        clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+        if clause is None:
+            noun = next((c for c in tok.children if c.lower_ in _CUE_NOUNS), None)
+            prep = next((c for c in noun.children if c.dep_ == "prep"), None) if noun else None
+            if prep is None:
+                return None
+            clause = prep
+        span = self._trim(clause.left_edge.i, clause.right_edge.i + 1)
+        if span is None:
+            return None
+        quoted = sum(max(0, min(e, span[1]) - max(s, span[0])) for s, e in self.quotes)
+        if quoted * 2 > span[1] - span[0] or span[1] - span[0] < 12:
+            return None
+        return span
+
+    def _trim(self, i: int, j: int) -> tuple[int, int] | None:
+        toks = [t for t in self.doc[i:j] if not t.is_space]
+        while toks and (toks[0].is_punct or toks[0].lower_ == "that") and toks[0].dep_ in (
+            "mark", "punct"
+        ):
+            toks.pop(0)
+        while toks and toks[-1].is_punct and toks[-1].text not in ")]":
+            toks.pop()
+        if not toks:
+            return None
+        return toks[0].idx, toks[-1].idx + len(toks[-1])
+
+    # -- speakers ----------------------------------------------------------------------
+
+    def _speaker_token(self, tok: Token) -> Token | None:
+        if tok.lower_ == "according":
+            to = tok.nbor()
+            return next((c for c in to.children if c.dep_ == "pobj"), None)
+        verb = tok
+        subj = self._subject(verb)
+        while subj is None and verb.dep_ == "conj" and verb.head is not verb:
+            verb = verb.head  # "the commander said, but added he ...": shared subject
+            subj = self._subject(verb)
+        if subj is not None and subj.lower_ in ("which", "who", "that") and tok.dep_ == "relcl":
+            subj = tok.head
+        if subj is None:
+            # "..., tweeted US envoy McGurk": the small model makes the speaker an object;
+            # "The US envoy, Brett McGurk, said": or leaves the subject unattached.
+            after = [t for t in tok.doc[tok.i + 1: tok.i + 6] if t.ent_type_ == "PERSON"]
+            before = [t for t in tok.doc[max(0, tok.i - 3): tok.i]
+                      if t.ent_type_ == "PERSON" and not self._in_quote(t.idx)]
+            inverted = tok.i > 0 and (tok.nbor(-1).is_punct or tok.nbor(-1).is_quote)
+            if before:
+                subj = before[-1]
+            elif after and inverted and tok.lower_ not in ("told", "tells", "tell"):
+                subj = after[-1]
+            else:
+                subj = self._fronted_name(tok)
+        return subj
+
+    def _fronted_name(self, tok: Token) -> Token | None:
+        """ "But Airwars, a London-based collective ..., says": the parser loses the subject
+        behind a long apposition; take the name that opens the clause, if a comma follows."""
+        sent = tok.sent
+        first = next((t for t in sent if not (t.is_space or t.pos_ in ("CCONJ", "ADV")
+                      or t.is_punct)), None)
+        if first is None or first.i >= tok.i or first.pos_ != "PROPN":
+            return None
+        end = first.i
+        while end + 1 < tok.i and tok.doc[end + 1].pos_ == "PROPN":
+            end += 1
+        if end + 1 < tok.i and tok.doc[end + 1].text == "," and tok.doc[tok.i - 1].text == ",":
+            return tok.doc[end]
+        return None
+
+    def _subject(self, verb: Token) -> Token | None:
+        """The subject nearest the verb, outside quotes and on the verb's own line."""
+        subjects = [c for c in verb.children if c.dep_ == "nsubj" and not self._in_quote(c.idx)
+                    and "\n" not in self.text[min(c.idx, verb.idx):max(c.idx, verb.idx)]]
+        return min(subjects, key=lambda c: abs(c.i - verb.i), default=None)
+
+    def _speaker(self, tok: Token) -> Speaker | None:
+        head = self._speaker_token(tok)
+        if head is None:
+            return None
+        spk = self._resolve(head)
+        if spk is not None:
+            self._remember(spk)
+        return spk
+
+    def _remember(self, spk: Speaker) -> None:
+        (self.persons if spk.kind == "person" else self.orgs).append(spk)
+        if spk.head:
+            self.nominals.append(spk)
+
+    def _resolve(self, head: Token) -> Speaker | None:
+        low = head.lower_
+        if low in ("he", "she", "him", "her"):
+            return self._alias(self.persons[-1], head) if self.persons else None
+        if low in ("it", "they"):
+            pool = self.orgs if low == "it" else (self.orgs + self.persons)
+            if not pool:
+                return None
+            return self._alias(max(pool, key=lambda s: s.start), head)
+        if low in ("i", "we", "you", "this", "that", "which", "who"):
+            return None
+        if head.is_title and not self._is_actor_span(head.idx, head.idx + len(head)):
+            known = next((p for p in reversed(self.persons)
+                          if p.name and p.name.split()[-1] == head.text), None)
+            if known is not None:  # "Dillon added": the person introduced by full name
+                return self._alias(known, head)
+        person = self._person_in(head)
+        if person is not None:
+            return person
+        return self._nominal(head)
+
+    def _alias(self, spk: Speaker, tok: Token) -> Speaker:
+        """The same speaker, named this time by `tok` (a pronoun or a bare noun)."""
+        return Speaker(spk.name, tok.text, spk.role, spk.kind, tok.idx, tok.idx + len(tok),
+                       spk.head, spk.actor_id)
+
+    def _person_in(self, head: Token) -> Speaker | None:
+        """A named person at `head`, or in its apposition ("The US envoy, Brett McGurk")."""
+        candidates = [head, *[c for c in head.children if c.dep_ == "appos"]]
+        for cand in candidates:
+            ent = next((e for e in head.doc.ents if e.label_ == "PERSON"
+                        and e.start <= cand.i < e.end), None)
+            if ent is None:
+                continue
+            name = _TITLES.sub("", ent.text).strip()
+            if not name or self._is_actor_span(ent.start_char, ent.end_char):
+                continue
+            role = self._role(head, cand, ent)
+            full = self._full_name(name)
+            known = next((p for p in reversed(self.persons) if p.name == full), None)
+            if role is None and known is not None:
+                role = known.role
+            affiliation = self._affiliation(role)
+            if affiliation is None and known is not None:
+                affiliation = known.actor_id
+            start = min(ent.start_char, head.left_edge.idx if cand is not head else ent.start_char)
+            return Speaker(full, self.text[start:ent.end_char], role, "person", start,
+                           ent.end_char, "", affiliation)
+        return None
+
+    def _is_actor_span(self, start: int, end: int) -> bool:
+        return any(a.start <= start and end <= a.end for a in self.actors)
+
+    def _full_name(self, name: str) -> str:
+        """Link "Jones" or "McGurk" to the full name of a person introduced earlier."""
+        if " " in name:
+            return name
+        for p in reversed(self.persons):
+            if p.name and p.name.split()[-1] == name:
+                return p.name
+        return name
+
+    def _role(self, head: Token, cand: Token, ent: Span) -> str | None:
+        """The description of a named speaker: apposition, title words, or the noun it names."""
+        if cand is not head:  # "The US envoy to the coalition, Brett McGurk"
+            toks = [t for t in head.subtree if not (cand.left_edge.i <= t.i <= cand.right_edge.i)]
+            return self._clean_role(toks)
+        appos = next((c for c in head.children if c.dep_ == "appos" and c.i > head.i), None)
+        if appos is not None:
+            toks = list(appos.subtree)
+            cut = next((k for k, t in enumerate(toks) if t.text == "," and k > 0), len(toks))
+            return self._clean_role(toks[:cut])
+        after = head.doc[ent.end: ent.end + 1]
+        if len(after) and after[0].lower_ == "from":  # "Hussam Eesa from the ... collective"
+            stop = next((t.i for t in head.doc[ent.end:] if t.is_punct or t.is_space),
+                        len(head.doc))
+            return self._clean_role(list(head.doc[ent.end:stop]))
+        titles: list[Token] = []
+        i = ent.start - 1
+        while i >= 0 and self._is_title_word(head.doc[i]):
+            titles.insert(0, head.doc[i])
+            i -= 1
+        if ent.text != _TITLES.sub("", ent.text):
+            titles += list(ent)[: len(ent) - len(_TITLES.sub("", ent.text).split())]
+        if not titles and i >= 1 and head.doc[i].text == ",":
+            return self._role_before_comma(i)
+        return self._clean_role(titles)
+
+    @staticmethod
+    def _is_title_word(tok: Token) -> bool:
+        """Words of a title before a name: "British Maj. Gen.", "Observatory chief"."""
+        if tok.is_space or tok.pos_ in ("VERB", "AUX", "DET", "ADP", "PRON", "CCONJ"):
+            return False
+        if tok.text == "." and tok.i > 0:  # "Maj." split as "Maj" + "."
+            prev = tok.nbor(-1)
+            return not prev.whitespace_ and prev.is_title and len(prev) <= 4
+        if tok.is_punct:
+            return False
+        return tok.pos_ in ("PROPN", "NOUN", "ADJ") or bool(tok.ent_type_)
+
+    def _role_before_comma(self, comma: int) -> str | None:
+        """ "The US envoy to the coalition, Brett McGurk, said": the description before."""
+        doc = self.doc
+        j = comma - 1
+        while j >= 0 and not (doc[j].is_space or doc[j].text in '.!?"”“' or doc[j].is_sent_start):
+            j -= 1
+        start = j if j >= 0 and doc[j].is_sent_start and not doc[j].is_space else j + 1
+        toks = list(doc[start:comma])
+        if not toks or len(toks) > 10 or toks[0].lower_ not in ("the", "a", "an"):
+            return None
+        return self._clean_role(toks)
+
+    def _clean_role(self, toks: list[Token]) -> str | None:
+        while toks and (toks[0].is_punct or toks[0].lower_ in ("the", "a", "an")):
+            toks = toks[1:]
+        while toks and toks[-1].is_punct and toks[-1].text != ".":
+            toks = toks[:-1]
+        if not toks:
+            return None
+        return self.text[toks[0].idx: toks[-1].idx + len(toks[-1])]
+
+    def _affiliation(self, role: str | None) -> str | None:
+        """The actor a person speaks for, read from their role in this article's context.
+
+        An officer of a state force that serves in a multinational coalition ("U.S. Army
+        Col." in a report about the coalition's campaign) speaks for the coalition when the
+        article names the coalition more often than the state force.
+        """
+        if not role or self.registry is None:
+            return None
+        actor = self.registry.affiliation(role, context=self.actors)
+        if actor is None:
+            return None
+        if actor.inter != 1:
+            return actor.id
+        counts = Counter(a.actor_id for a in self.actors)
+        umbrellas = [
+            aid for aid in counts
+            if counts[aid] > counts[actor.id]
+            and (parent := self.registry.get(aid)) is not None and parent.country is None
+            and actor.id in parent.associated
+        ]
+        return max(umbrellas, key=lambda aid: counts[aid], default=actor.id)
+
+    def _nominal(self, head: Token) -> Speaker | None:
+        """A speaker named by a noun phrase: an organisation, a role, an anonymous source."""
+        dropped: set[int] = set()
+        for child in head.children:
+            if child.dep_ in ("relcl", "acl", "appos", "punct", "advcl", "prep") and (
+                child.dep_ != "prep" or child.i < head.i or child.lower_ not in ("for", "of")
+            ) and child.i > head.i:
+                dropped.update(t.i for t in child.subtree)
+        toks = [t for t in head.subtree if t.i not in dropped]
+        toks = [t for t in toks if not t.is_space]
+        toks = [t for t in toks if "\n" not in self.text[min(t.idx, head.idx):max(t.idx, head.idx)]]
+        left, right = toks[0], toks[0]
+        for t in toks[1:]:
+            if t.i != right.i + 1:
+                break
+            right = t
+        right = max(right, head, key=lambda t: t.i)
+        if head.ent_type_ == "ORG":
+            ent = next((e for e in head.doc.ents if e.start <= head.i < e.end), None)
+            if ent is not None:
+                left = min(left, ent[0], key=lambda t: t.i)
+                right = max(right, ent[-1], key=lambda t: t.i)
+        start, end = left.idx, right.idx + len(right)
+        while start < end and (self.text[start] in "\"“”'" or self.text[start].isspace()):
+            start += 1
+        phrase = self.text[start:end]
+        definite = left.lower_ in ("the", "this", "that") and all(
+            t.pos_ in ("DET", "ADJ", "NOUN") and not t.ent_type_ for t in toks
+        )
+        low = head.lower_
+        actor = self._actor_in(start, end)
+        if actor is not None:
+            return Speaker(actor.name, phrase, None, "org", start, end, low, actor.actor_id)
+        if definite and low in _PERSON_NOUNS | _ORG_ANAPHORA:
+            earlier = next((s for s in reversed(self.nominals) if s.head == low), None)
+            if earlier is not None:
+                return Speaker(earlier.name, phrase, earlier.role, earlier.kind, start, end,
+                               low, earlier.actor_id)
+        if self.registry is not None:
+            match = self.registry.match(phrase)
+            if match is None and low not in _PERSON_NOUNS:  # "the coalition"
+                match = self.registry.affiliation(phrase, context=self.actors)
+            if match is not None:
+                return Speaker(match.name, phrase, None, "org", start, end, low, match.id)
+        if definite and low in _ORG_ANAPHORA and self.orgs:
+            return self._alias_span(self.orgs[-1], start, end, low)
+        if low in _PERSON_NOUNS:
+            affiliation = self._affiliation(phrase)
+            return Speaker(phrase, phrase, None, "person", start, end, low, affiliation)
+        if head.pos_ in ("NOUN", "PROPN"):  # "The Iraqi military", "Airwars"
+            return Speaker(phrase, phrase, None, "org", start, end, low, None)
+        return None
+
+    def _alias_span(self, spk: Speaker, start: int, end: int, head: str) -> Speaker:
+        return Speaker(spk.name, self.text[start:end], spk.role, spk.kind, start, end, head,
+                       spk.actor_id)
+
+    def _actor_in(self, start: int, end: int) -> ActorMention | None:
+        inside = [a for a in self.actors if start <= a.start and a.end <= end]
+        return inside[0] if inside else None
