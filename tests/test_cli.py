@@ -47,8 +47,6 @@ def test_cli_missing_actors_file_is_one_line(monkeypatch, tmp_path, example_dir)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="RegistryError derives from ConfigError once the "
-                   "actors helper's branch lands (analyse/actors.py is theirs)")
 @pytest.mark.parametrize(("name", "needle"), [("broken_json.json", "not valid JSON"),
                                               ("broken_inter.json", "actors[1]")])
 def test_cli_broken_actors_file_is_one_line(

@@ -42,7 +42,6 @@ merged after the shipped file and before the paths given to `ActorRegistry.load`
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -52,6 +51,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsdesk import settings
 from newsdesk.errors import NewsdeskError
 from newsdesk.models import ActorMention
 
@@ -70,8 +70,6 @@ INTER_KINDS: dict[int, str] = {
     8: "External/Other forces",
 }
 """ACLED's actor types by inter code."""
-
-ENV_VAR = "NEWSDESK_ACTORS"
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CC_RE = re.compile(r"^[A-Z]{2}$")
@@ -451,7 +449,7 @@ class ActorRegistry:
         )
         merged: dict[str, Any] = {"actors": [], "descriptions": [], "countries": {}}
         _merge(merged, base)
-        env = [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+        env = list(settings.get("actors"))
         for path in [*env, *map(Path, paths)]:
             _merge(merged, _read(path))
         countries = _countries(merged["countries"])

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import fields
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import newsdesk.store.queries as queries
 import newsdesk.store.reviews as review_trail
@@ -24,38 +23,16 @@ from newsdesk.models import (
     Article,
     ArticleRecords,
     Claim,
-    ClaimGroup,
     DateRef,
     Incident,
     InputError,
     PlaceMention,
     Quote,
-    Span,
     Story,
 )
 from newsdesk.store.connection import Transaction, connect, dumps, now
 from newsdesk.store.migrations import migrate, schema_version
 from newsdesk.store.queries import Filters
-
-_T = TypeVar("_T")
-
-
-def _build(cls: type[_T], data: dict[str, Any]) -> _T:
-    """Rebuild a record, ignoring keys of fields that no longer exist in models.py."""
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: v for k, v in data.items() if k in names})
-
-
-def _incident(data: dict[str, Any]) -> Incident:
-    inc = _build(Incident, data)
-    inc.evidence = [_build(Span, s) for s in data.get("evidence") or []]
-    return inc
-
-
-def _story(data: dict[str, Any]) -> Story:
-    story = _build(Story, data)
-    story.claim_groups = [_build(ClaimGroup, g) for g in data.get("claim_groups") or []]
-    return story
 
 
 class Store:
@@ -195,7 +172,7 @@ class Store:
         return row.fetchone() is not None
 
     def _article_obj(self, row: sqlite3.Row) -> Article:
-        article = _build(Article, json.loads(row["data"]))
+        article = Article.from_dict(json.loads(row["data"]))
         article.duplicate_of = row["duplicate_of"]
         article.story_id = row["story_id"]
         return article
@@ -226,12 +203,12 @@ class Store:
         aid = article.id
         return ArticleRecords(
             article=article,
-            places=[_build(PlaceMention, d) for d in self._children("places", aid)],
-            actors=[_build(ActorMention, d) for d in self._children("actors", aid)],
-            dates=[_build(DateRef, d) for d in self._children("dates", aid)],
-            claims=[_build(Claim, d) for d in self._children("claims", aid)],
-            quotes=[_build(Quote, d) for d in self._children("quotes", aid)],
-            incidents=[_incident(d) for d in self._children("article_incidents", aid)],
+            places=[PlaceMention.from_dict(d) for d in self._children("places", aid)],
+            actors=[ActorMention.from_dict(d) for d in self._children("actors", aid)],
+            dates=[DateRef.from_dict(d) for d in self._children("dates", aid)],
+            claims=[Claim.from_dict(d) for d in self._children("claims", aid)],
+            quotes=[Quote.from_dict(d) for d in self._children("quotes", aid)],
+            incidents=[Incident.from_dict(d) for d in self._children("article_incidents", aid)],
         )
 
     def get_records(self, article_id: str) -> ArticleRecords | None:
@@ -403,7 +380,7 @@ class Store:
     def story_records(self) -> list[Story]:
         """Every story rebuilt as a dataclass, for the exports."""
         rows = self._conn.execute("SELECT data FROM stories ORDER BY first_published, id")
-        return [_story(json.loads(r[0])) for r in rows]
+        return [Story.from_dict(json.loads(r[0])) for r in rows]
 
     def incidents(
         self,
