@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -198,12 +198,17 @@ def _analyze_locally(
         bar.close()
 
 
-def link_stored(store: Store) -> None:
-    """Recompute the cross-article results over everything stored, and their briefs.
+def link_stored(store: Store, *, new_ids: Collection[str] | None = None) -> None:
+    """Recompute the cross-article results and their briefs: all of them, or for new articles.
 
-    Duplicates are found with MinHash signatures kept in the store, and stories are
-    linked with blocking, so this stays near-linear in the size of the store.
+    Without `new_ids` everything stored is linked again in one pass. With `new_ids` only
+    those articles are linked, into the stored stories they can reach (`_link_new`), so
+    the cost follows the new articles, not the size of the store. Duplicates are found
+    with MinHash signatures kept in the store, and stories are linked with blocking.
     """
+    if new_ids is not None:
+        _link_new(store, new_ids)
+        return
     records = list(store.iter_records())
     duplicates = stored_duplicates(store, records)
     for rec in records:
@@ -215,6 +220,58 @@ def link_stored(store: Store) -> None:
         incidents=result.incidents,
         duplicates=duplicates,
         story_ids=result.story_of,
+    )
+
+
+def _link_new(store: Store, new_ids: Collection[str]) -> None:
+    """Link new articles into the stored stories, rewriting only the stories they join.
+
+    The linker compares an article only with the events and stories indexed under its
+    strongest features, and weighs features by their frequency over all stored events;
+    the store keeps both per story (`link_terms`), so loading the stories indexed under
+    the new articles' features and passing the store-wide frequencies gives the stories
+    `stories.link(new, existing=<every stored story>)` gives. A new event looks stories
+    up by the features of its summed articles, known only after linking: when those
+    reach stories not loaded yet, they are loaded and the batch linked again.
+    """
+    new = store.records_of(new_ids)
+    if not new:
+        return
+    wanted = {r.article.id for r in new}
+    duplicates = {a: d for a, d in stored_duplicates(store, new).items() if a in wanted}
+    for rec in new:
+        rec.article.duplicate_of = duplicates.get(rec.article.id)
+    unindexed = store.unindexed_stories()
+    if unindexed:
+        store.index_stories({s.id: stories.story_terms(s) for s in unindexed})
+    doc_freq = store.link_doc_freq(stories.batch_features(new))
+    originals = {d for d in duplicates.values() if d is not None and d not in wanted}
+    loaded = {s.id: s for s in store.stories_of_articles(originals)}
+    looked: set[str] = set()
+    terms = stories.lookup_terms(new, doc_freq)
+    while True:
+        looked |= terms
+        loaded.update((s.id, s) for s in store.stories_with_terms(terms) if s.id not in loaded)
+        result = stories.link(new, existing=list(loaded.values()), doc_freq=doc_freq)
+        terms = stories.event_lookup_terms(result, wanted) - looked
+        if not terms:
+            break
+    touched_ids = {result.story_of[a] for a in wanted if a in result.story_of}
+    touched = [s for s in result.stories if s.id in touched_ids]
+    members = {r.article.id: r for r in new}
+    old_ids = {a for s in touched for a in s.article_ids} - wanted
+    members.update((r.article.id, r) for r in store.records_of(old_ids))
+    incidents_of = {
+        s.id: stories.story_results(s, [members[a] for a in s.article_ids if a in members])
+        for s in touched
+    }
+    write_briefs(touched, members, incidents_of)
+    store.replace_stories(
+        stories=touched,
+        incidents=[i for s in touched for i in incidents_of[s.id]],
+        duplicates=duplicates,
+        story_ids={a: s.id for s in touched for a in s.article_ids},
+        terms_of={s.id: stories.story_terms(s) for s in touched},
     )
 
 

@@ -264,7 +264,29 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[_Migration, ...] = (_v1, _v2, _v3)
+def _v4_link_terms(conn: sqlite3.Connection) -> None:
+    """What incremental linking needs to load only the stories new articles can reach.
+
+    Per story and feature: how many of its events have the feature (summed, the document
+    frequencies over the store), and whether the linker looks the story up by it.
+    Stories linked before this table existed are indexed on the next incremental run.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE link_terms (
+            term TEXT NOT NULL,
+            story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            events INTEGER NOT NULL,
+            indexed INTEGER NOT NULL,
+            PRIMARY KEY (term, story_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX link_terms_story ON link_terms(story_id);
+        """,
+    )
+
+
+MIGRATIONS: tuple[_Migration, ...] = (_v1, _v2, _v3, _v4_link_terms)
 """Applied in order; `PRAGMA user_version` is the number applied. Only ever append."""
 
 
@@ -1042,6 +1064,144 @@ class Store:
             self._conn.execute(
                 "INSERT OR REPLACE INTO shards VALUES (?, ?, ?)", (key, records, _now())
             )
+
+
+    # --- incremental linking ---
+
+    def records_of(self, ids: Collection[str]) -> list[ArticleRecords]:
+        """The given stored articles' records, in insertion order."""
+        return [self._records(a) for a in list(self.iter_articles(ids=ids))]
+
+    def stories_of_articles(self, article_ids: Collection[str]) -> list[Story]:
+        """The stories holding any of the given articles."""
+        return self._stories_where(
+            self._select("story_id", "story_articles", "article_id", article_ids)
+        )
+
+    def stories_with_terms(self, terms: Collection[str]) -> list[Story]:
+        """The stories the linker looks up by any of `terms` (see `link_terms`)."""
+        found = self._select("story_id", "link_terms", "term", terms, "indexed = 1")
+        return self._stories_where(found)
+
+    def link_doc_freq(self, terms: Collection[str]) -> tuple[dict[str, int], int]:
+        """How many stored events have each of `terms`, and how many events are stored."""
+        df: dict[str, int] = {}
+        wanted = list(terms)
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT term, SUM(events) FROM link_terms WHERE term IN ({marks}) GROUP BY term",
+                part,
+            )
+            df.update({r[0]: r[1] for r in rows})
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(events), 0) FROM link_terms WHERE term = '#events'"
+        ).fetchone()
+        return df, row[0]
+
+    def unindexed_stories(self) -> list[Story]:
+        """Stories without `link_terms` rows: linked in full, or before the table existed."""
+        rows = self._conn.execute(
+            "SELECT data FROM stories WHERE NOT EXISTS "
+            "(SELECT 1 FROM link_terms t WHERE t.story_id = stories.id AND t.term = '#events') "
+            "ORDER BY first_published, id"
+        )
+        return [_story(json.loads(r[0])) for r in rows]
+
+    def index_stories(self, terms_of: dict[str, dict[str, tuple[int, bool]]]) -> None:
+        """Replace the `link_terms` rows of the given stories (story id → term → counts)."""
+        with self._tx():
+            for sid, terms in terms_of.items():
+                self._conn.execute("DELETE FROM link_terms WHERE story_id = ?", (sid,))
+                self._conn.executemany(
+                    "INSERT INTO link_terms VALUES (?, ?, ?, ?)",
+                    [(term, sid, n, int(ix)) for term, (n, ix) in terms.items()],
+                )
+
+    def replace_stories(
+        self,
+        *,
+        stories: list[Story],
+        incidents: list[Incident],
+        duplicates: dict[str, str | None],
+        story_ids: dict[str, str],
+        terms_of: dict[str, dict[str, tuple[int, bool]]],
+    ) -> None:
+        """Replace the given stories, their machine incidents and index rows; leave the rest.
+
+        The incremental `save_link`: a story's old incidents (those of its old articles)
+        give way to `incidents`, reviews of the new ones are replayed, and every other
+        story and incident is not written at all.
+        """
+        conn = self._conn
+        ids = [s.id for s in stories]
+        with self._tx():
+            old_articles = self._select("article_id", "story_articles", "story_id", ids)
+            old_incidents = self._select(
+                "incident_id", "incident_articles", "article_id", old_articles
+            )
+            self._delete("incidents", "id", old_incidents)
+            self._delete("stories", "id", ids)
+            self._delete("stories_fts", "story_id", ids)
+            for s in stories:
+                conn.execute(
+                    "INSERT INTO stories VALUES (?, ?, ?, ?, ?)",
+                    (s.id, s.title, s.first_published, s.last_published, _dumps(s.to_dict())),
+                )
+                conn.execute("INSERT INTO stories_fts VALUES (?, ?)", (s.id, s.title))
+                conn.executemany(
+                    "INSERT OR IGNORE INTO story_articles VALUES (?, ?)",
+                    [(s.id, aid) for aid in s.article_ids],
+                )
+            conn.executemany(
+                "UPDATE articles SET duplicate_of = ? WHERE id = ?",
+                [(target, aid) for aid, target in duplicates.items()],
+            )
+            conn.executemany(
+                "UPDATE articles SET story_id = ? WHERE id = ?",
+                [(sid, aid) for aid, sid in story_ids.items()],
+            )
+            for inc in incidents:
+                machine = inc.to_dict()
+                machine["status"] = "machine"
+                self._write_incident(machine, machine)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO incident_articles VALUES (?, ?)",
+                    [(inc.id, aid) for aid in inc.article_ids],
+                )
+            new_ids = [i.id for i in incidents]
+            reviewed = self._select("incident_id", "reviews", "incident_id", new_ids)
+            targets = self._select("merged_into", "incidents", "merged_into", new_ids)
+            for incident_id in sorted(set(reviewed) | set(targets)):
+                self._replay(incident_id)
+            self.index_stories(terms_of)
+
+    def _select(
+        self, column: str, table: str, key: str, values: Collection[str], where: str = "1"
+    ) -> list[Any]:
+        """Distinct `column` of the rows whose `key` is one of `values` (500 per query)."""
+        wanted, out = sorted(set(values)), []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {key} IN ({marks}) AND {where}",
+                part,
+            )
+            out.extend(r[0] for r in rows)
+        return out
+
+    def _delete(self, table: str, key: str, values: Collection[str]) -> None:
+        wanted = sorted(set(values))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            self._conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", part)
+
+    def _stories_where(self, ids: Collection[str]) -> list[Story]:
+        rows = [json.loads(d) for d in self._select("data", "stories", "id", ids)]
+        return sorted((_story(d) for d in rows), key=lambda s: (s.first_published or "", s.id))
 
 
 class _Transaction:

@@ -25,7 +25,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,11 +63,20 @@ class LinkResult:
     """Each story's incidents, so publishing can write its brief without merging again."""
 
 
-def link(records: list[ArticleRecords], *, existing: list[Story] | None = None) -> LinkResult:
+DocFreq = tuple[Mapping[str, int], int]
+"""Per feature, how many existing events have it in their centroid; and how many events."""
+
+
+def link(
+    records: list[ArticleRecords], *, existing: list[Story] | None = None,
+    doc_freq: DocFreq | None = None,
+) -> LinkResult:
     """Group articles into events and campaign stories; merge incidents; group claims.
 
     `existing` stories (with their `signature`) are kept: new articles join them or found
-    new stories, and old articles are not compared again.
+    new stories, and old articles are not compared again. `doc_freq` counts features over
+    every stored event, when `existing` is only the part of the store that the new
+    articles can reach (`lookup_terms`, `index_terms`), so the weights stay the same.
     """
     existing = existing or []
     by_id = {r.article.id: r for r in records}
@@ -79,7 +88,7 @@ def link(records: list[ArticleRecords], *, existing: list[Story] | None = None) 
     names: dict[str, str] = {}
     for sig_story in existing:
         names.update(sig_story.signature.get("names", {}))
-    vectors = _vectors(units, old_events, names)
+    vectors = _vectors(units, old_events, names, doc_freq)
 
     events = _Clusterer(EVENT_THRESHOLD, EVENT_WINDOW_DAYS, names)
     for ev in old_events:
@@ -249,15 +258,20 @@ def _features(rec: ArticleRecords, names: dict[str, str]) -> Counter[str]:
 
 def _vectors(
     units: Sequence[ArticleRecords], old: Sequence[_Cluster], names: dict[str, str],
+    doc_freq: DocFreq | None = None,
 ) -> dict[str, dict[str, float]]:
     """TF-IDF vectors; document frequency over this batch plus each existing event."""
     feats = {r.article.id: _features(r, names) for r in units}
     df: Counter[str] = Counter()
     for c in feats.values():
         df.update(c.keys())
-    for ev in old:
-        df.update(ev.centroid.keys())
-    n = len(feats) + len(old)
+    if doc_freq is None:
+        for ev in old:
+            df.update(ev.centroid.keys())
+        n = len(feats) + len(old)
+    else:
+        df.update(doc_freq[0])
+        n = len(feats) + doc_freq[1]
     out: dict[str, dict[str, float]] = {}
     for aid, counts in feats.items():
         vec = {}
@@ -397,16 +411,14 @@ def _assemble(
                 event_of[a] = e.id
         for a in article_ids:
             story_of[a] = sid
-        story_incidents = merge_incidents(members)
-        for inc in story_incidents:
-            grade_incident(inc, {r.article.id: r for r in members})
-        all_incidents.extend(story_incidents)
-        incidents_of[sid] = story_incidents
         story = Story(
             id=sid, title=title, article_ids=article_ids, outlets=outlets,
             first_published=min(dates, default=None), last_published=max(dates, default=None),
-            claim_groups=group_claims(members), why=why, events=event_rows,
+            why=why, events=event_rows,
         )
+        story_incidents = story_results(story, members)
+        all_incidents.extend(story_incidents)
+        incidents_of[sid] = story_incidents
         key_names = {k: names[k] for k in _top(th.centroid, 40) if k in names}
         story.signature = {
             "founder": th.founder,
@@ -418,6 +430,69 @@ def _assemble(
     stories.sort(key=lambda s: (s.first_published or "9999", s.id))
     return LinkResult(stories=stories, story_of=story_of, incidents=all_incidents,
                       event_of=event_of, incidents_of=incidents_of)
+
+
+def story_results(story: Story, members: Sequence[ArticleRecords]) -> list[Incident]:
+    """Set the story's claim groups from its member articles; return its merged, graded incidents.
+
+    `link` only sees the articles it is given; a caller that joined new articles to a
+    stored story runs this again over all of the story's articles.
+    """
+    incidents = merge_incidents(members)
+    by_article = {r.article.id: r for r in members}
+    for inc in incidents:
+        grade_incident(inc, by_article)
+    story.claim_groups = group_claims(members)
+    return incidents
+
+
+EVENTS_TERM = "#events"
+"""The row of `story_terms` that counts the story's events (no feature starts with '#')."""
+
+
+def story_terms(story: Story) -> dict[str, tuple[int, bool]]:
+    """Per feature of the story's events: how many have it, and whether it is looked up.
+
+    Restored, a story's thread and events are indexed under their strongest features
+    (`_INDEX_KEYS` each), so a new article is only compared with stories sharing one of
+    those; the counts are the story's part of the document frequencies (`DocFreq`).
+    """
+    sig = story.signature
+    events = sig.get("events", [])
+    counts: Counter[str] = Counter()
+    indexed = set(_top(sig.get("centroid", {}), _INDEX_KEYS))
+    for ev in events:
+        counts.update(ev["centroid"].keys())
+        indexed.update(_top(ev["centroid"], _INDEX_KEYS))
+    terms = {k: (counts[k], k in indexed) for k in counts.keys() | indexed}
+    terms[EVENTS_TERM] = (len(events), False)
+    return terms
+
+
+def batch_features(records: Sequence[ArticleRecords]) -> set[str]:
+    """Every feature of the given articles, to fetch their document frequencies."""
+    return {k for r in records for k in _features(r, {})}
+
+
+def lookup_terms(records: Sequence[ArticleRecords], doc_freq: DocFreq) -> set[str]:
+    """The features new articles look up when `link` places them into events.
+
+    Copies follow their original and look nothing up; the vectors are the ones `link`
+    computes, since `doc_freq` stands for the whole store.
+    """
+    units = [r for r in records if r.article.duplicate_of in (None, r.article.id)]
+    vectors = _vectors(units, [], {}, doc_freq)
+    return {k for vec in vectors.values() for k in _top(vec, _INDEX_KEYS)}
+
+
+def event_lookup_terms(result: LinkResult, new_ids: set[str]) -> set[str]:
+    """The features the events founded by new articles looked up when placed into stories."""
+    terms: set[str] = set()
+    for story in result.stories:
+        for ev in story.signature.get("events", []):
+            if ev["founder"] in new_ids:
+                terms.update(_top(ev["centroid"], _INDEX_KEYS))
+    return terms
 
 
 def _title(rec: ArticleRecords | None) -> str:
