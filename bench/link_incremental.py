@@ -37,7 +37,7 @@ def _build(path: Path, records: list) -> float:
         for rec in records:
             store.save_records(rec)
         link_stored(store)
-        store.index_stories({s.id: stories.story_terms(s) for s in store.unindexed_stories()})
+        store.index_stories(store.unindexed_stories(), stories.story_terms)
     return time.perf_counter() - t0
 
 

@@ -243,7 +243,7 @@ def _link_new(store: Store, new_ids: Collection[str]) -> None:
         rec.article.duplicate_of = duplicates.get(rec.article.id)
     unindexed = store.unindexed_stories()
     if unindexed:
-        store.index_stories({s.id: stories.story_terms(s) for s in unindexed})
+        store.index_stories(unindexed, stories.story_terms)
     doc_freq = store.link_doc_freq(stories.batch_features(new))
     originals = {d for d in duplicates.values() if d is not None and d not in wanted}
     loaded = {s.id: s for s in store.stories_of_articles(originals)}
@@ -251,7 +251,8 @@ def _link_new(store: Store, new_ids: Collection[str]) -> None:
     terms = stories.lookup_terms(new, doc_freq)
     while True:
         looked |= terms
-        loaded.update((s.id, s) for s in store.stories_with_terms(terms) if s.id not in loaded)
+        reached = store.stories_with_terms(terms, stories.POSTING_RECENT)
+        loaded.update((s.id, s) for s in reached if s.id not in loaded)
         result = stories.link(new, existing=list(loaded.values()), doc_freq=doc_freq)
         terms = stories.event_lookup_terms(result, wanted) - looked
         if not terms:
@@ -271,7 +272,7 @@ def _link_new(store: Store, new_ids: Collection[str]) -> None:
         incidents=[i for s in touched for i in incidents_of[s.id]],
         duplicates=duplicates,
         story_ids={a: s.id for s in touched for a in s.article_ids},
-        terms_of={s.id: stories.story_terms(s) for s in touched},
+        terms_of=stories.story_terms,
     )
 
 

@@ -268,18 +268,22 @@ def _v4_link_terms(conn: sqlite3.Connection) -> None:
     """What incremental linking needs to load only the stories new articles can reach.
 
     Per story and feature: how many of its events have the feature (summed, the document
-    frequencies over the store), and whether the linker looks the story up by it.
-    Stories linked before this table existed are indexed on the next incremental run.
+    frequencies over the store), and how many of its events and whether its thread the
+    linker indexes under it; in the linker's order (the story's first date, then id), so
+    the latest stories under a feature are read first. Stories linked before this table
+    existed, or by a full link, are indexed on the next incremental run.
     """
     _script(
         conn,
         """
         CREATE TABLE link_terms (
             term TEXT NOT NULL,
+            published TEXT NOT NULL,
             story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
             events INTEGER NOT NULL,
-            indexed INTEGER NOT NULL,
-            PRIMARY KEY (term, story_id)
+            indexed_events INTEGER NOT NULL,
+            indexed_thread INTEGER NOT NULL,
+            PRIMARY KEY (term, published, story_id)
         ) WITHOUT ROWID;
         CREATE INDEX link_terms_story ON link_terms(story_id);
         """,
@@ -1078,9 +1082,28 @@ class Store:
             self._select("story_id", "story_articles", "article_id", article_ids)
         )
 
-    def stories_with_terms(self, terms: Collection[str]) -> list[Story]:
-        """The stories the linker looks up by any of `terms` (see `link_terms`)."""
-        found = self._select("story_id", "link_terms", "term", terms, "indexed = 1")
+    def stories_with_terms(self, terms: Collection[str], recent: int) -> list[Story]:
+        """The stories holding the latest `recent` events or threads indexed under each term.
+
+        The linker compares a new article only with the latest clusters under each of its
+        features (stories in order of first date, then id), so older ones cannot be reached.
+        """
+        found: set[str] = set()
+        for term in sorted(set(terms)):
+            events = threads = 0
+            rows = self._conn.execute(
+                "SELECT story_id, indexed_events, indexed_thread FROM link_terms "
+                "WHERE term = ? AND (indexed_events > 0 OR indexed_thread) "
+                "ORDER BY published DESC, story_id DESC",
+                (term,),
+            )
+            for sid, n_events, thread in rows:
+                if events >= recent and threads >= recent:
+                    break
+                if (n_events and events < recent) or (thread and threads < recent):
+                    found.add(sid)
+                events += n_events
+                threads += thread
         return self._stories_where(found)
 
     def link_doc_freq(self, terms: Collection[str]) -> tuple[dict[str, int], int]:
@@ -1109,14 +1132,18 @@ class Store:
         )
         return [_story(json.loads(r[0])) for r in rows]
 
-    def index_stories(self, terms_of: dict[str, dict[str, tuple[int, bool]]]) -> None:
-        """Replace the `link_terms` rows of the given stories (story id → term → counts)."""
+    def index_stories(self, stories: Iterable[Story], terms_of: Callable[[Story], Any]) -> None:
+        """Replace the `link_terms` rows of the given stories (`terms_of`: `story_terms`)."""
         with self._tx():
-            for sid, terms in terms_of.items():
-                self._conn.execute("DELETE FROM link_terms WHERE story_id = ?", (sid,))
+            for s in stories:
+                self._conn.execute("DELETE FROM link_terms WHERE story_id = ?", (s.id,))
                 self._conn.executemany(
-                    "INSERT INTO link_terms VALUES (?, ?, ?, ?)",
-                    [(term, sid, n, int(ix)) for term, (n, ix) in terms.items()],
+                    "INSERT INTO link_terms VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (term, s.first_published or "", s.id, st.events, st.indexed_events,
+                         int(st.indexed_thread))
+                        for term, st in terms_of(s).items()
+                    ],
                 )
 
     def replace_stories(
@@ -1126,7 +1153,7 @@ class Store:
         incidents: list[Incident],
         duplicates: dict[str, str | None],
         story_ids: dict[str, str],
-        terms_of: dict[str, dict[str, tuple[int, bool]]],
+        terms_of: Callable[[Story], Any],
     ) -> None:
         """Replace the given stories, their machine incidents and index rows; leave the rest.
 
@@ -1175,7 +1202,7 @@ class Store:
             targets = self._select("merged_into", "incidents", "merged_into", new_ids)
             for incident_id in sorted(set(reviewed) | set(targets)):
                 self._replay(incident_id)
-            self.index_stories(terms_of)
+            self.index_stories(stories, terms_of)
 
     def _select(
         self, column: str, table: str, key: str, values: Collection[str], where: str = "1"

@@ -448,24 +448,39 @@ def story_results(story: Story, members: Sequence[ArticleRecords]) -> list[Incid
 
 EVENTS_TERM = "#events"
 """The row of `story_terms` that counts the story's events (no feature starts with '#')."""
+POSTING_RECENT = _POSTING_RECENT
+"""A new article is compared with at most this many of the latest clusters per feature."""
 
 
-def story_terms(story: Story) -> dict[str, tuple[int, bool]]:
-    """Per feature of the story's events: how many have it, and whether it is looked up.
+@dataclass(slots=True, frozen=True)
+class StoryTerm:
+    """One feature of a stored story, as incremental linking needs it."""
+
+    events: int  # events whose centroid has the feature: the story's part of `DocFreq`
+    indexed_events: int  # events indexed under it when restored
+    indexed_thread: bool  # whether the story's thread is indexed under it
+
+
+def story_terms(story: Story) -> dict[str, StoryTerm]:
+    """What the store keeps per feature of a story so later runs load only what they reach.
 
     Restored, a story's thread and events are indexed under their strongest features
-    (`_INDEX_KEYS` each), so a new article is only compared with stories sharing one of
-    those; the counts are the story's part of the document frequencies (`DocFreq`).
+    (`_INDEX_KEYS` each), and a new article is compared only with the latest
+    `POSTING_RECENT` clusters indexed under its own strongest features.
     """
     sig = story.signature
     events = sig.get("events", [])
     counts: Counter[str] = Counter()
-    indexed = set(_top(sig.get("centroid", {}), _INDEX_KEYS))
+    indexed: Counter[str] = Counter()
     for ev in events:
         counts.update(ev["centroid"].keys())
-        indexed.update(_top(ev["centroid"], _INDEX_KEYS))
-    terms = {k: (counts[k], k in indexed) for k in counts.keys() | indexed}
-    terms[EVENTS_TERM] = (len(events), False)
+        indexed.update(_top(ev["centroid"], _INDEX_KEYS).keys())
+    thread = set(_top(sig.get("centroid", {}), _INDEX_KEYS))
+    terms = {
+        k: StoryTerm(counts[k], indexed[k], k in thread)
+        for k in counts.keys() | indexed.keys() | thread
+    }
+    terms[EVENTS_TERM] = StoryTerm(len(events), 0, False)
     return terms
 
 
