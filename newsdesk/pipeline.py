@@ -238,7 +238,7 @@ def _link_new(store: Store, new_ids: Collection[str]) -> None:
     if not new:
         return
     wanted = {r.article.id for r in new}
-    duplicates = {a: d for a, d in stored_duplicates(store, new).items() if a in wanted}
+    duplicates = _new_duplicates(store, new)
     for rec in new:
         rec.article.duplicate_of = duplicates.get(rec.article.id)
     unindexed = store.unindexed_stories()
@@ -274,6 +274,31 @@ def _link_new(store: Store, new_ids: Collection[str]) -> None:
         story_ids={a: s.id for s in touched for a in s.article_ids},
         terms_of=stories.story_terms,
     )
+
+
+def _new_duplicates(store: Store, new: Sequence[ArticleRecords]) -> dict[str, str | None]:
+    """Duplicates of stored new articles, among themselves and the stored articles they reach.
+
+    `stored_duplicates` bands every stored signature; here the stored LSH bands of the
+    new articles name the stored articles they can match, and those come with their
+    stored copy families, so that a new copy still points to the first seen of them all.
+    Stored articles keep their `duplicate_of`: a new article dated before a stored copy
+    does not become its target until a full link.
+    """
+    store.index_bands()
+    ids = [r.article.id for r in new]
+    wanted = set(ids)
+    known = {aid: sig for aid, sig, _ in store.signatures_of(ids)}
+    reached = store.band_matches(k for sig in known.values() for k in dedup.band_keys(sig))
+    prior = store.signatures_of(store.copy_families(reached - wanted) - wanted)
+    ranks = store.sort_keys(ids)
+    items = [
+        (r.article.id, r.article.text,
+         ranks.get(r.article.id) or dedup.sort_key(r.article.published, n))
+        for n, r in enumerate(new)
+    ]
+    found = dedup.find_duplicates(items, prior, known=known)
+    return {aid: found.get(aid) for aid in ids}
 
 
 def stored_duplicates(store: Store, records: Iterable[ArticleRecords]) -> dict[str, str | None]:

@@ -272,6 +272,8 @@ def _v4_link_terms(conn: sqlite3.Connection) -> None:
     linker indexes under it; in the linker's order (the story's first date, then id), so
     the latest stories under a feature are read first. Stories linked before this table
     existed, or by a full link, are indexed on the next incremental run.
+    `signature_bands`: each stored signature's LSH bands, so a new article's duplicate
+    candidates are looked up rather than banded against every stored signature.
     """
     _script(
         conn,
@@ -286,6 +288,13 @@ def _v4_link_terms(conn: sqlite3.Connection) -> None:
             PRIMARY KEY (term, published, story_id)
         ) WITHOUT ROWID;
         CREATE INDEX link_terms_story ON link_terms(story_id);
+        CREATE TABLE signature_bands (
+            band INTEGER NOT NULL,
+            key BLOB NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            PRIMARY KEY (band, key, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX signature_bands_article ON signature_bands(article_id);
         """,
     )
 
@@ -1145,6 +1154,53 @@ class Store:
                         for term, st in terms_of(s).items()
                     ],
                 )
+
+    def index_bands(self) -> None:
+        """Store the LSH bands of every stored signature that has none yet."""
+        rows = self._conn.execute(
+            "SELECT article_id, minhash FROM signatures s WHERE NOT EXISTS "
+            "(SELECT 1 FROM signature_bands b WHERE b.article_id = s.article_id)"
+        ).fetchall()
+        with self._tx():
+            for aid, blob in rows:
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO signature_bands VALUES (?, ?, ?)",
+                    [(band, key, aid) for band, key in
+                     dedup.band_keys(dedup.Signature.from_bytes(blob))],
+                )
+
+    def band_matches(self, keys: Iterable[tuple[int, bytes]]) -> set[str]:
+        """Stored articles sharing any of the given (band, key) LSH bands."""
+        found: set[str] = set()
+        for band, key in set(keys):
+            rows = self._conn.execute(
+                "SELECT article_id FROM signature_bands WHERE band = ? AND key = ?", (band, key)
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    def copy_families(self, ids: Collection[str]) -> set[str]:
+        """The given articles with their stored originals and every stored copy of those."""
+        family = set(ids) | set(self._select("duplicate_of", "articles", "id", ids,
+                                             "duplicate_of IS NOT NULL"))
+        return family | set(self._select("id", "articles", "duplicate_of", family))
+
+    def signatures_of(
+        self, ids: Collection[str]
+    ) -> list[tuple[str, dedup.Signature, dedup.SortKey]]:
+        """`signatures` for the given stored articles only, in insertion order."""
+        out = []
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            out.extend(self._conn.execute(
+                "SELECT a.id, a.published, a.seq, s.minhash FROM signatures s "
+                f"JOIN articles a ON a.id = s.article_id WHERE a.id IN ({marks})", part
+            ))
+        out.sort(key=lambda r: r[2])
+        return [(aid, dedup.Signature.from_bytes(blob), dedup.sort_key(pub, seq, stored=True))
+                for aid, pub, seq, blob in out]
 
     def replace_stories(
         self,

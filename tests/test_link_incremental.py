@@ -11,7 +11,7 @@ from test_stories import AFP_BREACH, SPUTNIK, load_records
 from newsdesk.link import stories
 from newsdesk.link.common import unit_order
 from newsdesk.models import Article, ArticleRecords, Story
-from newsdesk.pipeline import link_stored
+from newsdesk.pipeline import link_stored, stored_duplicates
 from newsdesk.store import Store
 
 
@@ -127,3 +127,29 @@ def test_incremental_with_nothing_new_writes_nothing(data_dir: Path, tmp_path: P
         rowids = _rowids(path)
         link_stored(store, new_ids=[])
     assert _rowids(path) == rowids
+
+
+def test_new_copy_found_through_stored_bands(data_dir: Path, tmp_path: Path) -> None:
+    """A new near copy points where a scan of every stored signature would point it."""
+    records = load_records(data_dir)
+    afp = next(r for r in records if r.article.id == AFP_BREACH)
+    words = afp.article.text.split(" ")
+    words[40] = "reportedly"
+    copy = ArticleRecords(article=Article(
+        id="copy-of-afp", source="y", text=" ".join(words[:300] + words[330:]),
+        title=afp.article.title, published="2017-07-06", outlet="Yahoo News",
+    ))
+    first_copy = ArticleRecords(article=Article(
+        id="first-copy", source="z", text=afp.article.text + " Read more latest news",
+        published="2017-07-05", outlet="Gulf Today",
+    ))
+    with Store.open(tmp_path / "copies.db") as store:
+        _in_batches(store, [*records, first_copy], 10)
+        assert next(store.iter_articles(ids=["first-copy"])).duplicate_of == AFP_BREACH
+        store.save_records(copy)
+        scanned = stored_duplicates(store, [copy])["copy-of-afp"]
+        link_stored(store, new_ids=["copy-of-afp"])
+        stored = next(store.iter_articles(ids=["copy-of-afp"]))
+        story = next(s for s in store.story_records() if AFP_BREACH in s.article_ids)
+    assert stored.duplicate_of == scanned == AFP_BREACH
+    assert stored.story_id == story.id  # a copy follows its original into its story
