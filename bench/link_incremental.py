@@ -37,7 +37,9 @@ def _build(path: Path, records: list) -> float:
         for rec in records:
             store.save_records(rec)
         link_stored(store)
+        # what the first incremental run after a full link (or an upgrade) does, once
         store.index_stories(store.unindexed_stories(), stories.story_terms)
+        store.index_bands()
     return time.perf_counter() - t0
 
 
