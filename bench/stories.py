@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from newsdesk import stories  # noqa: E402
+from newsdesk.link import stories  # noqa: E402
 from newsdesk.models import Article, ArticleRecords  # noqa: E402
 
 DEFAULT = REPO.parent / "shared" / "benchmarks"
@@ -135,7 +135,7 @@ def _scaling(sizes: list[int]) -> None:
     for n in sizes:
         code = (f"import sys, time, resource; sys.path[:0] = [{str(REPO)!r}, "
                 f"{str(REPO / 'bench')!r}]; sys.argv = ['x']\n"
-                "from stories import _synthetic\nfrom newsdesk import stories\n"
+                "from stories import _synthetic\nfrom newsdesk.link import stories\n"
                 f"recs = _synthetic({n})\n"
                 "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
                 "t = time.process_time(); r = stories.link(recs); cpu = time.process_time() - t\n"

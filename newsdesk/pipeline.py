@@ -13,7 +13,7 @@ where it stopped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -204,12 +204,17 @@ def _store_analysed(
     return new
 
 
-def link_stored(store: Store) -> None:
-    """Recompute the cross-article results over everything stored, and their briefs.
+def link_stored(store: Store, *, new_ids: Collection[str] | None = None) -> None:
+    """Recompute the cross-article results and their briefs: all of them, or for new articles.
 
-    Duplicates are found with MinHash signatures kept in the store, and stories are
-    linked with blocking, so this stays near-linear in the size of the store.
+    Without `new_ids` everything stored is linked again in one pass. With `new_ids` only
+    those articles are linked, into the stored stories they can reach (`_link_new`), so
+    the cost follows the new articles, not the size of the store. Duplicates are found
+    with MinHash signatures kept in the store, and stories are linked with blocking.
     """
+    if new_ids is not None:
+        _link_new(store, new_ids)
+        return
     records = list(store.iter_records())
     duplicates = stored_duplicates(store, records)
     for rec in records:
@@ -222,6 +227,84 @@ def link_stored(store: Store) -> None:
         duplicates=duplicates,
         story_ids=result.story_of,
     )
+
+
+def _link_new(store: Store, new_ids: Collection[str]) -> None:
+    """Link new articles into the stored stories, rewriting only the stories they join.
+
+    The linker compares an article only with the events and stories indexed under its
+    strongest features, and weighs features by their frequency over all stored events;
+    the store keeps both per story (`link_terms`), so loading the stories indexed under
+    the new articles' features and passing the store-wide frequencies gives the stories
+    `stories.link(new, existing=<every stored story>)` gives. A new event looks stories
+    up by the features of its summed articles, known only after linking: when those
+    reach stories not loaded yet, they are loaded and the batch linked again.
+    """
+    new = store.records_of(new_ids)
+    if not new:
+        return
+    wanted = {r.article.id for r in new}
+    duplicates = _new_duplicates(store, new)
+    for rec in new:
+        rec.article.duplicate_of = duplicates.get(rec.article.id)
+    unindexed = store.unindexed_stories()
+    if unindexed:
+        store.index_stories(unindexed, stories.story_terms)
+    doc_freq = store.link_doc_freq(stories.batch_features(new))
+    originals = {d for d in duplicates.values() if d is not None and d not in wanted}
+    loaded = {s.id: s for s in store.stories_of_articles(originals)}
+    looked: set[str] = set()
+    terms = stories.lookup_terms(new, doc_freq)
+    while True:
+        looked |= terms
+        reached = store.stories_with_terms(terms, stories.POSTING_RECENT)
+        loaded.update((s.id, s) for s in reached if s.id not in loaded)
+        result = stories.link(new, existing=list(loaded.values()), doc_freq=doc_freq)
+        terms = stories.event_lookup_terms(result, wanted) - looked
+        if not terms:
+            break
+    touched_ids = {result.story_of[a] for a in wanted if a in result.story_of}
+    touched = [s for s in result.stories if s.id in touched_ids]
+    members = {r.article.id: r for r in new}
+    old_ids = {a for s in touched for a in s.article_ids} - wanted
+    members.update((r.article.id, r) for r in store.records_of(old_ids))
+    incidents_of = {
+        s.id: stories.story_results(s, [members[a] for a in s.article_ids if a in members])
+        for s in touched
+    }
+    write_briefs(touched, members, incidents_of)
+    store.replace_stories(
+        stories=touched,
+        incidents=[i for s in touched for i in incidents_of[s.id]],
+        duplicates=duplicates,
+        story_ids={a: s.id for s in touched for a in s.article_ids},
+        terms_of=stories.story_terms,
+    )
+
+
+def _new_duplicates(store: Store, new: Sequence[ArticleRecords]) -> dict[str, str | None]:
+    """Duplicates of stored new articles, among themselves and the stored articles they reach.
+
+    `stored_duplicates` bands every stored signature; here the stored LSH bands of the
+    new articles name the stored articles they can match, and those come with their
+    stored copy families, so that a new copy still points to the first seen of them all.
+    Stored articles keep their `duplicate_of`: a new article dated before a stored copy
+    does not become its target until a full link.
+    """
+    store.index_bands()
+    ids = [r.article.id for r in new]
+    wanted = set(ids)
+    known = {aid: sig for aid, sig, _ in store.signatures_of(ids)}
+    reached = store.band_matches(k for sig in known.values() for k in dedup.band_keys(sig))
+    prior = store.signatures_of(store.copy_families(reached - wanted) - wanted)
+    ranks = store.sort_keys(ids)
+    items = [
+        (r.article.id, r.article.text,
+         ranks.get(r.article.id) or dedup.sort_key(r.article.published, n))
+        for n, r in enumerate(new)
+    ]
+    found = dedup.find_duplicates(items, prior, known=known)
+    return {aid: found.get(aid) for aid in ids}
 
 
 def stored_duplicates(store: Store, records: Iterable[ArticleRecords]) -> dict[str, str | None]:

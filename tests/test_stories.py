@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from newsdesk.link import stories
+from newsdesk.link.claim_groups import group_claims
+from newsdesk.link.grades import grade_incident
+from newsdesk.link.incidents import merge_incidents
 from newsdesk.models import (
     Article,
     ArticleRecords,
@@ -133,10 +136,10 @@ def test_stories_rising_toll_is_a_timeline():
                       sentence_start=0, sentence_end=len(text), category="casualties")
         return ArticleRecords(article=art, claims=[claim])
 
-    group = stories.group_claims([rec("a", "2017-05-31", 40), rec("b", "2017-06-01", 90)])[0]
+    group = group_claims([rec("a", "2017-05-31", 40), rec("b", "2017-06-01", 90)])[0]
     assert group.status == "timeline"
     assert [v["value"] for v in group.values] == [40, 90]
-    falling = stories.group_claims([rec("a", "2017-05-31", 90), rec("b", "2017-06-01", 40)])[0]
+    falling = group_claims([rec("a", "2017-05-31", 90), rec("b", "2017-06-01", 40)])[0]
     assert falling.status == "contested"
 
 
@@ -153,11 +156,11 @@ def test_stories_competing_responsibility_is_contested():
     recs = [ArticleRecords(article=Article(id=a, source=a, text="x", outlet=a),
                            incidents=[_strike(f"i-{a}", a, actor)])
             for a, actor in (("a", "us-led-coalition"), ("b", "islamic-state"))]
-    merged = stories.merge_incidents(recs)
+    merged = merge_incidents(recs)
     assert len(merged) == 1
     assert (merged[0].fatalities, merged[0].fatalities_low, merged[0].fatalities_high) == (
         100, 100, 200)
-    stories.grade_incident(merged[0], {r.article.id: r for r in recs})
+    grade_incident(merged[0], {r.article.id: r for r in recs})
     assert merged[0].grade == "contested"
 
 
@@ -168,5 +171,5 @@ def test_stories_different_weapons_are_different_incidents():
                            incidents=[_strike(f"i-{a}", a, actor, sub)])
             for a, actor, sub in (("a", "us-led-coalition", "Air/drone strike"),
                                   ("b", "islamic-state", "Remote explosive/landmine/IED"))]
-    assert len(stories.merge_incidents(recs)) == 2
+    assert len(merge_incidents(recs)) == 2
 

@@ -134,6 +134,18 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+def band_keys(sig: Signature) -> list[tuple[int, bytes]]:
+    """The signature's LSH bands as (band, key): two texts sharing one are candidates.
+
+    The same banding as `find_duplicates`, kept by the store so that a later run looks up
+    the stored articles a new one can match instead of banding every stored signature.
+    """
+    if sig.empty:
+        return []
+    values = sig.hashvalues.astype("<u4")
+    return [(band, values[band * _ROWS : (band + 1) * _ROWS].tobytes()) for band in range(_BANDS)]
+
+
 def _candidate_pairs(matrix: np.ndarray) -> set[tuple[int, int]]:
     """Pairs of rows (of at least two) that agree on every value of at least one band."""
     pairs: set[tuple[int, int]] = set()

@@ -25,6 +25,9 @@ copies for filtering and indexes):
   (the incidents the per-article stage coded, before linking);
 - cross-article: `stories`, `story_articles`, `incidents` (`machine` is what the linker
   said, `data` the same with reviews applied), `incident_articles`, `reviews`;
+- incremental linking: `link_terms` (per story, the features the linker indexes it under,
+  so a new article loads only the stories it can reach) and `signature_bands` (the LSH
+  bands of each signature, so a new article's copies are looked up, not scanned for);
 - bookkeeping: `runs`, `input_errors`, `shards` (completion markers of the Dask executor);
 - search: `articles_fts` (FTS5 over title and text, contentless over `articles`) and
   `stories_fts`.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -522,3 +522,211 @@ class Store:
             self._conn.execute(
                 "INSERT OR REPLACE INTO shards VALUES (?, ?, ?)", (key, records, now())
             )
+
+    # --- incremental linking ---
+
+    def records_of(self, ids: Collection[str]) -> list[ArticleRecords]:
+        """The given stored articles' records, in insertion order."""
+        return [self._records(a) for a in list(self.iter_articles(ids=ids))]
+
+    def stories_of_articles(self, article_ids: Collection[str]) -> list[Story]:
+        """The stories holding any of the given articles."""
+        return self._stories_where(
+            self._select("story_id", "story_articles", "article_id", article_ids)
+        )
+
+    def stories_with_terms(self, terms: Collection[str], recent: int) -> list[Story]:
+        """The stories holding the latest `recent` events or threads indexed under each term.
+
+        The linker compares a new article only with the latest clusters under each of its
+        features (stories in order of first date, then id), so older ones cannot be reached.
+        """
+        found: set[str] = set()
+        for term in sorted(set(terms)):
+            events = threads = 0
+            rows = self._conn.execute(
+                "SELECT story_id, indexed_events, indexed_thread FROM link_terms "
+                "WHERE term = ? AND (indexed_events > 0 OR indexed_thread) "
+                "ORDER BY published DESC, story_id DESC",
+                (term,),
+            )
+            for sid, n_events, thread in rows:
+                if events >= recent and threads >= recent:
+                    break
+                if (n_events and events < recent) or (thread and threads < recent):
+                    found.add(sid)
+                events += n_events
+                threads += thread
+        return self._stories_where(found)
+
+    def link_doc_freq(self, terms: Collection[str]) -> tuple[dict[str, int], int]:
+        """How many stored events have each of `terms`, and how many events are stored."""
+        df: dict[str, int] = {}
+        wanted = list(terms)
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT term, SUM(events) FROM link_terms WHERE term IN ({marks}) GROUP BY term",
+                part,
+            )
+            df.update({r[0]: r[1] for r in rows})
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(events), 0) FROM link_terms WHERE term = '#events'"
+        ).fetchone()
+        return df, row[0]
+
+    def unindexed_stories(self) -> list[Story]:
+        """Stories without `link_terms` rows: linked in full, or before the table existed."""
+        rows = self._conn.execute(
+            "SELECT data FROM stories WHERE NOT EXISTS "
+            "(SELECT 1 FROM link_terms t WHERE t.story_id = stories.id AND t.term = '#events') "
+            "ORDER BY first_published, id"
+        )
+        return [Story.from_dict(json.loads(r[0])) for r in rows]
+
+    def index_stories(self, stories: Iterable[Story], terms_of: Callable[[Story], Any]) -> None:
+        """Replace the `link_terms` rows of the given stories (`terms_of`: `story_terms`)."""
+        with self._tx():
+            for s in stories:
+                self._conn.execute("DELETE FROM link_terms WHERE story_id = ?", (s.id,))
+                self._conn.executemany(
+                    "INSERT INTO link_terms VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (term, s.first_published or "", s.id, st.events, st.indexed_events,
+                         int(st.indexed_thread))
+                        for term, st in terms_of(s).items()
+                    ],
+                )
+
+    def index_bands(self) -> None:
+        """Store the LSH bands of every stored signature that has none yet."""
+        rows = self._conn.execute(
+            "SELECT article_id, minhash FROM signatures s WHERE NOT EXISTS "
+            "(SELECT 1 FROM signature_bands b WHERE b.article_id = s.article_id)"
+        ).fetchall()
+        with self._tx():
+            for aid, blob in rows:
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO signature_bands VALUES (?, ?, ?)",
+                    [(band, key, aid) for band, key in
+                     dedup.band_keys(dedup.Signature.from_bytes(blob))],
+                )
+
+    def band_matches(self, keys: Iterable[tuple[int, bytes]]) -> set[str]:
+        """Stored articles sharing any of the given (band, key) LSH bands."""
+        found: set[str] = set()
+        for band, key in set(keys):
+            rows = self._conn.execute(
+                "SELECT article_id FROM signature_bands WHERE band = ? AND key = ?", (band, key)
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    def copy_families(self, ids: Collection[str]) -> set[str]:
+        """The given articles with their stored originals and every stored copy of those."""
+        family = set(ids) | set(self._select("duplicate_of", "articles", "id", ids,
+                                             "duplicate_of IS NOT NULL"))
+        return family | set(self._select("id", "articles", "duplicate_of", family))
+
+    def signatures_of(
+        self, ids: Collection[str]
+    ) -> list[tuple[str, dedup.Signature, dedup.SortKey]]:
+        """`signatures` for the given stored articles only, in insertion order."""
+        out = []
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            out.extend(self._conn.execute(
+                "SELECT a.id, a.published, a.seq, s.minhash FROM signatures s "
+                f"JOIN articles a ON a.id = s.article_id WHERE a.id IN ({marks})", part
+            ))
+        out.sort(key=lambda r: r[2])
+        return [(aid, dedup.Signature.from_bytes(blob), dedup.sort_key(pub, seq, stored=True))
+                for aid, pub, seq, blob in out]
+
+    def replace_stories(
+        self,
+        *,
+        stories: list[Story],
+        incidents: list[Incident],
+        duplicates: dict[str, str | None],
+        story_ids: dict[str, str],
+        terms_of: Callable[[Story], Any],
+    ) -> None:
+        """Replace the given stories, their machine incidents and index rows; leave the rest.
+
+        The incremental `save_link`: a story's old incidents (those of its old articles)
+        give way to `incidents`, reviews of the new ones are replayed, and every other
+        story and incident is not written at all.
+        """
+        conn = self._conn
+        ids = [s.id for s in stories]
+        with self._tx():
+            old_articles = self._select("article_id", "story_articles", "story_id", ids)
+            old_incidents = self._select(
+                "incident_id", "incident_articles", "article_id", old_articles
+            )
+            self._delete("incidents", "id", old_incidents)
+            self._delete("stories", "id", ids)
+            self._delete("stories_fts", "story_id", ids)
+            for s in stories:
+                conn.execute(
+                    "INSERT INTO stories VALUES (?, ?, ?, ?, ?)",
+                    (s.id, s.title, s.first_published, s.last_published, dumps(s.to_dict())),
+                )
+                conn.execute("INSERT INTO stories_fts VALUES (?, ?)", (s.id, s.title))
+                conn.executemany(
+                    "INSERT OR IGNORE INTO story_articles VALUES (?, ?)",
+                    [(s.id, aid) for aid in s.article_ids],
+                )
+            conn.executemany(
+                "UPDATE articles SET duplicate_of = ? WHERE id = ?",
+                [(target, aid) for aid, target in duplicates.items()],
+            )
+            conn.executemany(
+                "UPDATE articles SET story_id = ? WHERE id = ?",
+                [(sid, aid) for aid, sid in story_ids.items()],
+            )
+            for inc in incidents:
+                machine = inc.to_dict()
+                machine["status"] = "machine"
+                review_trail.write_incident(conn, machine, machine)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO incident_articles VALUES (?, ?)",
+                    [(inc.id, aid) for aid in inc.article_ids],
+                )
+            new_ids = [i.id for i in incidents]
+            reviewed = self._select("incident_id", "reviews", "incident_id", new_ids)
+            targets = self._select("merged_into", "incidents", "merged_into", new_ids)
+            for incident_id in sorted(set(reviewed) | set(targets)):
+                review_trail.replay(conn, incident_id)
+            self.index_stories(stories, terms_of)
+
+    def _select(
+        self, column: str, table: str, key: str, values: Collection[str], where: str = "1"
+    ) -> list[Any]:
+        """Distinct `column` of the rows whose `key` is one of `values` (500 per query)."""
+        wanted, out = sorted(set(values)), []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {key} IN ({marks}) AND {where}",
+                part,
+            )
+            out.extend(r[0] for r in rows)
+        return out
+
+    def _delete(self, table: str, key: str, values: Collection[str]) -> None:
+        wanted = sorted(set(values))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            self._conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", part)
+
+    def _stories_where(self, ids: Collection[str]) -> list[Story]:
+        rows = [json.loads(d) for d in self._select("data", "stories", "id", ids)]
+        stories = (Story.from_dict(d) for d in rows)
+        return sorted(stories, key=lambda s: (s.first_published or "", s.id))

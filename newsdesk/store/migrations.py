@@ -202,7 +202,42 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[_Migration, ...] = (_v1, _v2, _v3)
+def _v4_link_terms(conn: sqlite3.Connection) -> None:
+    """What incremental linking needs to load only the stories new articles can reach.
+
+    Per story and feature: how many of its events have the feature (summed, the document
+    frequencies over the store), and how many of its events and whether its thread the
+    linker indexes under it; in the linker's order (the story's first date, then id), so
+    the latest stories under a feature are read first. Stories linked before this table
+    existed, or by a full link, are indexed on the next incremental run.
+    `signature_bands`: each stored signature's LSH bands, so a new article's duplicate
+    candidates are looked up rather than banded against every stored signature.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE link_terms (
+            term TEXT NOT NULL,
+            published TEXT NOT NULL,
+            story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            events INTEGER NOT NULL,
+            indexed_events INTEGER NOT NULL,
+            indexed_thread INTEGER NOT NULL,
+            PRIMARY KEY (term, published, story_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX link_terms_story ON link_terms(story_id);
+        CREATE TABLE signature_bands (
+            band INTEGER NOT NULL,
+            key BLOB NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            PRIMARY KEY (band, key, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX signature_bands_article ON signature_bands(article_id);
+        """,
+    )
+
+
+MIGRATIONS: tuple[_Migration, ...] = (_v1, _v2, _v3, _v4_link_terms)
 """Applied in order; `PRAGMA user_version` is the number applied. Only ever append."""
 
 

@@ -1,4 +1,4 @@
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- index actors_actor
 CREATE INDEX actors_actor ON actors(actor_id);
@@ -57,6 +57,9 @@ CREATE INDEX incidents_merged ON incidents(merged_into);
 -- index incidents_type
 CREATE INDEX incidents_type ON incidents(event_type, event_date);
 
+-- index link_terms_story
+CREATE INDEX link_terms_story ON link_terms(story_id);
+
 -- index places_country
 CREATE INDEX places_country ON places(country_code);
 
@@ -68,6 +71,9 @@ CREATE INDEX quotes_speaker ON quotes(speaker);
 
 -- index reviews_incident
 CREATE INDEX reviews_incident ON reviews(incident_id, id);
+
+-- index signature_bands_article
+CREATE INDEX signature_bands_article ON signature_bands(article_id);
 
 -- index stories_last
 CREATE INDEX stories_last ON stories(last_published);
@@ -155,6 +161,17 @@ CREATE TABLE input_errors (
             source TEXT NOT NULL, reason TEXT NOT NULL
         );
 
+-- table link_terms
+CREATE TABLE link_terms (
+            term TEXT NOT NULL,
+            published TEXT NOT NULL,
+            story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            events INTEGER NOT NULL,
+            indexed_events INTEGER NOT NULL,
+            indexed_thread INTEGER NOT NULL,
+            PRIMARY KEY (term, published, story_id)
+        ) WITHOUT ROWID;
+
 -- table places
 CREATE TABLE places (
             article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -188,6 +205,14 @@ CREATE TABLE runs (
 
 -- table shards
 CREATE TABLE shards (key TEXT PRIMARY KEY, records INTEGER NOT NULL, done_at TEXT NOT NULL);
+
+-- table signature_bands
+CREATE TABLE signature_bands (
+            band INTEGER NOT NULL,
+            key BLOB NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            PRIMARY KEY (band, key, article_id)
+        ) WITHOUT ROWID;
 
 -- table signatures
 CREATE TABLE signatures (

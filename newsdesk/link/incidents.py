@@ -1,0 +1,137 @@
+"""Merge the incidents that one story's articles coded separately into one each."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from newsdesk.analyse.incidents import fill_location
+from newsdesk.link.common import parse_date
+from newsdesk.models import ArticleRecords, Incident
+
+_MERGE_KM = 10.0  # incidents this close are the same location
+
+
+def merge_incidents(records: Sequence[ArticleRecords]) -> list[Incident]:
+    """Merge the incidents of one story's articles that describe the same event.
+
+    Same sub-event type, compatible location (same geonameid or within ~10 km), compatible
+    dates (overlapping spans or unknown) and compatible actors. Fatalities stay
+    conservative: the lowest figure across sources, with the spread in low/high. When
+    everything matches but the perpetrator, the incidents are merged and the competing
+    claims of responsibility recorded, so grading can call it contested.
+    """
+    ordered = sorted(
+        ((r, inc) for r in records for inc in r.incidents),
+        key=lambda ri: (ri[0].article.published or "9999", ri[0].article.id, ri[1].id),
+    )
+    merged: list[Incident] = []
+    for rec, inc in ordered:
+        for target in merged:
+            compat = _compatible(target, inc)
+            if compat is not None:
+                _absorb(target, inc, rec, competing=compat == "competing")
+                break
+        else:
+            copy = dataclasses.replace(
+                inc, article_ids=sorted(set(inc.article_ids) | {rec.article.id}),
+                outlets=sorted(set(inc.outlets) | ({rec.article.outlet} - {None})),
+                evidence=list(inc.evidence), claim_ids=list(inc.claim_ids),
+            )
+            if copy.fatalities is not None:
+                copy.fatalities_low = _min_opt(copy.fatalities_low, copy.fatalities)
+                copy.fatalities_high = max(copy.fatalities_high or 0, copy.fatalities)
+            merged.append(copy)
+    return merged
+
+
+def _compatible(a: Incident, b: Incident) -> str | None:
+    if a.sub_event_type != b.sub_event_type:
+        return None  # an IED laid by one side is not the air strike of the other
+    if not _same_place(a, b) or not _dates_overlap(a, b):
+        return None
+    a_ids = (a.actor1_id or a.actor1, a.actor2_id or a.actor2)
+    b_ids = (b.actor1_id or b.actor1, b.actor2_id or b.actor2)
+    swapped = a_ids[0] is not None and a_ids[0] == b_ids[1] and a_ids[1] == b_ids[0]
+    if _actors_fit(a_ids, b_ids) or swapped:
+        return "same"
+    if _fits(a_ids[1], b_ids[1]) and a_ids[0] and b_ids[0]:
+        return "competing"
+    return None
+
+
+def _fits(x: str | None, y: str | None) -> bool:
+    return x is None or y is None or x == y
+
+
+def _actors_fit(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+    return _fits(a[0], b[0]) and _fits(a[1], b[1])
+
+
+def _same_place(a: Incident, b: Incident) -> bool:
+    if a.geonameid is not None and a.geonameid == b.geonameid:
+        return True
+    if None not in (a.lat, a.lon, b.lat, b.lon):
+        return _km(a.lat, a.lon, b.lat, b.lon) <= _MERGE_KM  # type: ignore[arg-type]
+    return bool(a.location) and (a.location or "").lower() == (b.location or "").lower()
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _span(inc: Incident) -> tuple[date, date] | None:
+    start = parse_date(inc.event_date)
+    if start is None:
+        return None
+    prec = inc.date_precision
+    if prec == "week":
+        return start, start + timedelta(days=6)
+    if prec == "month":
+        nxt = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return start.replace(day=1), nxt - timedelta(days=1)
+    if prec == "year":
+        return start.replace(month=1, day=1), start.replace(month=12, day=31)
+    if prec in ("range", "unknown"):
+        return None
+    return start, start
+
+
+def _dates_overlap(a: Incident, b: Incident) -> bool:
+    sa, sb = _span(a), _span(b)
+    if sa is None or sb is None:
+        return True
+    return sa[0] <= sb[1] and sb[0] <= sa[1]
+
+
+def _min_opt(a: int | None, b: int | None) -> int | None:
+    vals = [v for v in (a, b) if v is not None]
+    return min(vals) if vals else None
+
+
+def _absorb(target: Incident, inc: Incident, rec: ArticleRecords, *, competing: bool) -> None:
+    target.article_ids = sorted(set(target.article_ids) | set(inc.article_ids) | {rec.article.id})
+    outlet = {rec.article.outlet} - {None}
+    target.outlets = sorted(set(target.outlets) | set(inc.outlets) | outlet)
+    target.evidence.extend(inc.evidence)
+    target.claim_ids.extend(c for c in inc.claim_ids if c not in target.claim_ids)
+    figures = [f for f in (target.fatalities, inc.fatalities) if f is not None]
+    lows = [f for f in (target.fatalities_low, inc.fatalities_low, *figures) if f is not None]
+    highs = [f for f in (target.fatalities_high, inc.fatalities_high, *figures) if f is not None]
+    target.fatalities = min(figures) if figures else None
+    target.fatalities_low = min(lows) if lows else None
+    target.fatalities_high = max(highs) if highs else None
+    for attr in ("actor1", "actor2", "actor1_id", "actor2_id", "event_date"):
+        if getattr(target, attr) is None and getattr(inc, attr) is not None:
+            setattr(target, attr, getattr(inc, attr))
+    fill_location(target, inc)
+    if competing:
+        note = f"competing claim of responsibility: {inc.actor1} (article {rec.article.id})"
+        target.notes = f"{target.notes}; {note}" if target.notes else note
+    elif inc.notes and inc.notes not in target.notes:
+        target.notes = f"{target.notes}; {inc.notes}" if target.notes else inc.notes
