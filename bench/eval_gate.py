@@ -201,8 +201,10 @@ def _write_baseline(path: Path, baseline: dict, floors: dict[str, float]) -> Non
     baseline = {
         "about": ("Accuracy floors of bench/eval_gate.py. A metric below its floor fails CI. "
                   f"floor = the score when pinned minus a tolerance of {TOLERANCE}, rounded "
-                  "down: the scores are deterministic, so the tolerance only absorbs "
-                  "library float noise, not a real loss. Written by `eval_gate.py --update`, "
+                  "down. The scores are deterministic (repeated runs print the same figures), "
+                  "so the tolerance is a margin for noise-sized shifts (another library "
+                  "build, a tie broken the other way), not room for a real loss. "
+                  "Written by `eval_gate.py --update`, "
                   "which never lowers a floor without --allow-regression; move a floor only "
                   "in its own commit that says why."),
         "tolerance": TOLERANCE,
