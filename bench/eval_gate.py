@@ -191,10 +191,20 @@ def new_floors(scores: dict[str, float], floors: dict[str, float], *,
     return dict(sorted(out.items())), refused
 
 
-def _load_baseline(path: Path) -> dict:
-    if not path.is_file():
+def _load_baseline(path: Path, *, creating: bool) -> dict:
+    """The baseline; empty only when `--update` is about to create it.
+
+    Raises ValueError naming the file when it is missing or unreadable: the gate cannot judge.
+    """
+    if creating and not path.exists():
         return {"floors": {}}
-    return json.loads(path.read_text("utf-8"))
+    try:
+        baseline = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the floors in {path}: {exc}") from None
+    if not isinstance(baseline, dict) or not isinstance(baseline.get("floors"), dict):
+        raise ValueError(f'{path} has no "floors" object')
+    return baseline
 
 
 def _write_baseline(path: Path, baseline: dict, floors: dict[str, float]) -> None:
@@ -248,7 +258,11 @@ def main(argv: Sequence[str] | None = None, suites: Sequence[Suite] = SUITES,
         print("(pass --shared PATH to the folder that holds benchmarks/)")
         return CANNOT_JUDGE
 
-    baseline = _load_baseline(baseline_path)
+    try:
+        baseline = _load_baseline(baseline_path, creating=args.update)
+    except ValueError as exc:
+        print(f"CANNOT JUDGE: {exc}")
+        return CANNOT_JUDGE
     floors: dict[str, float] = baseline.get("floors", {})
     print(f"accuracy gate: {', '.join(s.name for s in chosen)} on {benchmarks}; "
           f"floors from {baseline_path.name}")

@@ -77,6 +77,21 @@ def test_gate_missing_benchmark_cannot_judge_and_runs_nothing(tmp_path, capsys):
         capsys.readouterr().out
 
 
+def test_gate_without_readable_floors_cannot_judge(tmp_path, capsys):
+    ran = []
+    suite = Suite("demo", ("demo_set",), lambda b: ran.append(b) or Scores({"f1": 1.0}))
+    assert _gate(tmp_path, [suite])[0] == 2
+    assert f"cannot read the floors in {tmp_path / 'baseline.json'}" in capsys.readouterr().out
+    (tmp_path / "baseline.json").write_text('{"floors": ')
+    assert eval_gate.main(["--shared", str(tmp_path)], suites=[suite],
+                          baseline_path=tmp_path / "baseline.json") == 2
+    assert not ran
+    # --update creates a missing baseline.
+    (tmp_path / "baseline.json").unlink()
+    assert _gate(tmp_path, [suite], "--update")[0] == 0
+    assert json.loads((tmp_path / "baseline.json").read_text())["floors"] == {"demo.f1": 0.995}
+
+
 def test_gate_update_raises_floors_and_refuses_to_lower_them(tmp_path, capsys):
     floors = {"demo.f1": 0.80, "demo.recall": 0.60}
     # recall rose: its floor follows (score - tolerance); f1 dipped within its margin: kept.
