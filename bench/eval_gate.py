@@ -10,8 +10,8 @@ metric is compared with its floor in `bench/baseline.json`; a score below its fl
 the gate.
 
 Exit status: 0 every metric at or above its floor; 1 some metric fell (one "FELL" line
-each), or `--update` was refused; 2 the gate cannot judge (a benchmark is missing, a metric
-has no floor, or a floor names a metric the run did not produce).
+each), or `--update` was refused; 2 the gate cannot judge (a benchmark or the baseline is missing
+or unreadable, a metric has no floor, or a floor names a metric the run did not produce).
 
 `--update` rewrites the floors from this run: floor = score - TOLERANCE, rounded down, and
 never lower than the floor already pinned, so floors only rise. A metric that fell below
