@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
 
-.PHONY: setup example test serve-example lint bench clean
+.PHONY: setup example test serve-example lint gate bench clean
 
 $(BIN)/newsdesk: pyproject.toml requirements-model.txt requirements-data.txt
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,16 @@ serve-example: example
 
 lint: setup
 	$(BIN)/ruff check newsdesk tests bench
+
+# Accuracy gate: the dev-half benchmarks in ../shared/benchmarks against bench/baseline.json
+# (exit 1 when a metric falls below its floor, 2 when it cannot judge). SHARED=path overrides.
+SHARED ?= ../shared
+gate: setup
+	$(BIN)/python bench/eval_gate.py --shared $(SHARED)
+
+# The same run, its scores appended to bench/results.jsonl with the date and commit.
+bench: setup
+	$(BIN)/python bench/eval_gate.py --shared $(SHARED) --record
 
 clean:
 	rm -rf $(OUT) artifacts .pytest_cache

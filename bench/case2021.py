@@ -90,31 +90,56 @@ def f1_table(gold: list[str], pred: list[str]) -> tuple[dict[str, Row], float, f
     return table, macro, weighted
 
 
+def predict(rows: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Closed-set and abstaining sub-event types per row (NONE where the typer gives none).
+
+    The shared task is closed-set: every snippet reports an event, so the typer is asked
+    for its best type even from weak cues. The abstaining types are what
+    `extract_incidents` uses.
+    """
+    abstaining = [r[1] if (r := classify(text)) else NONE for text, _ in rows]
+    closed = [r[1] if (r := classify(text, abstain=False)) else NONE for text, _ in rows]
+    return closed, abstaining
+
+
+def summary(rows: list[tuple[str, str]], preds: list[str], abstaining: list[str]
+            ) -> dict[str, float]:
+    """The headline figures, on the rows whose gold is one of the 25 ACLED sub-event types."""
+    seen = [(CODES[g], p) for (_, g), p in zip(rows, preds, strict=True) if g in CODES]
+    seen_abst = [(CODES[g], p) for (_, g), p in zip(rows, abstaining, strict=True) if g in CODES]
+    _, macro, weighted = f1_table([g for g, _ in seen], [p for _, p in seen])
+    _, _, weighted_abst = f1_table([g for g, _ in seen_abst], [p for _, p in seen_abst])
+    coarse = [(EVENT_TYPES[g], EVENT_TYPES.get(p, NONE)) for g, p in seen]
+    return {
+        "accuracy": sum(g == p for g, p in seen) / len(seen),
+        "macro_f1": macro,
+        "weighted_f1": weighted,
+        "event_type_accuracy": sum(g == p for g, p in coarse) / len(coarse),
+        "abstaining_weighted_f1": weighted_abst,
+    }
+
+
 def main(path: Path) -> None:
     rows = read_rows(path)
     classify("warm-up: the model is trained on first use", abstain=False)
     start = time.perf_counter()
-    results = [classify(text) for text, _ in rows]
+    for text, _ in rows:
+        classify(text)
     elapsed = time.perf_counter() - start
-    abstaining = [r[1] if r else NONE for r in results]
-    # The shared task is closed-set: every snippet reports an event, so the typer is asked
-    # for its best type even from weak cues. The abstaining figures are printed too.
-    preds = [r[1] if (r := classify(text, abstain=False)) else NONE for text, _ in rows]
-    seen_abst = [(CODES[g], p) for (_, g), p in zip(rows, abstaining, strict=True) if g in CODES]
-    _, _, weighted_abst = f1_table([g for g, _ in seen_abst], [p for _, p in seen_abst])
-
+    preds, abstaining = predict(rows)
+    figures = summary(rows, preds, abstaining)
     seen = [(CODES[g], p) for (_, g), p in zip(rows, preds, strict=True) if g in CODES]
+    seen_abst = [(CODES[g], p) for (_, g), p in zip(rows, abstaining, strict=True) if g in CODES]
     gold, pred = [g for g, _ in seen], [p for _, p in seen]
-    table, macro, weighted = f1_table(gold, pred)
-    acc = sum(g == p for g, p in seen) / len(seen)
+    table, _, _ = f1_table(gold, pred)
     print(f"dataset: {path}")
     print(f"rows: {len(rows)}; with an ACLED sub-event gold label: {len(seen)}")
-    print(f"25 ACLED sub-event types: accuracy {acc:.3f}  macro-F1 {macro:.3f}  "
-          f"weighted-F1 {weighted:.3f}")
-    coarse = [(EVENT_TYPES[g], EVENT_TYPES.get(p, NONE)) for g, p in seen]
-    print(f"6 event types: accuracy {sum(g == p for g, p in coarse) / len(coarse):.3f}")
+    print(f"25 ACLED sub-event types: accuracy {figures['accuracy']:.3f}  "
+          f"macro-F1 {figures['macro_f1']:.3f}  weighted-F1 {figures['weighted_f1']:.3f}")
+    print(f"6 event types: accuracy {figures['event_type_accuracy']:.3f}")
     print(f"no event predicted for {sum(p == NONE for p in pred)} ACLED rows")
-    print(f"abstaining typer (as used by extract_incidents): weighted-F1 {weighted_abst:.3f}, "
+    print("abstaining typer (as used by extract_incidents): weighted-F1 "
+          f"{figures['abstaining_weighted_f1']:.3f}, "
           f"no event for {sum(p == NONE for _, p in seen_abst)} ACLED rows")
     print(f"\n{'sub-event type':40} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
     for label, (p, r, f, n) in sorted(table.items(), key=lambda kv: -kv[1][3]):

@@ -71,21 +71,33 @@ def _peer(path: Path) -> dict[str, str]:
     return {k: (v or {}).get("articleBody") or "" for k, v in data.items()}
 
 
-def main() -> None:
-    bench = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+def load_benchmark(bench: Path) -> tuple[dict, dict[str, Path], dict[str, str]]:
+    """The ground truth, each page's file by id, and the gold body of every page present."""
     truth = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
     pages = {p.name.split(".")[0]: p for p in sorted((bench / "html").glob("*.html.gz"))}
     gold = {k: truth[k]["articleBody"] for k in pages if k in truth}
+    return truth, pages, gold
 
-    t0 = time.perf_counter()
+
+def read_ours(pages: dict[str, Path], keys: list[str]) -> tuple[dict[str, str], int]:
+    """newsdesk's text of each page as a user gets it (`read_inputs`), and the pages it refused."""
     ours: dict[str, str] = {}
     errors = 0
-    for key in gold:
+    for key in keys:
         for item in read_inputs([str(pages[key])]):
             if isinstance(item, Article):
                 ours[key] = item.text
             else:
                 errors += 1
+    return ours, errors
+
+
+def main() -> None:
+    bench = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    truth, pages, gold = load_benchmark(bench)
+
+    t0 = time.perf_counter()
+    ours, errors = read_ours(pages, list(gold))
     ours_s = time.perf_counter() - t0
 
     import gzip

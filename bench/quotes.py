@@ -48,7 +48,7 @@ class _Gold:
 
 
 @dataclass(slots=True)
-class _Tally:
+class Tally:
     pred: int = 0
     gold: int = 0
     exact_pred: int = 0
@@ -108,7 +108,7 @@ def _speaker_ok(q: Quote, g: _Gold) -> bool:
     return bool(gold_last and pred_last) and gold_last[-1].lower() == pred_last[-1].lower()
 
 
-def _score(text: str, quotes: list[Quote], gold: list[_Gold], t: _Tally) -> None:
+def _score(text: str, quotes: list[Quote], gold: list[_Gold], t: Tally) -> None:
     t.pred += len(quotes)
     t.gold += len(gold)
     gold_tokens = [_tokens(text, g.fragments) for g in gold]
@@ -143,14 +143,18 @@ def _score(text: str, quotes: list[Quote], gold: list[_Gold], t: _Tally) -> None
             t.missed.append(f"{g.source_text!r}: {first!r}")
 
 
-def _prf(p_hits: int, p_all: int, g_hits: int, g_all: int) -> str:
+def prf(p_hits: int, p_all: int, g_hits: int, g_all: int) -> tuple[float, float, float]:
     p = p_hits / p_all if p_all else 0.0
     r = g_hits / g_all if g_all else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _prf(p_hits: int, p_all: int, g_hits: int, g_all: int) -> str:
+    p, r, f = prf(p_hits, p_all, g_hits, g_all)
     return f"P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
 
 
-def _report(name: str, t: _Tally) -> None:
+def _report(name: str, t: Tally) -> None:
     print(f"\n{name}: {t.gold} gold contents, {t.pred} predicted")
     print(f"  content exact    {_prf(t.exact_pred, t.pred, t.exact_gold, t.gold)}")
     print(f"  content overlap  {_prf(t.pred_ok, t.pred, t.gold_ok, t.gold)}")
@@ -159,17 +163,26 @@ def _report(name: str, t: _Tally) -> None:
     print(f"  (content, speaker) {_prf(t.e2e_pred, t.pred, t.e2e_gold, t.gold)}")
 
 
-def main(path: Path) -> None:
+@dataclass(slots=True)
+class Run:
+    every: Tally
+    direct: Tally
+    articles: int
+    chars: int
+    nlp_s: float
+    quotes_s: float
+
+
+def score_corpus(path: Path) -> Run:
+    """Extract quotes from every PolNeAR article and tally them against its `primary_ann`."""
     nlp = load_nlp()
     registry = ActorRegistry.load()
     rows = [json.loads(line) for line in (path / "articles.jsonl").read_text().splitlines()
             if line.strip()]
-    every, direct = _Tally(), _Tally()
-    t_nlp = t_quotes = 0.0
-    chars = 0
+    run = Run(Tally(), Tally(), len(rows), 0, 0.0, 0.0)
     for row in rows:
         text = (path / "text" / f"{row['id']}.txt").read_text(encoding="utf-8")
-        chars += len(text)
+        run.chars += len(text)
         article = Article(id=row["id"], source=row["id"], text=text)
         t0 = time.perf_counter()
         doc = nlp(text)
@@ -178,19 +191,24 @@ def main(path: Path) -> None:
         t2 = time.perf_counter()
         quotes = extract_quotes(doc, article, actors=actors, registry=registry)
         t3 = time.perf_counter()
-        t_nlp += t1 - t0
-        t_quotes += t3 - t2
+        run.nlp_s += t1 - t0
+        run.quotes_s += t3 - t2
         gold = _read_gold(path / "attributions" / row["primary_ann"], text)
-        _score(text, quotes, gold, every)
-        _score(text, [q for q in quotes if q.direct], [g for g in gold if g.direct], direct)
-    print(f"PolNeAR ({path.name}): {len(rows)} articles, {chars:,} characters")
-    _report("all attributions (direct and reported)", every)
-    _report("direct quotes only", direct)
+        _score(text, quotes, gold, run.every)
+        _score(text, [q for q in quotes if q.direct], [g for g in gold if g.direct], run.direct)
+    return run
+
+
+def main(path: Path) -> None:
+    run = score_corpus(path)
+    print(f"PolNeAR ({path.name}): {run.articles} articles, {run.chars:,} characters")
+    _report("all attributions (direct and reported)", run.every)
+    _report("direct quotes only", run.direct)
     print("\n  first missed gold (all):")
-    for line in every.missed:
+    for line in run.every.missed:
         print("   ", line)
-    print(f"\nspeed: spaCy {t_nlp:.2f} s, quotes {t_quotes:.2f} s "
-          f"({100 * t_quotes / t_nlp:.1f}% of spaCy's time)")
+    print(f"\nspeed: spaCy {run.nlp_s:.2f} s, quotes {run.quotes_s:.2f} s "
+          f"({100 * run.quotes_s / run.nlp_s:.1f}% of spaCy's time)")
 
 
 if __name__ == "__main__":

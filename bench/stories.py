@@ -38,7 +38,7 @@ def _jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _load(folder: Path) -> tuple[list[ArticleRecords], dict[str, str]]:
+def load(folder: Path) -> tuple[list[ArticleRecords], dict[str, str]]:
     gold_file, label, date_key = LAYOUTS[folder.name]
     gold = {g["id"]: str(g[label]) for g in _jsonl(folder / gold_file)}
     records = []
@@ -75,13 +75,27 @@ def pairwise(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, 
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
+Scores = dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]]
+
+
+def score_dataset(records: list[ArticleRecords], gold: dict[str, str]
+                  ) -> tuple[Scores, dict[str, int]]:
+    """B-cubed and pairwise P/R/F1 of the event and story levels, and each level's cluster count."""
+    result = stories.link(records)
+    scores: Scores = {}
+    clusters: dict[str, int] = {}
+    for level, pred in (("event", result.event_of), ("story", result.story_of)):
+        scores[level] = (bcubed(pred, gold), pairwise(pred, gold))
+        clusters[level] = len(set(pred.values()))
+    return scores, clusters
+
+
 def _score(name: str, records: list[ArticleRecords], gold: dict[str, str]) -> None:
     t0 = time.perf_counter()
-    result = stories.link(records)
+    scores, clusters = score_dataset(records, gold)
     secs = time.perf_counter() - t0
-    for level, pred in (("event", result.event_of), ("story", result.story_of)):
-        b, pw = bcubed(pred, gold), pairwise(pred, gold)
-        print(f"{name:28s} {level:5s} n={len(gold):5d} clusters={len(set(pred.values())):5d} "
+    for level, (b, pw) in scores.items():
+        print(f"{name:28s} {level:5s} n={len(gold):5d} clusters={clusters[level]:5d} "
               f"gold={len(set(gold.values())):5d}  B3 P/R/F1 {b[0]:.3f}/{b[1]:.3f}/{b[2]:.3f}  "
               f"pairwise P/R/F1 {pw[0]:.3f}/{pw[1]:.3f}/{pw[2]:.3f}  ({secs:.1f}s)")
 
@@ -159,7 +173,7 @@ def main() -> None:
         args.dataset / name for name in LAYOUTS if (args.dataset / name).is_dir()
     ]
     for folder in folders:
-        records, gold = _load(folder)
+        records, gold = load(folder)
         _score(folder.name, records, gold)
     _raqqa()
     if args.sizes:
