@@ -207,6 +207,9 @@ class Incident:
     grade_reason: str | None = None
     independent_outlets: int | None = None
     status: str = "machine"  # review status: machine, accepted, edited, rejected, merged
+    injured: int | None = None  # the wounded, best estimate; fatalities is the killed
+    injured_low: int | None = None
+    injured_high: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)
