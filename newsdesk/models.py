@@ -252,6 +252,9 @@ class Incident(Record):
     grade_reason: str | None = None
     independent_outlets: int | None = None
     status: str = "machine"  # review status: machine, accepted, edited, rejected, merged
+    injured: int | None = None  # the wounded, best estimate; fatalities is the killed
+    injured_low: int | None = None
+    injured_high: int | None = None
     # the incident a reviewer merged this one into; absent from the outputs while None
     merged_into: str | None = field(default=None, metadata={_OMIT_NONE: True})
 

@@ -173,3 +173,15 @@ def test_stories_different_weapons_are_different_incidents():
                                   ("b", "islamic-state", "Remote explosive/landmine/IED"))]
     assert len(merge_incidents(recs)) == 2
 
+
+
+def test_stories_merged_incident_keeps_killed_and_wounded_ranges():
+    recs = []
+    for aid, killed, injured in (("a", 2, 3), ("b", 3, 1)):
+        inc = _strike(f"i-{aid}", aid, "us-led-coalition")
+        inc.fatalities, inc.injured = killed, injured
+        recs.append(ArticleRecords(article=Article(id=aid, source=aid, text="x", outlet=aid),
+                                   incidents=[inc]))
+    [merged] = merge_incidents(recs)
+    assert (merged.fatalities, merged.fatalities_low, merged.fatalities_high) == (2, 2, 3)
+    assert (merged.injured, merged.injured_low, merged.injured_high) == (1, 1, 3)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from newsdesk.analyse import actors, claims, dates, geocode, incidents, quotes
+from newsdesk.analyse import actors, casualties, claims, dates, geocode, incidents, quotes
 from newsdesk.models import Article, ArticleRecords
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def analyze_article(article: Article, res: Resources) -> ArticleRecords:
     quote_list = quotes.extract_quotes(doc, article, actors=actor_mentions, registry=res.registry)
     incident_list = incidents.extract_incidents(
         doc, article, places=place_mentions, actors=actor_mentions, dates=date_refs,
-        claims=claim_list,
+        claims=claim_list, toll=casualties.count_casualties(doc),
     )
     return ArticleRecords(
         article=article,

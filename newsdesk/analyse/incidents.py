@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
+from newsdesk.analyse import casualties
+from newsdesk.analyse.casualties import CasualtyMention, Toll
 from newsdesk.analyse.typing_model import (
     EVENT_TYPES,
     MIN_SCORE,
@@ -100,8 +102,14 @@ def extract_incidents(
     actors: list[ActorMention],
     dates: list[DateRef],
     claims: list[Claim],
+    toll: Toll | None = None,
 ) -> list[Incident]:
-    """Code the incidents reported in one article, one per event however often repeated."""
+    """Code the incidents reported in one article, one per event however often repeated.
+
+    `toll` is the report's count of killed and wounded from its victim phrases: the only
+    incident of a report takes it whole; several incidents each take the part counted in
+    their own sentences. A figure from a casualty claim stays the lower bound beside it.
+    """
     found: list[Incident] = []
     parties = [m for m in actors if m.inter is not None]  # monitors and media are not parties
     for sent in _paragraph_sentences(doc):
@@ -134,7 +142,37 @@ def extract_incidents(
     merged = _merge(found)
     for incident in merged:
         incident.id = incident_id(article.id, incident.evidence[0])
+    if toll is not None and toll.mentions:
+        for incident, part in zip(merged, _share(toll, merged), strict=True):
+            _count(incident, part)
     return merged
+
+
+def _share(toll: Toll, found: list[Incident]) -> list[Toll]:
+    """Each incident's part of the report's toll: the only incident takes it all; else a
+    statement goes to the incident(s) coded from its sentence or the nearest one before it
+    ("three other soldiers were wounded in the attack" follows the attack it counts)."""
+    if len(found) <= 1:
+        return [toll] * len(found)
+    starts = sorted({e.start for inc in found for e in inc.evidence})
+    parts: list[list[CasualtyMention]] = [[] for _ in found]
+    for m in toll.mentions:
+        at = max((s for s in starts if s <= m.start), default=starts[0])
+        for n, inc in enumerate(found):
+            if any(e.start == at for e in inc.evidence):
+                parts[n].append(m)
+    return [casualties.tally(p) for p in parts]
+
+
+def _count(incident: Incident, toll: Toll) -> None:
+    """Killed and wounded from the victim phrases, beside the figures the claims gave."""
+    if toll.killed is not None:
+        lows = [x for x in (incident.fatalities_low, toll.killed) if x is not None]
+        highs = [x for x in (incident.fatalities_high, toll.killed) if x is not None]
+        incident.fatalities = max(toll.killed, incident.fatalities or 0)
+        incident.fatalities_low, incident.fatalities_high = min(lows), max(highs)
+    if toll.injured is not None:
+        incident.injured = incident.injured_low = incident.injured_high = toll.injured
 
 
 def _paragraph_sentences(doc: Doc) -> Iterator[SentSpan]:

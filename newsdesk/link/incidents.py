@@ -40,9 +40,11 @@ def merge_incidents(records: Sequence[ArticleRecords]) -> list[Incident]:
                 outlets=sorted(set(inc.outlets) | ({rec.article.outlet} - {None})),
                 evidence=list(inc.evidence), claim_ids=list(inc.claim_ids),
             )
-            if copy.fatalities is not None:
-                copy.fatalities_low = _min_opt(copy.fatalities_low, copy.fatalities)
-                copy.fatalities_high = max(copy.fatalities_high or 0, copy.fatalities)
+            for best, low, high in _COUNTS:
+                value = getattr(copy, best)
+                if value is not None:
+                    setattr(copy, low, _min_opt(getattr(copy, low), value))
+                    setattr(copy, high, max(getattr(copy, high) or 0, value))
             merged.append(copy)
     return merged
 
@@ -109,6 +111,11 @@ def _dates_overlap(a: Incident, b: Incident) -> bool:
     return sa[0] <= sb[1] and sb[0] <= sa[1]
 
 
+_COUNTS = (("fatalities", "fatalities_low", "fatalities_high"),
+           ("injured", "injured_low", "injured_high"))
+"""The killed and the wounded: each a best figure with the range the reports give."""
+
+
 def _min_opt(a: int | None, b: int | None) -> int | None:
     vals = [v for v in (a, b) if v is not None]
     return min(vals) if vals else None
@@ -120,12 +127,14 @@ def _absorb(target: Incident, inc: Incident, rec: ArticleRecords, *, competing: 
     target.outlets = sorted(set(target.outlets) | set(inc.outlets) | outlet)
     target.evidence.extend(inc.evidence)
     target.claim_ids.extend(c for c in inc.claim_ids if c not in target.claim_ids)
-    figures = [f for f in (target.fatalities, inc.fatalities) if f is not None]
-    lows = [f for f in (target.fatalities_low, inc.fatalities_low, *figures) if f is not None]
-    highs = [f for f in (target.fatalities_high, inc.fatalities_high, *figures) if f is not None]
-    target.fatalities = min(figures) if figures else None
-    target.fatalities_low = min(lows) if lows else None
-    target.fatalities_high = max(highs) if highs else None
+    for best, low, high in _COUNTS:  # ACLED's conservative figure, the range beside it
+        figures = [f for f in (getattr(target, best), getattr(inc, best)) if f is not None]
+        lows = [f for f in (getattr(target, low), getattr(inc, low), *figures) if f is not None]
+        highs = [f for f in (getattr(target, high), getattr(inc, high), *figures)
+                 if f is not None]
+        setattr(target, best, min(figures) if figures else None)
+        setattr(target, low, min(lows) if lows else None)
+        setattr(target, high, max(highs) if highs else None)
     for attr in ("actor1", "actor2", "actor1_id", "actor2_id", "event_date"):
         if getattr(target, attr) is None and getattr(inc, attr) is not None:
             setattr(target, attr, getattr(inc, attr))

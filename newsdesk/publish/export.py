@@ -120,7 +120,8 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
         geo_precision=_GEO_PRECISION.get(incident.get("location_precision") or "", ""),
         source="; ".join(incident.get("outlets") or []),
         notes=incident.get("notes") or "",
-        fatalities="" if fatalities is None else int(fatalities),
+        # ACLED writes 0 where no death is reported, never an empty cell
+        fatalities=0 if fatalities is None else int(fatalities),
         tags=f"grade: {incident['grade']}" if incident.get("grade") else "",
     )
     return row

@@ -1,0 +1,424 @@
+"""Counting the dead and wounded in a report, as monitors do: from numbers and from mentions.
+
+Local reports rarely write "1 killed". They write "a 23-year-old man was shot and killed",
+"two teenagers were wounded", "the gunman then killed himself", or name the victims one
+by one. A count taken only from numerals misses all of these, and one taken from every
+numeral counts ages, addresses and times. So the unit here is the victim phrase: a noun
+phrase that names people, attached by the parse to a word of killing or wounding. Its size
+comes from its own number ("two teenagers"), its determiner ("a man": one), a name, or
+coordination ("a man and a woman": two); a number elsewhere in the sentence is never read.
+
+Within a report, a group stated with its size ("four people were killed") is a total; an
+indefinite or named single victim is one person, counted once however often they are
+named again; a definite phrase or a pronoun ("the victim", "he") points back to someone
+already counted and can only move them from wounded to dead (the final toll wins: "he
+died later in hospital"). "Shot" counts people hit, fatally or not, so the wounded are at
+least those shot less those killed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from newsdesk.analyse.numbers import parse_quantity
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+Kind = Literal["killed", "injured", "shot"]
+
+_PEOPLE = frozenset([
+    "family", "families", "couple", "man", "men", "woman", "women", "boy", "boys", "girl",
+    "girls", "teen", "teens", "teenager",     "teenagers", "child", "children", "kid", "kids",
+    "person", "persons", "people", "victim",     "victims", "resident", "residents", "student",
+    "students", "officer", "officers", "deputy",     "deputies", "trooper", "troopers", "agent",
+    "agents", "guard", "guards", "suspect",     "suspects", "gunman", "gunmen", "shooter",
+    "shooters", "baby", "babies", "infant",     "infants", "toddler", "toddlers", "father",
+    "fathers", "mother", "mothers", "son", "sons",     "daughter", "daughters", "brother",
+    "brothers", "sister", "sisters", "wife", "wives",     "husband", "husbands", "friend",
+    "friends", "girlfriend", "boyfriend", "customer",     "customers", "bystander",
+    "bystanders", "driver", "drivers", "passenger", "passengers",     "worker", "workers",
+    "employee", "employees", "member", "members", "adult", "adults",     "youth", "youths",
+    "juvenile", "juveniles", "male", "males", "female", "females",     "individual",
+    "individuals", "someone", "civilian", "civilians", "soldier", "soldiers",     "fighter",
+    "fighters", "patron", "patrons", "neighbor", "neighbors", "neighbour",     "neighbours",
+    "cousin", "cousins", "nephew", "niece", "uncle", "aunt", "grandmother",     "grandfather",
+    "relative", "relatives", "clerk", "clerks", "owner", "owners", "homeowner",
+    "pedestrian", "pedestrians", "year-old", "year-olds", "others", "other", "one", "ones",
+    "sophomore", "freshman", "junior", "senior", "pastor", "worshippers",
+])
+_PRONOUNS = frozenset({"he", "she", "him", "her", "they", "them", "who", "whom"})
+_SELF = frozenset({"himself", "herself", "themselves"})
+
+_KILL_VERBS = frozenset({
+    "killed", "kill", "kills", "killing", "slain", "slay", "murdered", "murder", "murdering",
+    "executed", "massacred",
+})
+_DIE_VERBS = frozenset({"died", "die", "dies", "dying", "perished"})
+_WOUND_VERBS = frozenset({
+    "wounded", "wound", "wounding", "injured", "injure", "injuring", "hurt", "hospitalized",
+    "hospitalised", "grazed",
+})
+_SHOOT_VERBS = frozenset({"shot", "shoot", "shooting", "struck", "hit"})
+_DEAD_ADJ = frozenset({"dead", "deceased", "lifeless"})
+_HURT_ADJ = frozenset({"injured", "wounded", "hurt"})
+_FATAL_ADV = frozenset({"fatally", "mortally"})
+_DEATH_NOUNS = frozenset({"deaths", "death", "fatalities", "fatality", "dead", "killed"})
+_HURT_NOUNS = frozenset({"injuries", "injured", "wounded", "casualties"})
+_NEGATION = frozenset({"not", "no", "never", "n't", "without"})
+# the verb is not an event that happened: "could have been killed", "threatened to kill"
+_UNREAL_HEADS = frozenset({
+    "threatened", "threaten", "threatening", "tried", "try", "attempted", "attempt", "plotted",
+    "planned", "feared", "fear", "wanted", "want", "vowed", "risk", "avoid", "avoided",
+})
+_UNREAL_AUX = frozenset({"could", "would", "might", "may", "should"})
+_ANOTHER = frozenset({"another", "other", "second", "third", "fourth", "fifth"})
+_COUNT_WORDS = {"both": 2, "twins": 2, "couple": 2, "pair": 2}
+_GUNFIRE = re.compile(r"\b(?:shot|shots|shooting|gun\w*|bullets?|rounds?|fire[ds]?)\b", re.I)
+# a sentence summing many incidents: "eight people were killed in shootings across Chicago"
+_TALLY = re.compile(
+    r"\b(?:shootings|incidents|homicides|attacks|across|so far|this year|last year|weekend"
+    r"|since|in \d{4}|separate|a string of|a series of|spate|total of)\b", re.I)
+_FAMILY_OF = re.compile(r"\bfamily\s+of\s+(\w+)", re.I)
+
+
+@dataclass(slots=True, frozen=True)
+class CasualtyMention:
+    """One statement of people killed, wounded or shot, with the text it came from."""
+
+    kind: Kind
+    count: int
+    start: int  # character offsets in the article text: the victim phrase to its verb
+    end: int
+    total: bool  # a group given with its size: a total, not one more person
+    keys: frozenset[str] = frozenset()  # who, when one person: "name:rahm", "age:16"; "ref", "anon"
+    perpetrator: bool = False
+
+
+@dataclass(slots=True)
+class Toll:
+    """A report's killed and wounded, with the statements they rest on."""
+
+    killed: int | None
+    injured: int | None
+    mentions: list[CasualtyMention] = field(default_factory=list)
+
+
+def count_casualties(doc: Doc) -> Toll:
+    """The report's toll: None for a kind it never speaks of, else the people it counts."""
+    mentions: list[CasualtyMention] = []
+    for sent in doc.sents:
+        mentions.extend(_sentence_mentions(sent))
+    return tally(mentions)
+
+
+def tally(mentions: list[CasualtyMention]) -> Toll:
+    """Totals and single people together, each person once.
+
+    A single person is known by a name or an age; reports name the same victim several
+    ways ("a 16-year-old student", "Jaden Rahm, 16", "the boy"), so any shared name word or
+    age makes one person, a definite phrase or pronoun is the last person spoken of, and
+    people described only as "a man" are assumed to be among those identified, if any.
+    """
+    totals: dict[Kind, int] = {}
+    people: list[tuple[set[str], Kind]] = []
+    selves: Kind | None = None  # the attacker, when the text says they turned the gun on themselves
+    for m in mentions:
+        if m.total:
+            totals[m.kind] = max(totals.get(m.kind, 0), m.count)
+            continue
+        if m.perpetrator:
+            selves = _worse(selves, m.kind) if selves else m.kind
+            continue
+        if m.keys == {"ref"}:
+            if people:
+                keys, kind = people[-1]
+                people[-1] = (keys, _worse(kind, m.kind))
+                continue
+            # "he was pronounced dead" with no one named before: someone unnamed
+            m = replace(m, keys=frozenset({"anon", f"at:{m.start}"}))
+        ident = _ident(m.keys)
+        same = [n for n, (keys, _) in enumerate(people) if ident & _ident(keys)]
+        if same:
+            keys = set(m.keys).union(*(people[n][0] for n in same))
+            kind = m.kind
+            for n in same:
+                kind = _worse(kind, people[n][1])
+            people = [p for n, p in enumerate(people) if n not in same]
+            people.append((keys, kind))
+        else:
+            people.append((set(m.keys), m.kind))
+    known = [kind for keys, kind in people if _ident(keys)]
+    single_k = known.count("killed") or _most_in_a_sentence(people, mentions, killed=True)
+    single_h = (sum(1 for k in known if k != "killed")
+                or _most_in_a_sentence(people, mentions, killed=False))
+    killed = max(totals.get("killed", 0), single_k)
+    injured = max(totals.get("injured", 0), single_h, totals.get("shot", 0) - killed)
+    if selves == "killed":
+        killed += 1
+    elif selves is not None:
+        injured += 1
+    spoke = bool(mentions)
+    return Toll(
+        killed=killed if spoke else None,
+        injured=injured if spoke else None,
+        mentions=mentions,
+    )
+
+
+def _ident(keys: Collection[str]) -> set[str]:
+    """The keys that tell one person from another: a name's words, an age."""
+    return {k for k in keys if k.startswith(("name:", "age:"))}
+
+
+def _most_in_a_sentence(people: list[tuple[set[str], Kind]], mentions: list[CasualtyMention],
+                        *, killed: bool) -> int:
+    """People known only as "a man": distinct within a sentence, the same across sentences.
+
+    "A woman was shot in the back, another woman in the face and a man in the chest" is
+    three people; "a man was shot" said again two paragraphs later is the same man.
+    """
+    per_sentence: dict[int, int] = {}
+    for keys, kind in people:
+        if _ident(keys) or (kind == "killed") != killed:
+            continue
+        for key in keys:
+            if key.startswith("at:"):
+                at = int(key[3:])
+                per_sentence[at] = per_sentence.get(at, 0) + 1
+    return max(per_sentence.values(), default=0)
+
+
+def _worse(a: Kind, b: Kind) -> Kind:
+    order = {"shot": 0, "injured": 1, "killed": 2}
+    return a if order[a] >= order[b] else b
+
+
+def _sentence_mentions(sent: Span) -> list[CasualtyMention]:
+    found: list[CasualtyMention] = []
+    tally = bool(_TALLY.search(sent.text))
+    seen: set[int] = set()  # victim heads already counted in this sentence
+    for tok in sent:
+        kind = _trigger(tok)
+        if kind is None or _unreal(tok):
+            continue
+        for victim, self_harm in _victims(tok):
+            if victim.i in seen:
+                continue
+            seen.add(victim.i)
+            if self_harm:
+                # "killed himself" after an attack is the attacker's death, one more; a
+                # child who "shot himself" by accident is the victim, counted as anyone
+                found.append(CasualtyMention(
+                    kind, 1, *_extent(victim, tok), total=False,
+                    keys=frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"}),
+                    perpetrator=kind == "killed"))
+                continue
+            mention = _mention(victim, tok, kind, sent)
+            if mention is not None and not (tally and mention.total):
+                found.append(mention)
+        if tok.lower_ in _DEATH_NOUNS | _HURT_NOUNS and tok.pos_ == "NOUN":
+            n = _own_number(tok)
+            if n is not None and tok.i not in seen and not tally:
+                seen.add(tok.i)
+                found.append(CasualtyMention("killed" if tok.lower_ in _DEATH_NOUNS else "injured",
+                                             n, *_extent(tok), total=True))
+    return found
+
+
+def _trigger(tok: Token) -> Kind | None:
+    """What the word says happened to people: killed, wounded, or shot (either)."""
+    w = tok.lower_
+    if tok.pos_ in ("VERB", "AUX") or tok.tag_ in ("VBN", "VBD", "VBG"):
+        if w in _KILL_VERBS or w in _DIE_VERBS:
+            return "killed"
+        if w in _WOUND_VERBS:
+            return "injured"
+        if w in _SHOOT_VERBS and (w.startswith("shoot") or w == "shot" or _GUNFIRE.search(
+                tok.sent.text)):
+            if any(c.lower_ in _FATAL_ADV for c in tok.children) or any(
+                    c.dep_ == "prep" and c.lower_ == "to" and any(
+                        g.lower_ == "death" for g in c.children) for c in tok.children):
+                return "killed"  # "fatally shot", "shot to death"
+            # "shot and killed": the conjoined verb carries the outcome
+            if any(c.dep_ == "conj" and not any(g.dep_.startswith("nsubj") for g in c.children)
+                   and (c.lower_ in _KILL_VERBS | _DIE_VERBS
+                        or any(g.lower_ in _DEAD_ADJ for g in c.children))
+                   for c in tok.children):
+                return None  # "shot and killed", "shot and pronounced dead"
+            return "shot"
+    if tok.pos_ == "ADJ" and w in _DEAD_ADJ:
+        return "killed"
+    if tok.pos_ in ("ADJ", "VERB") and w in _HURT_ADJ:
+        return "injured"
+    return None
+
+
+def _unreal(tok: Token) -> bool:
+    """Negated, conditional or intended, not an event: "was not injured", "could have died"."""
+    for t in (tok, tok.head):
+        for c in t.children:
+            if c.dep_ == "neg" or (c.lower_ in _NEGATION and c.dep_ in ("neg", "det", "advmod")):
+                return True
+            if c.dep_ == "aux" and c.lower_ in _UNREAL_AUX:
+                return True
+        if t is not tok and t.lower_ in _UNREAL_HEADS and tok.dep_ in ("xcomp", "ccomp"):
+            return True
+    return False
+
+
+def _victims(tok: Token) -> list[tuple[Token, bool]]:
+    """The people the trigger word happened to, as (head noun, self-inflicted)."""
+    out: list[tuple[Token, bool]] = []
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children)
+    w = tok.lower_
+    intransitive = w in _DIE_VERBS or tok.pos_ == "ADJ"
+    for c in tok.children:
+        if c.lower_ in _SELF and c.dep_ in ("dobj", "pobj", "npadvmod"):
+            out.append((c, True))
+        elif (c.dep_ == "nsubjpass" or (c.dep_ == "nsubj" and (intransitive or passive))
+              or (c.dep_ == "dobj" and not passive and not intransitive)):
+            out.append((c, False))
+    # "killing his own son": object of an active verb; "leaving two dead": the object
+    # of the head verb whose complement is the adjective
+    if tok.pos_ == "ADJ" and tok.dep_ in ("oprd", "xcomp", "ccomp", "acomp", "amod"):
+        head = tok.head
+        if tok.dep_ == "amod" and head.lower_ in _PEOPLE | {"one", "two"}:
+            out.append((head, False))
+        for c in head.children:
+            if c.dep_ in ("dobj", "nsubj", "nsubjpass") and c is not tok:
+                out.append((c, False))
+        if not out and head.dep_ == "conj":  # "was shot and pronounced dead"
+            out.extend((c, False) for c in head.head.children
+                       if c.dep_ in ("nsubj", "nsubjpass"))
+    # "a man was shot and killed": the conjoined verb shares the first verb's subject
+    if not out and tok.dep_ == "conj":
+        out.extend((c, False) for c in tok.head.children if c.dep_ in ("nsubj", "nsubjpass"))
+    # "a teen shot in the leg": a reduced relative on the victim noun
+    if not out and tok.dep_ in ("acl", "relcl") and tok.tag_ == "VBN":
+        out.append((tok.head, False))
+    if not out and tok.dep_ == "relcl":
+        out.append((tok.head, False))
+    return [v for v in out if v[1] or _is_people(v[0])]
+
+
+def _is_people(tok: Token) -> bool:
+    w = tok.lower_
+    return (w in _PEOPLE or w in _PRONOUNS or tok.ent_type_ == "PERSON"
+            or w.endswith("-year-old") or w.endswith("-year-olds")
+            or (tok.pos_ == "NUM" and tok.dep_ in ("nsubj", "nsubjpass", "dobj")))
+
+
+def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyMention | None:
+    lo, hi = _extent(victim, trigger)
+    heads = [victim, *_conjuncts(victim)]
+    if len(heads) > 1 and all(_is_people(h) for h in heads):
+        # "three men and two women", "a child and two women": each part's own size
+        size = sum(max(1, _own_number(h) or 1) for h in heads)
+        return CasualtyMention(kind, size, lo, hi, total=True)
+    if any(c.lower_ in ("no", "none", "neither") for c in victim.children) or victim.lower_ in (
+            "nobody", "none", "noone"):
+        return None  # "no one was injured"
+    n = _own_number(victim)
+    if n is not None and n > 1:
+        return CasualtyMention(kind, n, lo, hi, total=True)
+    if n == 0 or (victim.tag_ in ("NNS", "NNPS") and n is None):
+        return None  # "people were injured": how many is not said
+    keys = _keys(victim)
+    if any(c.lower_ in _ANOTHER and c.dep_ in ("det", "amod") for c in victim.children):
+        keys = frozenset()  # "another 23-year-old man": not the one of that age before
+    if not keys:
+        if victim.lower_ in _PRONOUNS or _definite(victim):
+            keys = frozenset({"ref"})
+        else:
+            keys = frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"})
+    return CasualtyMention(kind, 1, lo, hi, total=False, keys=keys)
+
+
+def _extent(*tokens: Token) -> tuple[int, int]:
+    """Character offsets from the start of the victim phrase to the end of the trigger."""
+    lo = min(t.left_edge.idx if t.dep_ != "ROOT" else t.idx for t in tokens)
+    hi = max(t.idx + len(t.text) for t in tokens)
+    return lo, hi
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    out: list[Token] = []
+    for c in tok.children:
+        if c.dep_ == "conj":
+            out.append(c)
+            out.extend(_conjuncts(c))
+    return out
+
+
+def _own_number(tok: Token) -> int | None:
+    """The size the phrase gives itself: "two teenagers", "both", "a family of five"."""
+    w = tok.lower_
+    if w in _COUNT_WORDS:
+        return _COUNT_WORDS[w]
+    if tok.pos_ == "NUM" or tok.like_num:
+        return _value(tok.text)
+    for c in tok.children:
+        if c.dep_ == "nummod":
+            # "the 4200 block", "23-year-old": numbers not of the people themselves
+            return _value(c.text)
+        if c.lower_ in _COUNT_WORDS and c.dep_ in ("det", "predet", "nummod"):
+            return _COUNT_WORDS[c.lower_]
+    m = _FAMILY_OF.search(tok.doc[tok.left_edge.i:tok.right_edge.i + 1].text)
+    if w == "family" and m:
+        return _value(m.group(1))
+    if tok.tag_ in ("NN", "NNP") and any(c.lower_ in ("a", "an", "one", "another")
+                                         for c in tok.children):
+        return 1
+    return None
+
+
+def _value(text: str) -> int | None:
+    q = parse_quantity(text)
+    if q is None or q.value is None or q.unit or q.value != int(q.value) or not 0 <= q.value < 1000:
+        return None
+    return int(q.value)
+
+
+def _definite(tok: Token) -> bool:
+    return any(c.lower_ in ("the", "this", "that", "his", "her", "their") and c.dep_ in
+               ("det", "poss") for c in tok.children)
+
+
+def _keys(tok: Token) -> frozenset[str]:
+    """What identifies one person: each word of their name, and their age."""
+    keys: set[str] = set()
+    name = _name(tok)
+    if name is not None:
+        keys.update("name:" + w.lower_ for w in name if w.is_alpha and len(w) > 1)
+    text = tok.doc.text
+    for t in tok.subtree:
+        if t.i - tok.i > 8 or tok.i - t.i > 8:
+            continue
+        m = _AGE.match(text, t.idx)
+        if m and t.like_num:
+            v = _value(m.group(1))
+            if v is not None:
+                keys.add(f"age:{v}")
+        elif t.like_num and t.dep_ in ("appos", "npadvmod", "amod", "nummod") and t.head.i in (
+                tok.i, *(w.i for w in (name or ()))) and t.i > tok.i:
+            v = _value(t.text)
+            if v is not None and 0 < v < 110:
+                keys.add(f"age:{v}")
+    return frozenset(keys)
+
+
+_AGE = re.compile(r"(\w+)[- ]years?[- ]old", re.I)
+
+
+def _name(tok: Token) -> Span | None:
+    """The person's name: the phrase's own PERSON entity, or one in apposition to it."""
+    doc = tok.doc
+    candidates = [tok, *(c for c in tok.children if c.dep_ in ("appos", "compound"))]
+    for t in candidates:
+        if t.ent_type_ == "PERSON":
+            return next((e for e in doc.ents if e.start <= t.i < e.end), None)
+    return None

@@ -1,0 +1,105 @@
+"""Counting the dead and wounded from victim phrases, and never from ages, addresses or times.
+
+The sentences are written in the register of local and wire reports (the benchmark's own
+texts are not ours to ship); each test names the kind of mention it checks.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from newsdesk.analyse.article import analyze_article, load_resources
+from newsdesk.analyse.casualties import count_casualties
+from newsdesk.models import Article
+from newsdesk.publish.export import acled_row
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_resources().nlp
+
+
+def _toll(nlp, text: str) -> tuple[int | None, int | None]:
+    toll = count_casualties(nlp(text))
+    return toll.killed, toll.injured
+
+
+@pytest.mark.parametrize(("text", "killed", "injured"), [
+    # a single victim, no numeral
+    ("A 23-year-old man was shot and killed Tuesday night outside a corner store.", 1, 0),
+    ("A woman was shot in the leg on Friday, police said.", 0, 1),
+    # groups given with their size, in words and digits
+    ("Two teenagers were wounded when someone opened fire on a crowded porch.", 0, 2),
+    ("Four people are dead and two are injured after a shooting at a tribal office.", 4, 2),
+    ("Police said 3 people were killed in the attack.", 3, 0),
+    # the perpetrator, where the text says so
+    ("The gunman shot two neighbours before he killed himself.", 1, 2),
+    # the final toll wins over the early one
+    ("A man was shot in the chest outside a bar. He died later at the hospital.", 1, 0),
+    # one victim named several ways is counted once
+    ("A 16-year-old student died after a shooting on Monday. Jaden Miles, 16, was shot in "
+     "the head, police said. The boy was pronounced dead at the scene.", 1, 0),
+    # victims named one by one
+    ("Mary Cole, 41, and her son David, 19, were killed in the shooting.", 2, 0),
+    # several unnamed victims in one sentence are several people
+    ("A woman was shot in the back, another woman was shot in the face and a man was shot "
+     "in the arm.", 0, 3),
+    # coordinated groups add up
+    ("Five men and four women were injured, one of them critically.", 0, 9),
+    # "both", and "a family of five"
+    ("Both brothers were killed when the car was riddled with bullets.", 2, 0),
+    ("A family of five was killed when a shell struck their home.", 5, 0),
+    # shot, some fatally: the wounded are those hit less those killed
+    ("Police said two people were shot and one of them died.", 1, 1),
+])
+def test_victims_are_counted_from_mentions(nlp, text, killed, injured):
+    assert _toll(nlp, text) == (killed, injured)
+
+
+@pytest.mark.parametrize("text", [
+    # addresses, ages, times, dates, calibres, phone numbers, distances, prices, votes
+    "The shooting happened in the 4200 block of Adams Street.",
+    "The 23-year-old was arrested at 3:45 a.m. on March 4.",
+    "Officers recovered a 9mm handgun and 14 shell casings from the scene.",
+    "Anyone with information should call 555-0142 or Crime Stoppers at 1-800-222-8477.",
+    "The house is about 2 miles from the school where 300 students were in class.",
+    "The rifle cost $1,200 and the council voted 7-2 to ban it.",
+    # negated, conditional or intended: no one was hurt
+    "No one was injured in the blast, officials said.",
+    "He threatened to kill three people if they called the police.",
+    "The driver could have been killed, a witness said.",
+    # people spoken of without a number are not a count
+    "People were injured, police said, but they did not say how many.",
+])
+def test_never_a_count(nlp, text):
+    killed, injured = _toll(nlp, text)
+    assert not killed and not injured, text
+
+
+def test_a_roundup_total_is_not_one_incident(nlp):
+    text = "Eight people were killed and 46 wounded in shootings across the city over the weekend."
+    assert _toll(nlp, text) == (None, None) or _toll(nlp, text) == (0, 0)
+
+
+def test_each_statement_points_at_its_sentence(nlp):
+    text = "Police arrived at 9 p.m. A 30-year-old man was shot and killed on Elm Street."
+    toll = count_casualties(nlp(text))
+    [m] = toll.mentions
+    assert text[m.start:m.end].startswith("A 30-year-old man was shot and killed")
+
+
+def test_the_incident_carries_killed_and_wounded():
+    text = ("Gunmen attacked a checkpoint near Raqqa on Monday, killing two soldiers. "
+            "Three other soldiers were wounded in the attack, a military source said.")
+    article = Article(id="t1", source="t1", text=text, published="2017-06-12")
+    records = analyze_article(article, load_resources())
+    assert records.incidents
+    incident = max(records.incidents, key=lambda i: (i.fatalities or 0) + (i.injured or 0))
+    assert incident.fatalities == 2
+    assert incident.injured == 3
+
+
+def test_acled_fatalities_is_zero_when_none_is_reported():
+    base = {"id": "inc-1", "country_code": "SY", "event_type": "Battles"}
+    assert acled_row({**base, "fatalities": None})["fatalities"] == 0
+    assert acled_row({**base, "fatalities": 4})["fatalities"] == 4
