@@ -264,7 +264,44 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[_Migration, ...] = (_v1, _v2, _v3)
+def _v6_alerts(conn: sqlite3.Connection) -> None:
+    """Alerts the watcher raised and each (alert, target) delivery.
+
+    An alert's id is stable (rule, record, triggering state), so recording it again is a
+    no-op: that is what keeps an alert from being raised twice across restarts. `seq`
+    orders the desk's list and is the Server-Sent Events id a reconnecting page resumes
+    from. A delivery is pending until `delivered_at` is set.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE alerts (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            rule TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('incident', 'story')),
+            subject_id TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            link TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            read_at TEXT
+        );
+        CREATE TABLE alert_deliveries (
+            alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            delivered_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (alert_id, target)
+        ) WITHOUT ROWID;
+        CREATE INDEX alert_deliveries_pending ON alert_deliveries(delivered_at, alert_id);
+        CREATE INDEX alert_deliveries_target ON alert_deliveries(target, alert_id);
+        """,
+    )
+
+
+MIGRATIONS: tuple[_Migration, ...] = (_v1, _v2, _v3, _v6_alerts)
 """Applied in order; `PRAGMA user_version` is the number applied. Only ever append."""
 
 
