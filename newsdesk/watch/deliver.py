@@ -232,3 +232,49 @@ def deliveries(store: Store, alert_id: str) -> list[dict[str, Any]]:
         (alert_id,),
     )
     return [dict(r) for r in rows]
+
+
+# -- the desk target: what the notifications page reads -----------------------------------
+
+_DESK = "id IN (SELECT alert_id FROM alert_deliveries WHERE target = 'desk')"
+
+
+def desk_alerts(store: Store, *, after: int = 0, unread: bool = False, limit: int = 50,
+                offset: int = 0) -> list[dict[str, Any]]:
+    """Alerts delivered to the desk, newest first; `after` a `seq` gives only later ones."""
+    where = [_DESK, "seq > ?"] + (["read_at IS NULL"] if unread else [])
+    rows = store._conn.execute(
+        f"SELECT seq, data, read_at FROM alerts WHERE {' AND '.join(where)}"
+        " ORDER BY seq DESC LIMIT ? OFFSET ?",
+        (after, limit, offset),
+    )
+    out = []
+    for r in rows:
+        alert = Alert.from_dict(json.loads(r["data"]))
+        out.append({
+            "seq": r["seq"], "id": alert.id, "rule": alert.rule, "kind": alert.kind,
+            "subject_id": alert.subject_id, "summary": alert.summary,
+            "outlets": list(alert.outlets), "created_at": alert.created_at,
+            "read_at": r["read_at"],
+        })  # fmt: skip
+    return out
+
+
+def desk_counts(store: Store) -> dict[str, int]:
+    """`total` and `unread` alerts on the desk, and `last`, the newest `seq` (0 if none)."""
+    row = store._conn.execute(
+        f"SELECT count(*), count(*) - count(read_at), coalesce(max(seq), 0) FROM alerts"
+        f" WHERE {_DESK}"
+    ).fetchone()
+    return {"total": row[0], "unread": row[1], "last": row[2]}
+
+
+def mark_read(store: Store, ids: list[str] | None) -> int:
+    """Mark the desk's alerts `ids` (None: all of them) read; how many changed."""
+    args: list[Any] = [_now()]
+    where = f"read_at IS NULL AND {_DESK}"
+    if ids is not None:
+        where += f" AND id IN ({','.join('?' * len(ids))})" if ids else " AND 0"
+        args.extend(ids)
+    with store._tx():
+        return store._conn.execute(f"UPDATE alerts SET read_at = ? WHERE {where}", args).rowcount
