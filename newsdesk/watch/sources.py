@@ -59,13 +59,6 @@ def read_feed(body: bytes, url: str) -> Listing:
     parsed = feedparser.parse(body)
     if not is_potential_feed(head) and not parsed.entries:
         raise ValueError("not an RSS or Atom feed (no <rss> or <feed> element)")
-    problem = None
-    if parsed.get("bozo"):
-        why = parsed.get("bozo_exception")
-        problem = f"malformed feed XML ({why})"
-        if not parsed.entries:
-            raise ValueError(f"{problem}; no item could be read")
-        problem += f"; read the {len(parsed.entries)} items that could be recovered"
     items = []
     for entry in parsed.entries[:MAX_ITEMS]:
         link = entry.get("link")
@@ -76,6 +69,12 @@ def read_feed(body: bytes, url: str) -> Listing:
         if stamp:
             published = date(*stamp[:3]).isoformat()
         items.append(Item(normalize(urljoin(url, link)), published, entry.get("title")))
+    problem = None
+    if parsed.get("bozo"):
+        problem = f"malformed feed XML ({parsed.get('bozo_exception')})"
+        if not items:
+            raise ValueError(f"{problem}; no item with a link could be read")
+        problem += f"; read the {len(items)} items that could be recovered"
     return Listing(items, problem)
 
 
