@@ -188,9 +188,9 @@ class _Resolver:
 
 def _parse_rule(table: dict[str, Any], where: str, path: Path, resolver: _Resolver
                 ) -> AlertRule:
-    _check_keys(table, _RULE_KEYS, where, path)
     name = _get(table, "name", str, where, path, required=True)
     where = f"alert {name!r}"
+    _check_keys(table, _RULE_KEYS, where, path)
     deliver = table.get("deliver")
     if not isinstance(deliver, list) or not deliver or not all(
         isinstance(t, str) for t in deliver
