@@ -71,7 +71,8 @@ def next_poll(
     else:
         cap = max(interval_s, MAX_BACKOFF_S)
         top = min(cap, interval_s * 2 ** min(failures, 20))
-        delay = top / 2 + (rng or random).random() * top / 2
+        # never sooner than the interval: a failing source is not polled more often
+        delay = max(interval_s, top / 2 + (rng or random).random() * top / 2)
     if retry_after_s is not None:
         delay = max(delay, retry_after_s)
     return now + timedelta(seconds=delay)
