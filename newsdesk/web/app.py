@@ -36,6 +36,8 @@ EXPORT_FORMATS = {
     "jsonl": "application/x-ndjson",
 }
 """Export formats by name: the name picks a builder, it is never used as a path."""
+SHUTDOWN_GRACE_S = 3
+"""Seconds a stopping desk lets requests finish; alert streams never finish by themselves."""
 
 
 class ReviewIn(BaseModel):
@@ -404,7 +406,10 @@ def serve(
     import uvicorn
 
     app = create_app(db_path, token=token, tile_url=tile_url, max_upload_mb=max_upload_mb)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # An open page holds its alert stream open: without a bound, stopping the desk would
+    # wait for every tab to close.
+    uvicorn.run(app, host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 
 
 def _page(page: Page, f: Filters) -> dict[str, Any]:
