@@ -215,3 +215,46 @@ def test_sources_page_and_api_show_each_sources_health(db: Path, tmp_path: Path)
     assert html.count('<tr class="failing">') == 1 and html.count('<tr class="healthy">') == 1
     assert "connection refused" in html and 'href="http://127.0.0.1:9/wire.xml"' in html
     assert later.isoformat(timespec="seconds") in html
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_notifications_page_live_in_chromium(db: Path, tmp_path: Path) -> None:
+    """An analyst has the notifications page open; the watcher raises alerts; they appear
+    without a reload, the header counts them, and marking one read counts it down."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with serving(db) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(base + "/alerts")
+        expect(page.locator("#unread-count")).to_have_text("0")
+        expect(page.locator("#no-alerts")).to_be_visible()
+        page.wait_for_timeout(500)  # the stream is open
+        raised = raise_alerts(db, tmp_path, RAQQA, CONTESTED)
+        items = page.locator("#alerts .alert-item")
+        expect(items).to_have_count(4)
+        expect(page.locator("#unread-count")).to_have_text("4")
+        expect(page.locator("#alerts-total")).to_have_text("4")
+        expect(page.locator("#no-alerts")).to_have_count(0)
+        # newest first, as the page itself lists them
+        assert items.first.get_attribute("data-id") == raised[-1].id
+        page.fill("#who", "analyst-7")
+        page.fill("#token", TOKEN)
+        items.nth(1).locator(".mark-read").click()
+        expect(page.locator("#unread-count")).to_have_text("3")
+        expect(page.locator("#alerts .alert-item.unread")).to_have_count(3)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
+        items.first.locator(".alert-summary").click()
+        page.wait_for_url(f"{base}/stories/*")
+        expect(page.locator("#unread-count")).to_have_text("3")
+        assert dialogs == []
+        browser.close()

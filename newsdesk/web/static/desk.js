@@ -144,11 +144,14 @@
     rule.textContent = a.rule;
     meta.append(rule, " · " + a.kind + " · " + a.created_at);
     if (alertList.dataset.writable === "yes" && !a.read_at) {
+      const action = document.createElement("span");
+      action.className = "read-action";
       const button = document.createElement("button");
       button.type = "button";
       button.className = "mark-read linkish";
       button.textContent = "mark read";
-      meta.append(" · ", button);
+      action.append("· ", button);
+      meta.append(" ", action);
     }
     li.append(link, meta);
     return li;
@@ -169,8 +172,8 @@
     alertList.querySelectorAll(".alert-item").forEach(function (li) {
       if (ids === null || ids.indexOf(li.dataset.id) >= 0) {
         li.classList.remove("unread");
-        const button = li.querySelector(".mark-read");
-        if (button) { button.remove(); }
+        const action = li.querySelector(".read-action");
+        if (action) { action.remove(); }
       }
     });
   }
