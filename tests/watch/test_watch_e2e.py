@@ -95,10 +95,13 @@ def test_items_that_appear_between_polls_are_fetched_on_the_next(tmp_path):
         cfg = load_config(config)
         db = tmp_path / "desk.db"
 
-        assert poll(cfg, db, out_dir=None).stored == 2
+        out = tmp_path / "out"
+        assert poll(cfg, db, out_dir=out).stored == 2
         site.serve("/wire.xml", rss(feed_items(urls, [0, 1, 2, 3, 4])), "application/rss+xml")
-        later = poll(cfg, db, out_dir=None)
+        later = poll(cfg, db, out_dir=out)
         assert (later.fetched, later.stored) == (3, 3)
+        # the output files are the whole record, not the last poll's reports
+        assert len((out / "articles.jsonl").read_text().splitlines()) == 5
         assert [site.hits[f"/news/{n}.html"] for n in range(5)] == [1] * 5
         with Store.open(db) as store:
             (wire,) = source_health(store)
