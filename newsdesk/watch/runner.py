@@ -45,6 +45,8 @@ from newsdesk.watch.sources import (
 
 log = logging.getLogger(__name__)
 MAX_SITEMAPS = 20  # nested sitemaps followed per poll
+MAX_SITE_FEEDS = 5  # feeds followed from one homepage
+MAX_HEALTH_ERRORS = 3  # problems kept in a source's last error (all go to the log)
 Report = Callable[[str], None]
 
 
@@ -107,7 +109,7 @@ def poll(
                                     failures=0 if outcome.ok else _failures(store, source) + 1,
                                     retry_after_s=outcome.retry_after_s),
                 found=outcome.fetched,
-                error="; ".join(outcome.errors) if outcome.errors else None,
+                error=_health_error(outcome.errors),
                 ok=outcome.ok,
             )  # fmt: skip
         waiting = state.pending(store)
@@ -145,6 +147,13 @@ def _seconds_to_next(config: WatchConfig, db_path: Path) -> float:
             due = state.source_state(store, s.name).get("next_poll")
             waits.append((datetime.fromisoformat(due) - now).total_seconds() if due else 0)
     return min(60.0, max(1.0, min(waits, default=60.0)))
+
+
+def _health_error(errors: list[str]) -> str | None:
+    if not errors:
+        return None
+    more = len(errors) - MAX_HEALTH_ERRORS
+    return "; ".join(errors[:MAX_HEALTH_ERRORS]) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _is_due(store: Store, source: Source, now: datetime) -> bool:
@@ -269,7 +278,7 @@ async def _listing(store: Store, fetcher: Fetcher, source: Source) -> Listing:
                              "`feed` instead")
         items: list[Item] = []
         problems = []
-        for feed in feeds[:5]:
+        for feed in feeds[:MAX_SITE_FEEDS]:
             listing = await _index(store, fetcher, source, feed, "feed")
             items += listing.items
             problems += [listing.problem] if listing.problem else []
