@@ -98,10 +98,17 @@ def test_unread_count_in_every_header_and_mark_read(db: Path, tmp_path: Path) ->
 
 
 def test_notifications_page_escapes_and_links(db: Path, tmp_path: Path) -> None:
-    raise_alerts(db, tmp_path, RAQQA)
+    hostile = '<script>alert("x")</script>\nOld City'
+    with Store.open(db) as store:
+        store.review_incident("inc-f8143b367c9af3ef", action="edit", who="analyst",
+                              changes={"location": hostile})
+    raised = raise_alerts(db, tmp_path, RAQQA)
     html = TestClient(create_app(db, token=None)).get("/alerts").text
     assert 'href="/incidents/inc-29db668d09a5c608"' in html
     assert "Raqqa: Air/drone strike in Ar Raqqah" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)" in html
+    (ied,) = [a for a in raised if a.subject_id == "inc-f8143b367c9af3ef"]
+    assert "\n" not in ied.summary and '</script> Old City, SY (Islamic State)' in ied.summary
     assert "mark-all-read" not in html  # a read-only desk cannot mark anything
 
 

@@ -370,6 +370,11 @@ def _sources(outlets: Collection[str]) -> str:
     return f"sources: {', '.join(outlets)}" if outlets else "sources: unknown outlet"
 
 
+def _one_line(text: str) -> str:
+    """Report text may carry newlines; a summary is a chat line and a mail subject."""
+    return " ".join(text.split())
+
+
 def _incident_summary(rule: AlertRule, inc: dict[str, Any]) -> str:
     what = inc.get("sub_event_type") or inc.get("event_type") or "incident"
     where = ", ".join(v for v in (inc.get("location"), inc.get("admin1"),
@@ -468,7 +473,7 @@ def evaluate(store: Store, rules: list[AlertRule], *, desk_url: str | None,
                     found.append(Alert(
                         id=_alert_id(rule, "incident", inc["id"], ""), rule=rule.name,
                         kind="incident", subject_id=inc["id"],
-                        summary=_incident_summary(rule, inc),
+                        summary=_one_line(_incident_summary(rule, inc)),
                         link=_link(desk_url, "incident", inc["id"]),
                         outlets=tuple(inc.get("outlets") or ()), record=record, created_at=now,
                     ))  # fmt: skip
@@ -500,7 +505,8 @@ def _story_alerts(store: Store, story: dict[str, Any], rules: list[AlertRule],
             state += f"\noutlets>={rule.min_outlets}"
         yield Alert(
             id=_alert_id(rule, "story", story["id"], state), rule=rule.name, kind="story",
-            subject_id=story["id"], summary=_story_summary(rule, story, groups, independent),
+            subject_id=story["id"],
+            summary=_one_line(_story_summary(rule, story, groups, independent)),
             link=_link(desk_url, "story", story["id"]),
             outlets=tuple(story.get("outlets") or ()), record=record, created_at=now,
         )
