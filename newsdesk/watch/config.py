@@ -9,6 +9,7 @@ together.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,7 +280,8 @@ def _positive(
     value = table.get(key, default)
     kind = "a whole number" if whole else "a number"
     ok = isinstance(value, int) if whole else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok or not (value >= 0 if zero else value > 0):
+    if (isinstance(value, bool) or not ok or not math.isfinite(value)
+            or not (value >= 0 if zero else value > 0)):
         bound = "0 or more" if zero else "above 0"
         raise ConfigError(f"{path}: {where} `{key}` must be {kind} {bound}; got {value!r}")
     return float(value)

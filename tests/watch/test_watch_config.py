@@ -84,6 +84,8 @@ def test_a_bad_interval_names_the_file_source_and_key(text):
          "two sources are named 'A'"),
         ({"source": [{"feed": "https://a/f"}], "watch": {"rate": 0}}, "[watch] `rate` must be a "
                                                                       "number above 0; got 0"),
+        ({"source": [{"feed": "https://a/f"}], "watch": {"max_body_mb": float("inf")}},
+         "`max_body_mb` must be a number above 0; got inf"),
         ({"source": [{"feed": "https://a/f"}], "watch": {"hosts": {"a": {"burst": 3}}}},
          "unknown key 'burst' in [watch.hosts.'a']; allowed: rate, concurrency"),
         ({"source": [{"feed": "https://a/f"}], "sauce": 1}, "unknown key 'sauce' in the top "
@@ -142,3 +144,30 @@ def test_backoff_grows_with_failures_but_never_past_a_day(failures, interval):
         assert delay == pytest.approx(interval)
     else:
         assert interval - 1e-6 <= delay <= max(interval, 86400) + 1e-6
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True),
+    st.text(max_size=12), st.sampled_from(["https://a.example/f.xml", "15m", "1h", "."]),
+    st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=4),
+                                                                st.integers(), max_size=2),
+)  # fmt: skip
+_KEYS = st.sampled_from(["feed", "sitemap", "urls", "folder", "site", "name", "outlet",
+                         "interval", "language", "tags", "external", "bogus"])
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.dictionaries(_KEYS, _VALUES, max_size=5), max_size=3),
+       st.dictionaries(st.sampled_from(["rate", "concurrency", "timeout", "retries", "contact",
+                                        "max_body_mb", "hosts", "desk_url"]),
+                       _VALUES, max_size=3))
+def test_any_watch_file_parses_or_fails_with_one_config_error_line(sources, watch):
+    raw = {"source": [{k: v for k, v in s.items() if v is not None} for s in sources],
+           "watch": {k: v for k, v in watch.items() if v is not None}}
+    try:
+        cfg = parse_config(raw, path=PATH)
+    except ConfigError as exc:
+        assert str(exc).startswith(f"{PATH}: ") and "\n" not in str(exc)
+    else:
+        assert len(cfg.sources) == len(sources) >= 1
+        assert all(s.interval_s >= 1 for s in cfg.sources)
