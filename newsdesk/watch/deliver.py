@@ -240,12 +240,13 @@ _DESK = "id IN (SELECT alert_id FROM alert_deliveries WHERE target = 'desk')"
 
 
 def desk_alerts(store: Store, *, after: int = 0, unread: bool = False, limit: int = 50,
-                offset: int = 0) -> list[dict[str, Any]]:
-    """Alerts delivered to the desk, newest first; `after` a `seq` gives only later ones."""
+                offset: int = 0, oldest_first: bool = False) -> list[dict[str, Any]]:
+    """Alerts delivered to the desk, newest first; `after` a `seq` gives only later ones
+    (oldest first, for a stream that must not skip any, with `oldest_first`)."""
     where = [_DESK, "seq > ?"] + (["read_at IS NULL"] if unread else [])
     rows = store._conn.execute(
         f"SELECT seq, data, read_at FROM alerts WHERE {' AND '.join(where)}"
-        " ORDER BY seq DESC LIMIT ? OFFSET ?",
+        f" ORDER BY seq {'ASC' if oldest_first else 'DESC'} LIMIT ? OFFSET ?",
         (after, limit, offset),
     )
     out = []

@@ -279,9 +279,13 @@ def create_app(
         unread = None
         while not await request.is_disconnected():
             counts = await run_in_threadpool(desk.alert_counts)
-            if counts["last"] > last:
-                new = await run_in_threadpool(desk.alerts, after=last, limit=500)
-                for item in reversed(new):
+            while counts["last"] > last:
+                new = await run_in_threadpool(
+                    desk.alerts, after=last, limit=100, oldest_first=True
+                )
+                if not new:  # read between the count and the list: nothing on the desk
+                    break
+                for item in new:
                     yield ServerSentEvent(
                         event="alert", id=str(item["seq"]),
                         data={"alert": item, "unread": counts["unread"]},

@@ -529,11 +529,12 @@ class Desk:
 
     # -- the watcher: alerts and sources ---------------------------------------------------
 
-    def alerts(self, *, after: int = 0, unread: bool = False, limit: int = 50, offset: int = 0
-               ) -> list[dict[str, Any]]:
+    def alerts(self, *, after: int = 0, unread: bool = False, limit: int = 50, offset: int = 0,
+               oldest_first: bool = False) -> list[dict[str, Any]]:
         """Alerts delivered to the desk, newest first, each with its page on the desk."""
         items = deliver.desk_alerts(
-            self._store(), after=after, unread=unread, limit=limit, offset=offset
+            self._store(), after=after, unread=unread, limit=limit, offset=offset,
+            oldest_first=oldest_first,
         )
         for item in items:
             section = "incidents" if item["kind"] == "incident" else "stories"
