@@ -191,7 +191,8 @@ def deliver_pending(store: Store, *, smtp: SmtpSettings | None, out: TextIO | No
     """Try every delivery not yet made, oldest alert first; counts of `delivered`, `failed`.
 
     Each outcome is written as soon as it is known, so a crash resends at most the one
-    delivery in flight.
+    delivery in flight. A target that fails is not tried again in the same pass: a hook
+    that hangs would otherwise cost its timeout once per waiting alert, every poll.
     """
     conn = store._conn
     rows = conn.execute(
@@ -199,7 +200,10 @@ def deliver_pending(store: Store, *, smtp: SmtpSettings | None, out: TextIO | No
         " WHERE d.delivered_at IS NULL ORDER BY a.seq, d.target"
     ).fetchall()
     counts = {"delivered": 0, "failed": 0}
+    down: set[str] = set()
     for target, data in rows:
+        if target in down:
+            continue
         alert = Alert.from_dict(json.loads(data))
         try:
             send(alert, target, smtp=smtp, out=out)
@@ -207,6 +211,7 @@ def deliver_pending(store: Store, *, smtp: SmtpSettings | None, out: TextIO | No
             error = f"{type(exc).__name__}: {exc}"
             log.warning("alert %s to %s failed, will retry next poll: %s", alert.id, target, error)
             counts["failed"] += 1
+            down.add(target)
             with store._tx():
                 conn.execute(
                     "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?"

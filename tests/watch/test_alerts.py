@@ -356,22 +356,31 @@ def webhook_receiver() -> Iterator[type[_Receiver]]:
 
 def test_webhook_fails_then_is_retried_and_never_resent(db: Path, tmp_path: Path) -> None:
     with webhook_receiver() as hook:
-        rules = rules_of(tmp_path, {"name": "air", "sub_event_type": "Air/drone strike",
-                                    "deliver": [f"webhook:{hook.url}"]})
+        rules = rules_of(tmp_path, {"name": "blasts", "event_type": "Explosions/Remote violence",
+                                    "deliver": [f"webhook:{hook.url}", "desk"]})
         with Store.open(db) as store:
-            (alert,) = run_alerts(store, rules, smtp=None, desk_url=DESK)
-            (state,) = deliveries(store, alert.id)
-            assert state["delivered_at"] is None and state["attempts"] == 1
-            assert "500" in state["last_error"]
+            raised = run_alerts(store, rules, smtp=None, desk_url=DESK)
+            assert {a.subject_id for a in raised} == {AIR, IED}
+            tried, waiting = (next(d for d in deliveries(store, a.id) if d["target"] != "desk")
+                              for a in raised)
+            # the hook failed once; the second alert waits for the next poll, untried
+            assert tried["delivered_at"] is None and tried["attempts"] == 1
+            assert "500" in tried["last_error"]
+            assert waiting["delivered_at"] is None and waiting["attempts"] == 0
+            assert all(d["delivered_at"] for a in raised for d in deliveries(store, a.id)
+                       if d["target"] == "desk")
+        assert len(hook.bodies) == 1
         with Store.open(db) as store:  # the next poll, after a restart
             assert run_alerts(store, rules, smtp=None, desk_url=DESK) == []
-            (state,) = deliveries(store, alert.id)
-            assert state["delivered_at"] and state["attempts"] == 2 and not state["last_error"]
+            states = [deliveries(store, a.id) for a in raised]
+            assert all(d["delivered_at"] and not d["last_error"] for s in states for d in s)
             run_alerts(store, rules, smtp=None, desk_url=DESK)
-        assert len(hook.bodies) == 2
-        body = hook.bodies[-1]
+        assert len(hook.bodies) == 3
+        assert sorted(b["alert"]["id"] for b in hook.bodies[1:]) == sorted(a.id for a in raised)
+        body = next(b for b in hook.bodies[1:] if b["alert"]["subject_id"] == AIR)
+        alert = next(a for a in raised if a.subject_id == AIR)
         assert body["text"] == f"{alert.summary} {DESK}/incidents/{AIR}"
-        assert body["alert"]["id"] == alert.id and body["alert"]["rule"] == "air"
+        assert body["alert"]["rule"] == "blasts" and body["alert"]["outlets"] == ["AFP"]
 
 
 def free_port() -> int:
