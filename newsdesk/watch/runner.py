@@ -26,7 +26,7 @@ import httpx
 
 from newsdesk.ingest.readers import read_inputs, read_page
 from newsdesk.models import Article, InputError
-from newsdesk.pipeline import publish, run_articles
+from newsdesk.pipeline import run_articles
 from newsdesk.store import Store
 from newsdesk.watch import state
 from newsdesk.watch.config import Source, WatchConfig
@@ -184,14 +184,10 @@ def _process(
             yield article
 
     failed: list[InputError] = []
-    result = run_articles(articles(), sources=sorted({s for s, _ in waiting}), out_dir=None,
+    result = run_articles(articles(), sources=sorted({s for s, _ in waiting}), out_dir=out_dir,
                           db_path=db_path, on_error=failed.append)
     summary.stored += result.stored
     with Store.open(db_path) as store:
-        if out_dir is not None and result.stored:
-            # The watcher's outputs are the whole record, not the last poll's reports:
-            # `analyze` publishes what it read, a watch folder is read as the desk's files.
-            publish(store, out_dir)
         new = run_alerts(store, config.alerts, smtp=config.smtp, desk_url=config.desk_url,
                          articles=result.article_ids)
         summary.alerts += len(new)
