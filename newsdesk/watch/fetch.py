@@ -87,11 +87,8 @@ class _Host:
 class Fetcher:
     """One poll's HTTP client. Use `async with Fetcher(settings) as f: await f.get(...)`."""
 
-    def __init__(
-        self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
+    def __init__(self, settings: FetchSettings) -> None:
         self.settings = settings
-        self._transport = transport
         self._hosts: dict[str, _Host] = {}
         self._client: httpx.AsyncClient | None = None
 
@@ -102,7 +99,6 @@ class Fetcher:
             timeout=httpx.Timeout(s.timeout_s),
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
-            transport=self._transport,
             trust_env=False,
         )
         return self

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import httpx
-
 from newsdesk.ingest.readers import read_inputs, read_page
 from newsdesk.models import Article, InputError
 from newsdesk.pipeline import run_articles
@@ -84,7 +82,6 @@ def poll(
     due_only: bool = False,
     stop: threading.Event | None = None,
     on_error: Report | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> PollSummary:
     """Poll the sources (all, or those due), then analyse, link, publish and alert.
 
@@ -97,7 +94,7 @@ def poll(
         state.register_sources(store, config.sources)
         now = utcnow()
         due = [s for s in config.sources if not due_only or _is_due(store, s, now)]
-        outcomes = asyncio.run(_fetch_all(store, config, due, stop, transport))
+        outcomes = asyncio.run(_fetch_all(store, config, due, stop))
         for source, outcome in zip(due, outcomes, strict=True):
             summary.polled += 1
             summary.fetched += outcome.fetched
@@ -204,10 +201,9 @@ async def _fetch_all(
     config: WatchConfig,
     sources: list[Source],
     stop: threading.Event,
-    transport: httpx.AsyncBaseTransport | None,
 ) -> list[_Outcome]:
     claimed: set[str] = set()  # URLs taken by a source in this poll: one fetch each
-    async with Fetcher(config.fetch, transport=transport) as fetcher:
+    async with Fetcher(config.fetch) as fetcher:
         return list(await asyncio.gather(
             *(_poll_source(store, fetcher, s, claimed, stop) for s in sources)
         ))  # fmt: skip
