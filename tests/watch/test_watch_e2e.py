@@ -1,6 +1,7 @@
 """The issue's done-when: the example watch file, pointed at a loopback site serving the
 five example reports through two RSS feeds, stores the five reports with their URLs,
-outlets and dates; a second `--once` adds nothing and fetches no page again."""
+outlets and dates and writes a Raqqa alert; a second `--once` adds no report and no alert
+and fetches no page again."""
 
 from __future__ import annotations
 
@@ -65,8 +66,10 @@ def test_example_config_once_stores_five_reports_and_a_second_once_adds_nothing(
         }
         assert all(site.hits[f"/news/{n}.html"] == 1 for n in range(5))
         assert len((out / "articles.jsonl").read_text().splitlines()) == 5
-        alerts = tmp_path / "alerts.jsonl"
-        alerts_before = alerts.read_text() if alerts.exists() else ""
+        alerts = tmp_path / "alerts.jsonl"  # relative to the watch file
+        alerts_before = alerts.read_text()
+        raised = [json.loads(line) for line in alerts_before.splitlines()]
+        assert raised and {a["rule"] for a in raised} == {"Raqqa"}
 
         second = CliRunner().invoke(main, args)
         assert second.exit_code == 0, second.output
@@ -77,7 +80,7 @@ def test_example_config_once_stores_five_reports_and_a_second_once_adds_nothing(
         assert site.headers_seen[-1].get("If-None-Match") == '"agency-1"' or any(
             h.get("If-None-Match") == '"agency-1"' for h in site.headers_seen
         )
-        assert (alerts.read_text() if alerts.exists() else "") == alerts_before
+        assert alerts.read_text() == alerts_before  # no alert twice
 
         health = CliRunner().invoke(main, ["sources", "--db", str(db), "--json"])
         found = {r["name"]: r for r in map(json.loads, health.output.splitlines())}
