@@ -117,6 +117,7 @@ def test_server_errors_are_retried_then_reported(polled):
 def test_429_with_a_short_retry_after_is_waited_out(polled):
     busy = polled["health"]["Busy"]
     assert busy["failures"] == 0 and busy["last_error"] is None and busy["reports_found"] == 1
+    assert polled["site"].hits["/busy.xml"] == 2  # asked again after the Retry-After
     assert polled["urls"][2] in polled["stored"]
 
 
