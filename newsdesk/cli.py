@@ -233,5 +233,87 @@ def build(path: Path | None) -> None:
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
 
 
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the output files, rewritten after each poll that stored reports.",
+)
+@click.option("--once", is_flag=True, help="Poll every source once, print a summary, exit 0.")
+def watch(config: Path, db_path: Path, out_dir: Path | None, once: bool) -> None:
+    """Follow the outlets in CONFIG: fetch new reports, analyse them, alert.
+
+    CONFIG is a TOML file of [[source]] tables (feed, sitemap, urls, folder or site) and
+    [[alert]] rules; see the README, "Following outlets". Without --once it polls each
+    source when due until SIGINT/SIGTERM, finishing the report in hand first.
+
+    Example:
+
+        newsdesk watch sources.toml --db desk.db --out out/ --once
+    """
+    import signal
+    import threading
+
+    from newsdesk.watch.config import load_config
+    from newsdesk.watch.runner import poll
+    from newsdesk.watch.runner import watch as watch_forever
+
+    cfg = load_config(config)
+
+    def report(message: str) -> None:
+        click.echo(f"error: {message}", err=True)
+
+    if once:
+        summary = poll(cfg, db_path, out_dir=out_dir, on_error=report)
+        click.echo(summary.line())
+        return
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        click.echo(f"{signal.Signals(signum).name}: stopping after the report in hand", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    click.echo(f"watching {len(cfg.sources)} sources from {config}; store {db_path}", err=True)
+    watch_forever(cfg, db_path, out_dir=out_dir, stop=stop, on_poll=click.echo, on_error=report)
+
+
+@main.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def sources(db_path: Path, as_json: bool) -> None:
+    """Each watched source's health: last success, last error, reports found, next poll.
+
+    Example:
+
+        newsdesk sources --db desk.db
+    """
+    from newsdesk.store import Store
+    from newsdesk.watch.state import source_health
+
+    if not db_path.exists():
+        raise click.ClickException(f"no store at {db_path}; run `newsdesk watch` first")
+    with Store.open(db_path) as store:
+        rows = source_health(store)
+    if not rows and not as_json:
+        click.echo("no sources watched yet; run `newsdesk watch CONFIG`", err=True)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+            continue
+        state = "ok" if not row["failures"] else f"failing ({row['failures']} in a row)"
+        click.echo(
+            f"{row['name']}  [{row['kind']}]  {state}; reports found {row['reports_found']}; "
+            f"last success {row['last_success'] or 'never'}; next poll {row['next_poll'] or 'now'}"
+        )
+        if row["last_error"]:
+            click.echo(f"    last error ({row['last_error_at']}): {row['last_error']}")
+
+
 if __name__ == "__main__":
     main()

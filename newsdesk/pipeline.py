@@ -28,6 +28,7 @@ from newsdesk.store import Store
 
 Executor = Literal["local", "dask"]
 PARQUET_AUTO_ARTICLES = 5000  # runs this large also get Parquet tables by default
+_FEW = 4  # publish reads by id when the run's articles are under a quarter of the store
 ErrorSink = Callable[[InputError], None]
 
 
@@ -94,8 +95,13 @@ def run_articles(
     on_error: ErrorSink | None = None,
     parquet: bool | None = None,
     on_article: Callable[[str], None] | None = None,
+    link: Literal["all", "new"] = "all",
 ) -> RunSummary:
     """Analyse, store, link and publish articles that are already read.
+
+    `link="new"` links only this run's new articles into the stored stories they can
+    reach (the watcher's polls, whose cost must follow what they add); "all" relinks the
+    whole store, which can regroup old stories with what is known now.
 
     The one runner: the CLI, the desk's uploads and the watcher all come through here,
     and the executors (`executors.local`, `executors.dask_executor`) only analyse, so
@@ -128,7 +134,10 @@ def run_articles(
             results = analyze_locally(articles, stored=stored, progress=progress)
         new = _store_analysed(store, results, summary, fail, on_article)
         summary.article_ids = [a for a in summary.article_ids if a in stored or a in new]
-        link_stored(store)
+        if link == "all":
+            link_stored(store)
+        elif new:
+            link_stored(store, new_ids=sorted(new))
         summary.duplicates = sum(
             1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
         )
@@ -352,13 +361,20 @@ def publish(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     wanted = set(article_ids) if article_ids is not None else None
-    records = [r for r in store.iter_records() if wanted is None or r.article.id in wanted]
+    if wanted is not None and len(wanted) * _FEW < store.article_count():
+        # a poll's few new reports among many: read them by id, so the cost follows them
+        ids = sorted(wanted)
+        records = store.records_of(ids)
+        story_list = store.stories_of_articles(ids)
+        incidents = store.incidents_of_articles(ids)
+    else:
+        records = [r for r in store.iter_records() if wanted is None or r.article.id in wanted]
+        story_list = [s for s in store.story_records()
+                      if wanted is None or wanted & set(s.article_ids)]
+        incidents = [i for i in store.incidents(limit=None)
+                     if wanted is None or wanted & set(i["article_ids"])]
     position = {aid: n for n, aid in enumerate(article_ids or ())}  # input order, O(n)
     records.sort(key=lambda r: (position.get(r.article.id, 0), r.article.id))
-    story_list = [s for s in store.story_records() if wanted is None or wanted & set(s.article_ids)]
-    incidents = [
-        i for i in store.incidents(limit=None) if wanted is None or wanted & set(i["article_ids"])
-    ]
 
     tables: dict[str, list[dict]] = {
         "articles": [_article_row(r.article) for r in records],

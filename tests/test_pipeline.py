@@ -286,3 +286,23 @@ def test_cli_parquet_flag_writes_tables(tmp_path: Path, example_dir: Path) -> No
     table = pq.read_table(out / "articles.parquet")
     assert table.num_rows == 1
     assert pq.read_table(out / "claims.parquet").num_rows == len(_rows(out / "claims.jsonl"))
+
+
+def test_publish_by_id_writes_what_the_full_scan_writes(
+    raqqa_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll's few reports are read by id; the files must not depend on how they were read."""
+    from newsdesk import pipeline
+    from newsdesk.store import Store
+
+    with Store.open(raqqa_run / "n.db") as store:
+        ids = store.incidents(limit=None)[0]["article_ids"][:1]
+        assert len(ids) * pipeline._FEW < store.article_count()  # the by-id path
+        pipeline.publish(store, tmp_path / "by_id", article_ids=ids)
+        monkeypatch.setattr(pipeline, "_FEW", 0)  # the full scan
+        pipeline.publish(store, tmp_path / "scan", article_ids=ids)
+    names = sorted(p.name for p in (tmp_path / "scan").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "by_id").iterdir())
+    assert _rows(tmp_path / "scan" / "incidents.jsonl")  # the example's report has incidents
+    for name in names:
+        assert (tmp_path / "by_id" / name).read_bytes() == (tmp_path / "scan" / name).read_bytes()

@@ -31,7 +31,7 @@ from newsdesk.ingest.clean import clean_text
 from newsdesk.ingest.metadata import enrich
 from newsdesk.models import Article, InputError
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINE_CHARS", "article_id", "read_inputs"]
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINE_CHARS", "article_id", "read_inputs", "read_page"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class _Doc:
     author: str | None = None
     language: str | None = None
     title_in_text: bool = False  # plain text: the headline is the first line
+    site_name: str | None = None  # og:site_name and the like; only a fetched page trusts it
 
 
 def article_id(text: str, url: str | None = None) -> str:
@@ -402,7 +403,35 @@ def _html_doc(html: str, *, url: str | None = None) -> _Doc | None:
         published=published,
         published_source="html-meta",
         author=doc.author,
+        site_name=doc.sitename,
     )
+
+
+def read_page(
+    html: str,
+    *,
+    url: str,
+    outlet: str | None = None,
+    published: str | None = None,
+    language: str | None = None,
+) -> Article | InputError:
+    """A page fetched from `url` (the watcher's way in), as one article.
+
+    The page's own metadata wins over what the feed said about it: its canonical URL
+    (`rel=canonical`, so the same report reached through two feeds gets one id), its
+    date and its site name; `outlet`, `published` and `language` fill only what the page
+    leaves empty. A saved file's site name is not trusted the same way (it may be a
+    mirror), which is why `read_inputs` does not use it.
+    """
+    doc = _html_doc(html)
+    if doc is None:
+        return _no_text(url)
+    doc.url = doc.url or url
+    doc.outlet = doc.site_name or outlet
+    if not doc.published and published:
+        doc.published, doc.published_source = _iso_date(published), "input"
+    doc.language = doc.language or language
+    return _to_article(url, doc)
 
 
 def _read_jsonl(source: str, text: str) -> Iterator[Article | InputError]:

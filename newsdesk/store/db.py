@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -408,6 +408,10 @@ class Store:
         listing = queries.incidents(f, include_hidden=include_rejected)
         return listing.items(self._conn, limit, offset)
 
+    def incidents_of_articles(self, article_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Listed incidents reported by any of the given articles, in `incidents`' order."""
+        return queries.incidents_of_articles(self._conn, article_ids)
+
     def get_incident(self, incident_id: str) -> dict[str, Any] | None:
         return queries.incident(self._conn, incident_id)
 
@@ -467,6 +471,9 @@ class Store:
     def search(self, q: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """Full-text search over story titles, then article titles and texts, best first."""
         return queries.search(self._conn, q, limit=limit).items
+
+    def article_count(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         """Row counts of the user-facing tables (incidents: those not rejected or merged)."""

@@ -237,7 +237,76 @@ def _v4_link_terms(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[_Migration, ...] = (_v1, _v2, _v3, _v4_link_terms)
+def _v5_watch(conn: sqlite3.Connection) -> None:
+    """The watcher's memory: each source's health, and a log of every URL it fetched.
+
+    `fetch_log` is what makes a restarted watcher fetch nothing twice: a page's row and
+    its parsed article (`watch_pending`, until the pipeline has stored it) are written in
+    one transaction, so a kill at any point leaves either both or neither.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE watch_sources (
+            name TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL,
+            last_poll TEXT, last_success TEXT, last_error TEXT, last_error_at TEXT,
+            failures INTEGER NOT NULL DEFAULT 0, reports_found INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT
+        );
+        CREATE TABLE fetch_log (
+            url TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL,
+            http_status INTEGER, etag TEXT, last_modified TEXT, canonical_url TEXT,
+            article_id TEXT, fetched_at TEXT NOT NULL, error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX fetch_log_canonical ON fetch_log(canonical_url);
+        CREATE TABLE watch_pending (
+            url TEXT PRIMARY KEY, source TEXT NOT NULL, article TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def _v6_alerts(conn: sqlite3.Connection) -> None:
+    """Alerts the watcher raised and each (alert, target) delivery.
+
+    An alert's id is stable (rule, record, triggering state), so recording it again is a
+    no-op: that is what keeps an alert from being raised twice across restarts. `seq`
+    orders the desk's list and is the Server-Sent Events id a reconnecting page resumes
+    from. A delivery is pending until `delivered_at` is set.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE alerts (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            rule TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('incident', 'story')),
+            subject_id TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            link TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            read_at TEXT
+        );
+        CREATE TABLE alert_deliveries (
+            alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            delivered_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (alert_id, target)
+        ) WITHOUT ROWID;
+        CREATE INDEX alert_deliveries_pending ON alert_deliveries(delivered_at, alert_id);
+        CREATE INDEX alert_deliveries_target ON alert_deliveries(target, alert_id);
+        """,
+    )
+
+
+MIGRATIONS: tuple[_Migration, ...] = (
+    _v1, _v2, _v3, _v4_link_terms, _v5_watch, _v6_alerts,
+)
 """Applied in order; `PRAGMA user_version` is the number applied. Only ever append."""
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -272,6 +272,23 @@ def incidents_oldest_first(
         f"SELECT data FROM incidents{w.sql()} ORDER BY event_date, id LIMIT ?", [*w.args, cap]
     )
     return [_data(r) for r in rows]
+
+
+def incidents_of_articles(conn: sqlite3.Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The listed incidents reported by any of the given articles, in the listing's order."""
+    found: dict[str, tuple[str, int, dict[str, Any]]] = {}
+    for start in range(0, len(ids), 500):
+        part = list(ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        rows = conn.execute(
+            f"SELECT id, event_date, rowid, data FROM incidents WHERE {_VISIBLE} AND id IN "
+            f"(SELECT incident_id FROM incident_articles WHERE article_id IN ({marks}))",
+            part,
+        )
+        for iid, date, rowid, data in rows:
+            found[iid] = (date or "", rowid, json.loads(data))
+    ordered = sorted(found.values(), key=lambda r: (r[0], r[1]), reverse=True)
+    return [r[2] for r in ordered]
 
 
 def records(table: str, columns: dict[str, Any]) -> Listing:

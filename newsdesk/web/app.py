@@ -7,13 +7,17 @@ network. Reads are open; writes (review, upload) need the token given at start-u
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +36,8 @@ EXPORT_FORMATS = {
     "jsonl": "application/x-ndjson",
 }
 """Export formats by name: the name picks a builder, it is never used as a path."""
+SHUTDOWN_GRACE_S = 3
+"""Seconds a stopping desk lets requests finish; alert streams never finish by themselves."""
 
 
 class ReviewIn(BaseModel):
@@ -44,6 +50,14 @@ class ReviewIn(BaseModel):
     changes: dict[str, Any] = Field(default_factory=dict)
     merge_into: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=2000)
+
+
+class AlertsReadIn(BaseModel):
+    """Alerts to mark read: `ids`, or every alert on the desk when `ids` is null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[Annotated[str, Field(max_length=200)]] | None = Field(default=None, max_length=1000)
 
 
 def _filters(
@@ -85,11 +99,14 @@ def create_app(
     token: str | None,
     tile_url: str | None = None,
     max_upload_mb: int = 20,
+    alert_poll_s: float = 2.0,
 ) -> FastAPI:
     """Build the desk over the store at `db_path`.
 
     `token=None` makes the desk read-only; `tile_url` (an XYZ template) replaces the bundled
-    offline basemap with online tiles; uploads above `max_upload_mb` are refused.
+    offline basemap with online tiles; uploads above `max_upload_mb` are refused. The alert
+    stream looks for the watcher's new alerts every `alert_poll_s` seconds: the watcher is
+    another process, so the store is the only thing both see.
     """
     desk = Desk(Path(db_path))
     jobs = Jobs(Path(db_path))
@@ -103,7 +120,10 @@ def create_app(
     app.state.jobs = jobs
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals.update(
-        writable=token is not None, tile_url=tile_url, search_candidates=SEARCH_CANDIDATES
+        writable=token is not None,
+        tile_url=tile_url,
+        search_candidates=SEARCH_CANDIDATES,
+        alert_counts=desk.alert_counts,
     )
     templates.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
     templates.env.filters["safe_url"] = _safe_url
@@ -225,6 +245,62 @@ def create_app(
     def api_upload_status(job_id: str) -> dict[str, Any]:
         return {"ok": True, "job": jobs.get(job_id)}
 
+    @api.get("/alerts", tags=["alerts"])
+    def api_alerts(
+        unread: bool = False,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        counts = desk.alert_counts()
+        return {
+            "ok": True,
+            "total": counts["unread"] if unread else counts["total"],
+            "unread": counts["unread"],
+            "limit": limit,
+            "offset": offset,
+            "items": desk.alerts(unread=unread, limit=limit, offset=offset),
+        }
+
+    @api.post("/alerts/read", tags=["alerts"], dependencies=writer)
+    def api_alerts_read(body: AlertsReadIn) -> dict[str, Any]:
+        marked = desk.mark_alerts_read(body.ids)
+        return {"ok": True, "marked": marked, "unread": desk.alert_counts()["unread"]}
+
+    @api.get("/alerts/stream", tags=["alerts"], response_class=EventSourceResponse)
+    async def api_alerts_stream(
+        request: Request,
+        after: Annotated[int | None, Query(ge=0)] = None,
+    ) -> AsyncIterator[ServerSentEvent]:
+        """New alerts as Server-Sent Events (`alert`), and the unread count when it changes
+        (`unread`). Resumes after `Last-Event-ID` or `after`, else after the newest alert."""
+        resume = request.headers.get("last-event-id", "")
+        counts = await run_in_threadpool(desk.alert_counts)
+        last = int(resume) if resume.isdigit() else counts["last"] if after is None else after
+        unread = None
+        while not await request.is_disconnected():
+            counts = await run_in_threadpool(desk.alert_counts)
+            while counts["last"] > last:
+                new = await run_in_threadpool(
+                    desk.alerts, after=last, limit=100, oldest_first=True
+                )
+                if not new:  # read between the count and the list: nothing on the desk
+                    break
+                for item in new:
+                    yield ServerSentEvent(
+                        event="alert", id=str(item["seq"]),
+                        data={"alert": item, "unread": counts["unread"]},
+                    )  # fmt: skip
+                    last = item["seq"]
+            if counts["unread"] != unread:
+                unread = counts["unread"]
+                yield ServerSentEvent(event="unread", data={"unread": unread})
+            await asyncio.sleep(alert_poll_s)
+
+    @api.get("/sources", tags=["sources"])
+    def api_sources() -> dict[str, Any]:
+        items = desk.sources()
+        return {"ok": True, "total": len(items), "items": items}
+
     app.include_router(api)
 
     # Pages ---------------------------------------------------------------------------------
@@ -292,6 +368,28 @@ def create_app(
     def page_map(request: Request, f: FiltersDep) -> HTMLResponse:
         return render(request, "map.html", f=f, query=_query_string(f, paged=False))
 
+    @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
+    def page_alerts(
+        request: Request,
+        unread: bool = False,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> HTMLResponse:
+        counts = desk.alert_counts()
+        return render(
+            request,
+            "alerts.html",
+            items=desk.alerts(unread=unread, limit=limit, offset=offset),
+            counts=counts,
+            unread_only=unread,
+            limit=limit,
+            offset=offset,
+        )
+
+    @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
+    def page_sources(request: Request) -> HTMLResponse:
+        return render(request, "sources.html", sources=desk.sources())
+
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
     def page_add(request: Request) -> HTMLResponse:
         return render(request, "add.html", max_upload_mb=max_upload_mb)
@@ -312,7 +410,10 @@ def serve(
     import uvicorn
 
     app = create_app(db_path, token=token, tile_url=tile_url, max_upload_mb=max_upload_mb)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # An open page holds its alert stream open: without a bound, stopping the desk would
+    # wait for every tab to close.
+    uvicorn.run(app, host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 
 
 def _page(page: Page, f: Filters) -> dict[str, Any]:

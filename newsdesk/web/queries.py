@@ -20,10 +20,12 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import newsdesk.store.queries as queries
 from newsdesk.models import KEY_CATEGORIES
 from newsdesk.store import Filters, NotFound, Page, ReviewError, Store
+from newsdesk.watch import deliver, state
 from newsdesk.web.errors import DeskError
 
 __all__ = ["ACLED_EVENT_TYPES", "COUNT_CAP", "SEARCH_CANDIDATES", "Desk", "Filters", "Page"]
@@ -251,6 +253,31 @@ class Desk:
             raise DeskError(404, str(exc).strip("'\"")) from exc
         except ReviewError as exc:
             raise DeskError(422, f"invalid review: {exc}", [str(exc)]) from exc
+
+    # -- the watcher: alerts and sources ---------------------------------------------------
+
+    def alerts(self, *, after: int = 0, unread: bool = False, limit: int = 50, offset: int = 0,
+               oldest_first: bool = False) -> list[dict[str, Any]]:
+        """Alerts delivered to the desk, newest first, each with its page on the desk."""
+        items = deliver.desk_alerts(
+            self._store(), after=after, unread=unread, limit=limit, offset=offset,
+            oldest_first=oldest_first,
+        )
+        for item in items:
+            section = "incidents" if item["kind"] == "incident" else "stories"
+            item["link"] = f"/{section}/{quote(item['subject_id'], safe='')}"
+        return items
+
+    def alert_counts(self) -> dict[str, int]:
+        """`total`, `unread` and `last` (the newest alert's `seq`) for the header and stream."""
+        return deliver.desk_counts(self._store())
+
+    def mark_alerts_read(self, ids: list[str] | None) -> int:
+        return deliver.mark_read(self._store(), ids)
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Each watched source's health, as `newsdesk sources` prints it."""
+        return state.source_health(self._store())
 
 
 def _check_changes(changes: dict[str, Any]) -> list[str]:

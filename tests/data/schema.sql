@@ -1,7 +1,13 @@
-PRAGMA user_version = 4;
+PRAGMA user_version = 6;
 
 -- index actors_actor
 CREATE INDEX actors_actor ON actors(actor_id);
+
+-- index alert_deliveries_pending
+CREATE INDEX alert_deliveries_pending ON alert_deliveries(delivered_at, alert_id);
+
+-- index alert_deliveries_target
+CREATE INDEX alert_deliveries_target ON alert_deliveries(target, alert_id);
 
 -- index articles_duplicate
 CREATE INDEX articles_duplicate ON articles(duplicate_of);
@@ -26,6 +32,9 @@ CREATE INDEX claims_counted ON claims(counted);
 
 -- index claims_id
 CREATE INDEX claims_id ON claims(id);
+
+-- index fetch_log_canonical
+CREATE INDEX fetch_log_canonical ON fetch_log(canonical_url);
 
 -- index incident_articles_article
 CREATE INDEX incident_articles_article ON incident_articles(article_id);
@@ -90,6 +99,30 @@ CREATE TABLE actors (
             PRIMARY KEY (article_id, pos)
         );
 
+-- table alert_deliveries
+CREATE TABLE alert_deliveries (
+            alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            delivered_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (alert_id, target)
+        ) WITHOUT ROWID;
+
+-- table alerts
+CREATE TABLE alerts (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            rule TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('incident', 'story')),
+            subject_id TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            link TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            read_at TEXT
+        );
+
 -- table article_incidents
 CREATE TABLE article_incidents (
             article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -137,6 +170,14 @@ CREATE TABLE dates (
             pos INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
             text TEXT NOT NULL, date TEXT, data TEXT NOT NULL,
             PRIMARY KEY (article_id, pos)
+        );
+
+-- table fetch_log
+CREATE TABLE fetch_log (
+            url TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL,
+            http_status INTEGER, etag TEXT, last_modified TEXT, canonical_url TEXT,
+            article_id TEXT, fetched_at TEXT NOT NULL, error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 1
         );
 
 -- table incident_articles
@@ -235,6 +276,19 @@ CREATE TABLE story_articles (
             article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
             PRIMARY KEY (story_id, article_id)
         ) WITHOUT ROWID;
+
+-- table watch_pending
+CREATE TABLE watch_pending (
+            url TEXT PRIMARY KEY, source TEXT NOT NULL, article TEXT NOT NULL
+        );
+
+-- table watch_sources
+CREATE TABLE watch_sources (
+            name TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL,
+            last_poll TEXT, last_success TEXT, last_error TEXT, last_error_at TEXT,
+            failures INTEGER NOT NULL DEFAULT 0, reports_found INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT
+        );
 
 -- trigger articles_ad
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN

@@ -114,4 +114,94 @@
       window.setTimeout(function () { poll(id); }, 500);
     }
   }
+
+  // Alerts: the header's unread count on every page, and the notifications list, kept
+  // current by the server's event stream (/api/alerts/stream); the browser reconnects by
+  // itself and resumes after the last event id it saw.
+  const badge = $("#unread-count");
+  const alertList = $("#alerts");
+
+  function setUnread(n) {
+    badge.textContent = String(n);
+    badge.classList.toggle("zero", n === 0);
+    const unread = $("#alerts-unread");
+    if (unread) { unread.textContent = String(n); }
+  }
+
+  function alertItem(a) {
+    const li = document.createElement("li");
+    li.className = "alert-item fresh" + (a.read_at ? "" : " unread");
+    li.dataset.id = a.id;
+    li.dataset.seq = String(a.seq);
+    const link = document.createElement("a");
+    link.className = "alert-summary";
+    link.href = a.link;
+    link.textContent = a.summary;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const rule = document.createElement("span");
+    rule.className = "tag";
+    rule.textContent = a.rule;
+    meta.append(rule, " · " + a.kind + " · " + a.created_at);
+    if (alertList.dataset.writable === "yes" && !a.read_at) {
+      const action = document.createElement("span");
+      action.className = "read-action";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "mark-read linkish";
+      button.textContent = "mark read";
+      action.append("· ", button);
+      meta.append(" ", action);
+    }
+    li.append(link, meta);
+    return li;
+  }
+
+  async function markRead(ids) {
+    const out = $("#alerts-result");
+    const resp = await fetch("/api/alerts/read", {
+      method: "POST",
+      headers: Object.assign({ "Content-Type": "application/json" }, authHeaders()),
+      body: JSON.stringify({ ids: ids }),
+    });
+    if (!resp.ok) { out.textContent = await readError(resp); out.className = "error"; return; }
+    const body = await resp.json();
+    out.textContent = body.marked + " marked read";
+    out.className = "muted";
+    setUnread(body.unread);
+    alertList.querySelectorAll(".alert-item").forEach(function (li) {
+      if (ids === null || ids.indexOf(li.dataset.id) >= 0) {
+        li.classList.remove("unread");
+        const action = li.querySelector(".read-action");
+        if (action) { action.remove(); }
+      }
+    });
+  }
+
+  if (alertList) {
+    alertList.addEventListener("click", function (e) {
+      if (e.target.classList.contains("mark-read")) {
+        markRead([e.target.closest(".alert-item").dataset.id]);
+      }
+    });
+    const all = $("#mark-all-read");
+    if (all) { all.addEventListener("click", function () { markRead(null); }); }
+  }
+
+  if (badge && window.EventSource) {
+    const after = $("#alerts-link").dataset.last;
+    const stream = new EventSource("/api/alerts/stream?after=" + encodeURIComponent(after));
+    stream.addEventListener("unread", function (e) { setUnread(JSON.parse(e.data).unread); });
+    stream.addEventListener("alert", function (e) {
+      const body = JSON.parse(e.data);
+      setUnread(body.unread);
+      if (alertList && !window.location.search.includes("offset=")) {
+        const empty = $("#no-alerts");
+        if (empty) { empty.remove(); }
+        alertList.prepend(alertItem(body.alert));
+        const total = $("#alerts-total");
+        if (total) { total.textContent = String(parseInt(total.textContent, 10) + 1); }
+      }
+    });
+  }
 })();
