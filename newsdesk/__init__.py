@@ -6,38 +6,11 @@ The public API is small: run the whole pipeline with `run`, or the per-article s
 
 import logging
 
-from newsdesk.models import (
-    ActorMention,
-    Article,
-    ArticleRecords,
-    Claim,
-    ClaimGroup,
-    DateRef,
-    Incident,
-    InputError,
-    PlaceMention,
-    Quote,
-    Story,
-)
+from newsdesk import models
+from newsdesk.models import *  # noqa: F403 (the records are the public API: models.__all__)
 
 __version__ = "0.1.0"
-__all__ = [
-    "ActorMention",
-    "Article",
-    "ArticleRecords",
-    "Claim",
-    "ClaimGroup",
-    "DateRef",
-    "Incident",
-    "InputError",
-    "PlaceMention",
-    "Quote",
-    "Story",
-    "__version__",
-    "analyze_article",
-    "load_resources",
-    "run",
-]
+__all__ = [*models.__all__, "__version__", "analyze_article", "load_resources", "run"]  # noqa: F405
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,6 +33,12 @@ db_option = click.option(
     show_default="newsdesk.db",
     help="SQLite store (created if missing; env NEWSDESK_DB).",
 )
+
+
+def out_option(*, required: bool, help: str) -> Callable[[Any], Any]:
+    """`--out DIR`, the folder of the output files, shared by the commands that write them."""
+    return click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                        required=required, default=None, help=help)
 
 
 class _ErrorBoundary(click.Group):
@@ -67,13 +75,7 @@ def main(verbose: int) -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for articles.jsonl, places.jsonl, ..., report.html.",
-)
+@out_option(required=True, help="Folder for articles.jsonl, places.jsonl, ..., report.html.")
 @db_option
 @click.option(
     "--executor",
@@ -236,13 +238,8 @@ def build(path: Path | None) -> None:
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for the output files, rewritten after each poll that stored reports.",
-)
+@out_option(required=False,
+            help="Folder for the output files, rewritten after each poll that stored reports.")
 @click.option("--once", is_flag=True, help="Poll every source once, print a summary, exit 0.")
 def watch(config: Path, db_path: Path, out_dir: Path | None, once: bool) -> None:
     """Follow the outlets in CONFIG: fetch new reports, analyse them, alert.

@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, Self, get_args, get_origin, get_type_hints
 
+__all__ = [  # the records `newsdesk` re-exports as its public API
+    "ActorMention", "Article", "ArticleRecords", "Claim", "ClaimGroup", "DateRef", "Incident",
+    "InputError", "PlaceMention", "Quote", "Story",
+]
+
 Precision = Literal["day", "week", "month", "year", "range", "unknown"]
 """How finely a resolved date is known (ACLED's time_precision 1/2/3 maps onto day/week/month)."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, TypedDict, Unpack
 
 from newsdesk.executors.local import analyze_locally
 from newsdesk.ingest.readers import read_inputs
@@ -54,31 +54,31 @@ class RunSummary:
         )
 
 
+class RunOptions(TypedDict, total=False):
+    """How `run` and `run_articles` execute; each is described on `run_articles`."""
+
+    executor: Executor
+    workers: int | None
+    scheduler: str | None
+    progress: bool
+    on_error: ErrorSink | None
+    parquet: bool | None
+    on_article: Callable[[str], None] | None
+    link: Literal["all", "new"]
+
+
 def run(
     inputs: Sequence[str],
     *,
     out_dir: Path | None,
     db_path: Path,
-    executor: Executor = "local",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool = False,
     stdin: BinaryIO | None = None,
-    on_error: ErrorSink | None = None,
-    parquet: bool | None = None,
+    **options: Unpack[RunOptions],
 ) -> RunSummary:
     """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`."""
     return run_articles(
-        read_inputs(inputs, stdin=stdin),
-        sources=list(inputs),
-        out_dir=out_dir,
-        db_path=db_path,
-        executor=executor,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        on_error=on_error,
-        parquet=parquet,
+        read_inputs(inputs, stdin=stdin), sources=list(inputs), out_dir=out_dir,
+        db_path=db_path, **options,
     )
 
 

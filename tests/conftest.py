@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,13 @@ def raqqa_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     summary = run([str(EXAMPLE)], out_dir=None, db_path=db)
     assert summary.stored == 5 and not summary.errors, summary.line()
     return db
+
+
+@pytest.fixture
+def raqqa_copy(raqqa_store: Path, tmp_path: Path) -> Path:
+    """A private copy of `raqqa_store` for a test that writes to it (SQLite's backup, so a
+    WAL-mode file copies whole)."""
+    dst = tmp_path / "desk.db"
+    with closing(sqlite3.connect(raqqa_store)) as a, closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
+    return dst

@@ -103,27 +103,27 @@ def test_settings_bad_value_stops_the_cli_with_one_line(monkeypatch, tmp_path, e
 _ENV_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
 
 
+def _read(env: str, name: str, raw: str) -> object | None:
+    """The setting read from `raw`, or None after checking the error names the variable."""
+    os.environ[env] = raw
+    try:
+        return settings.get(name)
+    except ConfigError as exc:
+        assert str(exc).startswith(f"{env}=")
+        return None
+    finally:
+        del os.environ[env]
+
+
 @given(raw=_ENV_TEXT)
 def test_settings_count_is_a_whole_number_of_one_or_more_or_an_error(raw):
-    os.environ["NEWSDESK_SHARD_ARTICLES"] = raw
-    try:
-        value = settings.get("shard_articles")
-    except ConfigError as exc:
-        assert str(exc).startswith("NEWSDESK_SHARD_ARTICLES=")
-        return
-    finally:
-        del os.environ["NEWSDESK_SHARD_ARTICLES"]
-    assert value == (int(raw) if raw.strip() else 64) and value >= 1
+    value = _read("NEWSDESK_SHARD_ARTICLES", "shard_articles", raw)
+    if value is not None:
+        assert value == (int(raw) if raw.strip() else 64) and value >= 1
 
 
 @given(raw=_ENV_TEXT)
 def test_settings_seconds_are_finite_and_positive_or_an_error(raw):
-    os.environ["NEWSDESK_ARTICLE_TIMEOUT"] = raw
-    try:
-        value = settings.get("article_timeout")
-    except ConfigError as exc:
-        assert str(exc).startswith("NEWSDESK_ARTICLE_TIMEOUT=")
-        return
-    finally:
-        del os.environ["NEWSDESK_ARTICLE_TIMEOUT"]
-    assert value == (float(raw) if raw.strip() else 60.0) and 0 < value < float("inf")
+    value = _read("NEWSDESK_ARTICLE_TIMEOUT", "article_timeout", raw)
+    if value is not None:
+        assert value == (float(raw) if raw.strip() else 60.0) and 0 < value < float("inf")

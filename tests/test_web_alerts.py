@@ -21,7 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from test_web_e2e import copy_store
 
 from newsdesk.store import Store
 from newsdesk.watch import state
@@ -35,8 +34,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def db(raqqa_store: Path, tmp_path: Path) -> Path:
-    return copy_store(raqqa_store, tmp_path / "desk.db")
+def db(raqqa_copy: Path) -> Path:
+    return raqqa_copy
 
 
 def raise_alerts(db: Path, tmp_path: Path, *tables: dict) -> list[Alert]:

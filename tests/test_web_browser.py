@@ -25,7 +25,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from test_web_e2e import copy_store
 
 from newsdesk.web import create_app
 
@@ -98,8 +97,8 @@ def browser():
 
 
 @pytest.fixture
-def db(raqqa_store: Path, tmp_path: Path) -> Path:
-    return copy_store(raqqa_store, tmp_path / "desk.db")
+def db(raqqa_copy: Path) -> Path:
+    return raqqa_copy
 
 
 @pytest.fixture

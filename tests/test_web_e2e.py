@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -25,17 +23,10 @@ NEW_REPORT = (
 )
 
 
-def copy_store(src: Path, dst: Path) -> Path:
-    """A private copy of a store (SQLite's backup, so a WAL-mode file copies whole)."""
-    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
-        a.backup(b)
-    return dst
-
-
 @pytest.fixture
-def desk_db(raqqa_store: Path, tmp_path: Path) -> Path:
+def desk_db(raqqa_copy: Path) -> Path:
     """The session's pipeline-built Raqqa store, copied: the upload test writes to it."""
-    return copy_store(raqqa_store, tmp_path / "desk.db")
+    return raqqa_copy
 
 
 def test_web_e2e_raqqa_story_and_contested_figures(desk_db: Path) -> None:

@@ -265,37 +265,13 @@ class Store:
         with self._tx():
             conn.execute("DELETE FROM stories")
             conn.execute("DELETE FROM stories_fts")
-            for s in stories:
-                conn.execute(
-                    "INSERT INTO stories VALUES (?, ?, ?, ?, ?)",
-                    (s.id, s.title, s.first_published, s.last_published, dumps(s.to_dict())),
-                )
-                conn.execute("INSERT INTO stories_fts VALUES (?, ?)", (s.id, s.title))
-                conn.executemany(
-                    "INSERT OR IGNORE INTO story_articles VALUES (?, ?)",
-                    [(s.id, aid) for aid in s.article_ids],
-                )
-            conn.executemany(
-                "UPDATE articles SET duplicate_of = ? WHERE id = ?",
-                [(target, aid) for aid, target in duplicates.items()],
-            )
-            conn.executemany(
-                "UPDATE articles SET story_id = ? WHERE id = ?",
-                [(sid, aid) for aid, sid in story_ids.items()],
-            )
+            _write_stories(conn, stories, duplicates, story_ids)
             conn.execute(
                 "UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL "
                 "AND story_id NOT IN (SELECT id FROM stories)"
             )
             conn.execute("DELETE FROM incidents")
-            for inc in incidents:
-                machine = inc.to_dict()
-                machine["status"] = "machine"
-                review_trail.write_incident(conn, machine, machine)
-                conn.executemany(
-                    "INSERT OR IGNORE INTO incident_articles VALUES (?, ?)",
-                    [(inc.id, aid) for aid in inc.article_ids],
-                )
+            _write_incidents(conn, incidents)
             review_trail.replay_all(conn)
 
     # -- the review trail (newsdesk.store.reviews) --------------------------------------
@@ -678,32 +654,8 @@ class Store:
             self._delete("incidents", "id", old_incidents)
             self._delete("stories", "id", ids)
             self._delete("stories_fts", "story_id", ids)
-            for s in stories:
-                conn.execute(
-                    "INSERT INTO stories VALUES (?, ?, ?, ?, ?)",
-                    (s.id, s.title, s.first_published, s.last_published, dumps(s.to_dict())),
-                )
-                conn.execute("INSERT INTO stories_fts VALUES (?, ?)", (s.id, s.title))
-                conn.executemany(
-                    "INSERT OR IGNORE INTO story_articles VALUES (?, ?)",
-                    [(s.id, aid) for aid in s.article_ids],
-                )
-            conn.executemany(
-                "UPDATE articles SET duplicate_of = ? WHERE id = ?",
-                [(target, aid) for aid, target in duplicates.items()],
-            )
-            conn.executemany(
-                "UPDATE articles SET story_id = ? WHERE id = ?",
-                [(sid, aid) for aid, sid in story_ids.items()],
-            )
-            for inc in incidents:
-                machine = inc.to_dict()
-                machine["status"] = "machine"
-                review_trail.write_incident(conn, machine, machine)
-                conn.executemany(
-                    "INSERT OR IGNORE INTO incident_articles VALUES (?, ?)",
-                    [(inc.id, aid) for aid in inc.article_ids],
-                )
+            _write_stories(conn, stories, duplicates, story_ids)
+            _write_incidents(conn, incidents)
             new_ids = [i.id for i in incidents]
             reviewed = self._select("incident_id", "reviews", "incident_id", new_ids)
             targets = self._select("merged_into", "incidents", "merged_into", new_ids)
@@ -737,3 +689,40 @@ class Store:
         rows = [json.loads(d) for d in self._select("data", "stories", "id", ids)]
         stories = (Story.from_dict(d) for d in rows)
         return sorted(stories, key=lambda s: (s.first_published or "", s.id))
+
+
+def _write_stories(
+    conn: sqlite3.Connection, stories: Iterable[Story],
+    duplicates: dict[str, str | None], story_ids: dict[str, str],
+) -> None:
+    """Insert stories with their search rows and members; set the articles' link columns."""
+    for s in stories:
+        conn.execute(
+            "INSERT INTO stories VALUES (?, ?, ?, ?, ?)",
+            (s.id, s.title, s.first_published, s.last_published, dumps(s.to_dict())),
+        )
+        conn.execute("INSERT INTO stories_fts VALUES (?, ?)", (s.id, s.title))
+        conn.executemany(
+            "INSERT OR IGNORE INTO story_articles VALUES (?, ?)",
+            [(s.id, aid) for aid in s.article_ids],
+        )
+    conn.executemany(
+        "UPDATE articles SET duplicate_of = ? WHERE id = ?",
+        [(target, aid) for aid, target in duplicates.items()],
+    )
+    conn.executemany(
+        "UPDATE articles SET story_id = ? WHERE id = ?",
+        [(sid, aid) for aid, sid in story_ids.items()],
+    )
+
+
+def _write_incidents(conn: sqlite3.Connection, incidents: Iterable[Incident]) -> None:
+    """Insert the linker's incidents as machine incidents (reviews are replayed after)."""
+    for inc in incidents:
+        machine = inc.to_dict()
+        machine["status"] = "machine"
+        review_trail.write_incident(conn, machine, machine)
+        conn.executemany(
+            "INSERT OR IGNORE INTO incident_articles VALUES (?, ?)",
+            [(inc.id, aid) for aid in inc.article_ids],
+        )

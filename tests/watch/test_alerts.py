@@ -36,15 +36,9 @@ REPO = Path(__file__).resolve().parents[2]
 DESK = "http://desk.example:8765"
 
 
-def copy_store(src: Path, dst: Path) -> Path:
-    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
-        a.backup(b)
-    return dst
-
-
 @pytest.fixture
-def db(raqqa_store: Path, tmp_path: Path) -> Path:
-    return copy_store(raqqa_store, tmp_path / "alerts.db")
+def db(raqqa_copy: Path) -> Path:
+    return raqqa_copy
 
 
 def rules_of(tmp_path: Path, *tables: dict[str, Any], smtp: SmtpSettings | None = None
