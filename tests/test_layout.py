@@ -80,8 +80,20 @@ def test_layout_architecture_names_only_modules_that_exist():
 
 
 def test_layout_every_stage_is_a_subpackage():
-    for stage in ("ingest", "analyse", "link", "publish", "executors", "web"):
+    for stage in ("ingest", "analyse", "link", "publish", "store", "executors", "web", "watch"):
         assert (PACKAGE / stage / "__init__.py").is_file(), stage
+
+
+def test_layout_tests_mirror_the_package():
+    """Each subpackage has its tests in the folder of the same name, and no test of a
+    subpackage is left at the top (those are for the modules beside them)."""
+    subpackages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    tests = REPO / "tests"
+    for name in subpackages:
+        assert list((tests / name).glob("test_*.py")), f"tests/{name}/ has no tests"
+    top = {p.stem.removeprefix("test_") for p in tests.glob("test_*.py")}
+    modules = {p.stem for p in PACKAGE.glob("*.py")} | {"layout", "eval_gate"}
+    assert top <= modules, f"top-level tests of no top-level module: {sorted(top - modules)}"
 
 
 def test_layout_no_import_cycle():

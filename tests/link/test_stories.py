@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 from pathlib import Path
 
 import pytest
+from raqqa import AFP_BREACH, GULF, MEE_BREACH, SPUTNIK, load_records
 
 from newsdesk.link import stories
 from newsdesk.link.claim_groups import group_claims
@@ -19,16 +19,6 @@ from newsdesk.models import (
     Claim,
     Incident,
 )
-
-AFP_BREACH = "001_b5309f86b7870f1b"
-MEE_BREACH = "003_16493793af55492b"
-GULF = "002_e5096ebe9da60f70"
-SPUTNIK = "004_a4db6539298bde31"
-
-
-def load_records(data_dir: Path) -> list[ArticleRecords]:
-    raw = json.loads((data_dir / "stories" / "raqqa_records.json").read_text("utf-8"))
-    return [ArticleRecords.from_dict(r) for r in raw]
 
 
 @pytest.fixture

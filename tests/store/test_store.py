@@ -37,7 +37,7 @@ from newsdesk.pipeline import stored_duplicates
 from newsdesk.publish import export
 from newsdesk.store import MIGRATIONS, NotFound, ReviewError, Store, migrations
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _span(text: str, needle: str) -> tuple[int, int]:
@@ -191,7 +191,7 @@ def test_store_schema_is_the_golden_one_however_the_file_was_made(tmp_path):
     that schema is tests/data/schema.sql, so a schema change shows up as a reviewed diff.
 
     After appending a migration, regenerate the golden file and read its diff:
-        PYTHONPATH=$PWD .venv/bin/python tests/test_store.py
+        PYTHONPATH=$PWD .venv/bin/python tests/store/test_store.py
     """
     Store.open(tmp_path / "fresh.db").close()
     fresh = _schema(tmp_path / "fresh.db")
@@ -207,7 +207,7 @@ def test_store_schema_is_the_golden_one_however_the_file_was_made(tmp_path):
     assert f"PRAGMA user_version = {len(MIGRATIONS)};" in fresh
     assert fresh == SCHEMA.read_text("utf-8"), (
         "the schema differs from tests/data/schema.sql: if a migration was appended, "
-        "regenerate it with `PYTHONPATH=$PWD .venv/bin/python tests/test_store.py`"
+        "regenerate it with `PYTHONPATH=$PWD .venv/bin/python tests/store/test_store.py`"
     )
 
 
@@ -411,7 +411,7 @@ _WRITER = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, sys.argv[3])
-    from tests.test_store import _records
+    from tests.store.test_store import _records
     from newsdesk.store import Store
     from pathlib import Path
     paths = sorted(Path(sys.argv[2]).glob("*.txt"))

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-CORPUS = Path(__file__).resolve().parent / "data" / "dask" / "corpus.jsonl.gz"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "dask" / "corpus.jsonl.gz"
 RAISE, HANG, EXIT, EXIT_ONCE = "POISON-RAISE", "POISON-HANG", "POISON-EXIT", "POISON-EXIT-ONCE"
 
 

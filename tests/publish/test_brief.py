@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from test_stories import load_records
+from raqqa import load_records
 
 from newsdesk.link import stories
 from newsdesk.models import ArticleRecords

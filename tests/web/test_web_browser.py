@@ -29,7 +29,7 @@ import pytest
 from newsdesk.web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TOKEN = "browser-token"
 HOSTILE_REPORT = (
     'Clashes near Tabqa <script>alert("title")</script>\n\n'

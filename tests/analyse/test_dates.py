@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from newsdesk.analyse.dates import extract_dates, resolve
 from newsdesk.models import Article
 
-TABLE = Path(__file__).parent / "data" / "dates" / "phrases.tsv"
+TABLE = Path(__file__).resolve().parents[1] / "data" / "dates" / "phrases.tsv"
 
 
 def _rows() -> list[tuple[str, ...]]:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from test_stories import AFP_BREACH, SPUTNIK, load_records
+from raqqa import AFP_BREACH, SPUTNIK, load_records
 
 from newsdesk.link import stories
 from newsdesk.link.common import unit_order

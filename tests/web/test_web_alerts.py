@@ -224,7 +224,7 @@ def test_sources_page_and_api_show_each_sources_health(db: Path, tmp_path: Path)
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
 @pytest.mark.browser

@@ -209,5 +209,5 @@ def test_actors_unknown_org_gets_stable_id(nlp, registry):
 
 
 def test_actors_shipped_file_is_valid_json():
-    path = Path(__file__).resolve().parents[1] / "newsdesk" / "data" / "actors.json"
+    path = Path(__file__).resolve().parents[2] / "newsdesk" / "data" / "actors.json"
     assert ActorRegistry.load([path]).match("Daesh").id == "is"

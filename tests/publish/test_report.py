@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from test_stories import load_records
+from raqqa import load_records
 
 from newsdesk.link import stories
 from newsdesk.models import ArticleRecords
