@@ -343,13 +343,20 @@ def _poll_folder(store: Store, source: Source, outcome: _Outcome) -> None:
     for path in files:
         if str(path) in known:
             continue
-        for item in read_inputs([str(path)]):
+        items = list(read_inputs([str(path)]))
+        # a file of several records (JSON Lines, WARC) logs each as "file#N", so none is
+        # lost to another's row, and then the file itself, so it is not read again
+        several = len(items) > 1
+        for item in items:
+            key = item.source if several else str(path)
             if isinstance(item, InputError):
-                state.log_page(store, source.name, str(path), status=None, error=item.message)
+                state.log_page(store, source.name, key, status=None, error=item.message)
                 outcome.errors.append(f"{item.source}: {item.message}")
                 continue
             if source.outlet and not item.outlet:
                 item.outlet, item.outlet_source = source.outlet, "input"
-            item.source = str(path)
-            outcome.fetched += state.log_page(store, source.name, str(path), status=None,
+            item.source = key
+            outcome.fetched += state.log_page(store, source.name, key, status=None,
                                               article=item)
+        if several:
+            state.log_feed(store, source.name, str(path), 0, state.Validators())

@@ -4,6 +4,7 @@ cleanly; a drop folder's files are read once."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -79,6 +80,22 @@ def test_a_drop_folder_is_read_once_per_file(tmp_path):
     assert poll(cfg, db, out_dir=None).fetched == 0
     with Store.open(db) as store:
         assert len(list(store.iter_articles())) == 2
+
+
+def test_a_drop_folder_file_of_several_reports_stores_each_once(tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    lines = [json.dumps({"title": f"Report {n}", "text": (EXAMPLE / name).read_text("utf-8")})
+             for n, (name, *_rest) in enumerate(REPORTS[:3])]
+    (drop / "batch.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    cfg = load_config(_config(tmp_path, '[[source]]\nfolder = "drop"\n'))
+    db = tmp_path / "desk.db"
+    first = poll(cfg, db, out_dir=None)
+    assert (first.fetched, first.stored) == (3, 3)
+    assert poll(cfg, db, out_dir=None).fetched == 0
+    with Store.open(db) as store:
+        assert len(list(store.iter_articles())) == 3
+        assert pending(store) == []
 
 
 def test_sigterm_stops_the_watcher_cleanly(tmp_path):
