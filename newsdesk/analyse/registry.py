@@ -522,9 +522,11 @@ class ActorRegistry:
         return self.actors[default] if default else None
 
     def _phrase_class(self, phrase: str) -> str:
+        """The class of a matched description phrase; the match may be any spelling
+        variant of it ("Army" for "the army"), as the affiliation regexes are built."""
         low = phrase.lower()
         for d in self.descriptions.values():
-            if any(normalise(p).lower() == low for p in d.phrases):
+            if any(v.lower() == low for p in d.phrases for v in _variants(p)):
                 return d.cls
         raise KeyError(phrase)
 

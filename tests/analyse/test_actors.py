@@ -82,6 +82,14 @@ def test_actors_affiliation_none(registry):
     assert registry.affiliation("a local resident said") is None
 
 
+@pytest.mark.parametrize("role", ["Army", "a spokesman for the Army", "the army said"])
+def test_actors_affiliation_of_a_variant_spelling_is_an_answer_not_a_crash(registry, role):
+    # "the army" is a description phrase; the matcher also finds its variant "Army", which
+    # once raised KeyError and cost a whole GVA report its analysis
+    actor = registry.affiliation(role)
+    assert actor is None or actor.id
+
+
 def test_actors_user_file_extends(data_dir):
     reg = ActorRegistry.load([data_dir / "actors" / "user_extra.json"])
     assert reg.match("Liwa Example Brigade").id == "liwa-test-brigade"
