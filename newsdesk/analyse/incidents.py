@@ -140,12 +140,49 @@ def extract_incidents(
                 continue  # "they sealed the deal": a development by nobody is a figure of speech
             found.append(incident)
     merged = _merge(found)
+    if not merged and toll is not None and (toll.killed or toll.injured):
+        merged = _from_victims(doc, article, toll, places=places, actors=parties, dates=dates,
+                               claims=claims)
     for incident in merged:
         incident.id = incident_id(article.id, incident.evidence[0])
     if toll is not None and toll.mentions:
         for incident, part in zip(merged, _share(toll, merged), strict=True):
             _count(incident, part)
     return merged
+
+
+def _from_victims(doc: Doc, article: Article, toll: Toll, *, places: list[PlaceMention],
+                  actors: list[ActorMention], dates: list[DateRef],
+                  claims: list[Claim]) -> list[Incident]:
+    """An attack coded from the first statement of people shot or killed, when no sentence
+    typed an event: local reports name no armed group ("a man was shot and killed on Elm
+    Street"), and without an incident their dead and wounded would reach no record.
+    Accidents and self-harm alone are not attacks."""
+    for m in toll.mentions:
+        if m.perpetrator:
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        anchor = span[-1]
+        sent = anchor.sent
+        if _ACCIDENT.search(sent.text):
+            return []
+        sent_dates = _within(dates, sent.start_char, sent.end_char)
+        # the filters the typed sentences pass: no running total, tally or generic remark
+        if (not _is_realis(anchor) or _GENERIC.search(sent.text) or _is_tally(sent, claims)
+                or any(ref.kind in ("since", "until") for ref in sent_dates)):
+            continue
+        attached = [d for d in sent_dates if _attached(doc, anchor, d)]
+        if _is_background(attached, article.published):
+            continue
+        return [_incident(doc, sent, article, "Violence against civilians", "Attack", anchor,
+                          places=places, actors=actors, dates=attached, claims=claims)]
+    return []
+
+
+_ACCIDENT = re.compile(r"\baccident\w*|\bunintentional\w*|\bsuicide\b|\bself-inflicted\b",
+                       re.I)
 
 
 def _share(toll: Toll, found: list[Incident]) -> list[Toll]:

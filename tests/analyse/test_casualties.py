@@ -103,3 +103,23 @@ def test_acled_fatalities_is_zero_when_none_is_reported():
     base = {"id": "inc-1", "country_code": "SY", "event_type": "Battles"}
     assert acled_row({**base, "fatalities": None})["fatalities"] == 0
     assert acled_row({**base, "fatalities": 4})["fatalities"] == 4
+
+
+def test_victims_no_typed_event_names_still_make_an_incident():
+    # no sentence here carries a typing cue; the victim phrase is what reports the attack
+    text = ("A 17-year-old boy died after he was hit by gunfire outside a store in Dayton on "
+            "Saturday night, police said.")
+    records = analyze_article(Article(id="t2", source="t2", text=text, published="2016-05-03"),
+                              load_resources())
+    [incident] = records.incidents
+    assert (incident.event_type, incident.sub_event_type) == ("Violence against civilians",
+                                                               "Attack")
+    assert (incident.fatalities, incident.injured, incident.location) == (1, 0, "Dayton")
+    assert text[incident.evidence[0].start:incident.evidence[0].end].startswith("A 17-year-old")
+
+
+def test_an_accident_is_not_coded_as_an_attack():
+    text = "A 2-year-old boy accidentally shot himself at a home in Lunenburg on Monday."
+    records = analyze_article(Article(id="t3", source="t3", text=text, published="2016-05-03"),
+                              load_resources())
+    assert records.incidents == []
