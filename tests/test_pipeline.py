@@ -306,3 +306,13 @@ def test_publish_by_id_writes_what_the_full_scan_writes(
     assert _rows(tmp_path / "scan" / "incidents.jsonl")  # the example's report has incidents
     for name in names:
         assert (tmp_path / "by_id" / name).read_bytes() == (tmp_path / "scan" / name).read_bytes()
+
+
+def test_pipeline_raqqa_every_casualty_claim_is_linked(raqqa_run: Path) -> None:
+    """Each casualty figure reaches the record through its incident or its story's groups."""
+    casualties = [c for c in _rows(raqqa_run / "claims.jsonl") if c["category"] == "casualties"]
+    assert len(casualties) >= 2  # 603 and 744 civilians killed
+    grouped = {cid for s in _rows(raqqa_run / "stories.jsonl") for g in s["claim_groups"]
+               for cid in g["claims"]}
+    counted = {cid for i in _rows(raqqa_run / "incidents.jsonl") for cid in i["claim_ids"]}
+    assert {c["id"] for c in casualties} <= grouped | counted

@@ -159,7 +159,12 @@ def _claim_group(group: list[tuple[Claim, ArticleRecords]]) -> ClaimGroup:
         status, reason = "timeline", "the figure rises from one report date to the next"
     else:
         status, reason = "contested", "the figures cannot all hold for the same scope and time"
-    if status == "contested":
+    grade: str | None
+    if status == "different-scope":
+        # figures of different periods or places are not one claim: none is graded for
+        # the others; a party's own figure stays marked `confirmed` on its value
+        grade = None
+    elif status == "contested":
         grade = "contested"
     elif any(v["confirmed"] for v in values):
         grade, reason = "confirmed", reason + "; a party reports harm caused by its own side"

@@ -222,9 +222,12 @@ def _figure_line(group: ClaimGroup, cites: _Citations) -> _Line:
     parts: list[tuple[str, list[int]]] = []
     if group.status == "different-scope":
         parts.append((f"These {what} figures cover different periods or places: ", []))
+        own = {_who(v) for v in group.values if v.get("confirmed")}
         for i, (who, shown, scope, ns) in enumerate(_bundle(group.values, cites, by_scope=True)):
             sep = "; " if i else ""
-            parts.append((f"{sep}{shown} {scope or '(scope not stated)'} according to {who}", ns))
+            mark = " (confirmed: the party responsible gives it)" if who in own else ""
+            parts.append((f"{sep}{shown} {scope or '(scope not stated)'} according to {who}"
+                          f"{mark}", ns))
     elif group.status == "contested":
         parts.append((f"Sources disagree on the number of {what}: ", []))
         for i, (who, figure, _, ns) in enumerate(_bundle(group.values, cites)):

@@ -181,7 +181,7 @@ class Desk:
         )
         for group in story.get("claim_groups") or []:
             rows = []
-            for cid in group["claims"]:
+            for cid, value in zip(group["claims"], group.get("values") or [], strict=False):
                 c = claims.get(cid)
                 if c is None:
                     continue
@@ -192,6 +192,7 @@ class Desk:
                         "value_text": _value_text(c),
                         "outlet": art.get("outlet"),
                         "published": art.get("published"),
+                        "confirmed": bool(value.get("confirmed")),
                     }
                 )
             group["claim_rows"] = rows

@@ -47,6 +47,27 @@ def test_web_e2e_raqqa_story_and_contested_figures(desk_db: Path) -> None:
         assert articles["total"] == 5
 
 
+def test_web_e2e_different_scopes_read_the_same_on_desk_brief_and_export(
+    raqqa_store: Path,
+) -> None:
+    """The 603-vs-744 civilian deaths: different scope, each figure with its claimant, no
+    grade for the pair, wherever it is read."""
+    with TestClient(create_app(raqqa_store, token=None)) as c:
+        story = next(s for s in c.get("/api/stories").json()["items"] if s["n_articles"] >= 2)
+        full = c.get(f"/api/stories/{story['id']}").json()["story"]
+        [group] = [g for g in full["claim_groups"]
+                   if {v["value"] for v in g["values"]} >= {603, 744}]
+        assert group["status"] == "different-scope" and group["grade"] is None
+        assert {v["claimant"] for v in group["values"]} >= {"Airwars"}
+        page = c.get(f"/stories/{story['id']}").text
+        figures = page.split("Figures and who gives them", 1)[1]
+        block = figures[: figures.index("</div>", figures.index(">different-scope<"))]
+        assert "Airwars" in block and "603" in block and "744" in block
+        assert "Grade: confirmed" not in full["brief_md"]
+        brief = next(x for x in full["brief_md"].splitlines() if "different periods" in x)
+        assert "Airwars" in brief and "603" in brief and "744" in brief
+
+
 def test_web_e2e_brief_citations_open_the_cited_passage(raqqa_store: Path) -> None:
     """Every [n] of the brief opens its report with exactly the cited characters marked."""
     with TestClient(create_app(raqqa_store, token=None)) as c:
