@@ -96,6 +96,7 @@ class CasualtyMention:
     total: bool  # a group given with its size: a total, not one more person
     keys: frozenset[str] = frozenset()  # who, when one person: "name:rahm", "age:16"; "ref", "anon"
     perpetrator: bool = False
+    trigger: int = -1  # where the word of killing or wounding starts, for the event's anchor
 
 
 @dataclass(slots=True)
@@ -215,7 +216,7 @@ def _sentence_mentions(sent: Span) -> list[CasualtyMention]:
                 found.append(CasualtyMention(
                     kind, 1, *_extent(victim, tok), total=False,
                     keys=frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"}),
-                    perpetrator=kind == "killed"))
+                    perpetrator=kind == "killed", trigger=tok.idx))
                 continue
             mention = _mention(victim, tok, kind, sent)
             if mention is not None and not (tally and mention.total):
@@ -225,7 +226,7 @@ def _sentence_mentions(sent: Span) -> list[CasualtyMention]:
             if n is not None and tok.i not in seen and not tally:
                 seen.add(tok.i)
                 found.append(CasualtyMention("killed" if tok.lower_ in _DEATH_NOUNS else "injured",
-                                             n, *_extent(tok), total=True))
+                                             n, *_extent(tok), total=True, trigger=tok.idx))
     return found
 
 
@@ -318,13 +319,13 @@ def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyM
     if len(heads) > 1 and all(_is_people(h) for h in heads):
         # "three men and two women", "a child and two women": each part's own size
         size = sum(max(1, _own_number(h) or 1) for h in heads)
-        return CasualtyMention(kind, size, lo, hi, total=True)
+        return CasualtyMention(kind, size, lo, hi, total=True, trigger=trigger.idx)
     if any(c.lower_ in ("no", "none", "neither") for c in victim.children) or victim.lower_ in (
             "nobody", "none", "noone"):
         return None  # "no one was injured"
     n = _own_number(victim)
     if n is not None and n > 1:
-        return CasualtyMention(kind, n, lo, hi, total=True)
+        return CasualtyMention(kind, n, lo, hi, total=True, trigger=trigger.idx)
     if n == 0 or (victim.tag_ in ("NNS", "NNPS") and n is None):
         return None  # "people were injured": how many is not said
     keys = _keys(victim)
@@ -335,7 +336,7 @@ def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyM
             keys = frozenset({"ref"})
         else:
             keys = frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"})
-    return CasualtyMention(kind, 1, lo, hi, total=False, keys=keys)
+    return CasualtyMention(kind, 1, lo, hi, total=False, keys=keys, trigger=trigger.idx)
 
 
 def _extent(*tokens: Token) -> tuple[int, int]:

@@ -161,10 +161,11 @@ def _from_victims(doc: Doc, article: Article, toll: Toll, *, places: list[PlaceM
     for m in toll.mentions:
         if m.perpetrator:
             continue
-        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        at = m.trigger if m.trigger >= 0 else m.end - 1
+        span = doc.char_span(at, at + 1, alignment_mode="expand")
         if span is None:
             continue
-        anchor = span[-1]
+        anchor = span[0]  # the word of killing or wounding: its clause says if it happened
         sent = anchor.sent
         if _ACCIDENT.search(sent.text):
             return []
