@@ -81,7 +81,10 @@ _GUNFIRE = re.compile(r"\b(?:shot|shots|shooting|gun\w*|bullets?|rounds?|fire[ds
 # a sentence summing many incidents: "eight people were killed in shootings across Chicago"
 _TALLY = re.compile(
     r"\b(?:shootings|incidents|homicides|attacks|across|so far|this year|last year|weekend"
-    r"|since|in \d{4}|separate|a string of|a series of|spate|total of)\b", re.I)
+    r"|since|in \d{4}|separate|a string of|a series of|spate|total of"
+    # another time: statistics and past events told as background
+    r"|(?:for|in|of) \d{4}|\w+ (?:years|decades|months) ago|(?:each|every|per|a) year"
+    r"|annually|nationwide|statistics|stats)\b", re.I)
 _FAMILY_OF = re.compile(r"\bfamily\s+of\s+(\w+)", re.I)
 
 
@@ -361,11 +364,15 @@ def _own_number(tok: Token) -> int | None:
     if w in _COUNT_WORDS:
         return _COUNT_WORDS[w]
     if tok.pos_ == "NUM" or tok.like_num:
+        doc = tok.doc
+        if tok.i >= 2 and doc[tok.i - 1].text == "," and doc[tok.i - 2].ent_type_ == "PERSON":
+            return None  # "Calvin Williams, 24 was shot": the age, parsed as the subject
         return _value(tok.text)
+    named = tok.ent_type_ == "PERSON" or tok.tag_ == "NNP"
     for c in tok.children:
         if c.dep_ == "nummod":
-            # "the 4200 block", "23-year-old": numbers not of the people themselves
-            return _value(c.text)
+            # "Calvin Williams, 24": a named person's number is their age, not a count
+            return None if named else _value(c.text)
         if c.lower_ in _COUNT_WORDS and c.dep_ in ("det", "predet", "nummod"):
             return _COUNT_WORDS[c.lower_]
     m = _FAMILY_OF.search(tok.doc[tok.left_edge.i:tok.right_edge.i + 1].text)

@@ -123,3 +123,23 @@ def test_an_accident_is_not_coded_as_an_attack():
     records = analyze_article(Article(id="t3", source="t3", text=text, published="2016-05-03"),
                               load_resources())
     assert records.incidents == []
+
+
+@pytest.mark.parametrize(("text", "killed", "injured"), [
+    # a named victim's number is their age
+    ("Eric Wright, 26, and Larry Watkins Jr. 26, were also injured.", 0, 2),
+    ("Calvin Williams, 24 was shot in the chest, Kalone Mcgee, 26 was shot in the left leg.",
+     0, 2),
+])
+def test_a_named_victims_number_is_an_age(nlp, text, killed, injured):
+    assert _toll(nlp, text) == (killed, injured)
+
+
+@pytest.mark.parametrize("text", [
+    "Crime stats for 2015, in the city of New Orleans, show 165 people were murdered.",
+    "A jury deliberates whether he should be put to death for killing 12 and wounding 70 in "
+    "a movie theater three years ago.",
+    "More than 30,000 people are killed by guns every year.",
+])
+def test_background_statistics_are_not_this_reports_toll(nlp, text):
+    assert _toll(nlp, text) in ((None, None), (0, 0))
