@@ -316,3 +316,15 @@ def test_pipeline_raqqa_every_casualty_claim_is_linked(raqqa_run: Path) -> None:
                for cid in g["claims"]}
     counted = {cid for i in _rows(raqqa_run / "incidents.jsonl") for cid in i["claim_ids"]}
     assert {c["id"] for c in casualties} <= grouped | counted
+
+
+def test_pipeline_incidents_full_csv_has_every_incident_and_its_ranges(raqqa_run: Path) -> None:
+    import csv
+
+    rows = list(csv.DictReader((raqqa_run / "incidents_full.csv").open(encoding="utf-8")))
+    incidents = _rows(raqqa_run / "incidents.jsonl")
+    assert [r["id"] for r in rows] == [i["id"] for i in incidents]
+    for row, inc in zip(rows, incidents, strict=True):
+        for key in ("fatalities_low", "fatalities_high", "injured", "injured_low", "injured_high"):
+            assert row[key] == ("" if inc[key] is None else str(inc[key])), key
+        assert row["article_ids"].split("; ") == inc["article_ids"]

@@ -138,6 +138,33 @@ def acled_csv(
     return buf.getvalue()
 
 
+FULL_COLUMNS = (
+    "id", "event_date", "date_precision", "event_type", "sub_event_type",
+    "actor1", "actor1_id", "actor2", "actor2_id",
+    "location", "admin1", "country_code", "lat", "lon", "geonameid", "location_precision",
+    "fatalities", "fatalities_low", "fatalities_high", "injured", "injured_low", "injured_high",
+    "grade", "grade_reason", "independent_outlets", "outlets", "article_ids", "claim_ids",
+    "status", "notes",
+)
+"""`incidents_full.csv`: every field of the record, the killed and the wounded each with
+the range the reports give, and the ids that trace each incident to its reports."""
+
+
+def full_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
+    """The incidents with all their fields, lists joined by "; ", unknown values empty
+    (unlike ACLED's `fatalities`, an unreported toll stays empty here, not 0)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=FULL_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for inc in incidents:
+        writer.writerow({
+            k: "; ".join(map(str, v)) if isinstance(v := inc.get(k), list)
+            else "" if v is None else v
+            for k in FULL_COLUMNS
+        })
+    return buf.getvalue()
+
+
 def geojson(incidents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """A FeatureCollection of Points; incidents without coordinates are left out."""
     features = []
