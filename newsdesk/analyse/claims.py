@@ -154,6 +154,15 @@ def _sentence_bounds(text: str, start: int, end: int, at: int) -> tuple[int, int
     return line_start, line_end
 
 
+_NOT_A_COUNT = re.compile(
+    r"\s*(?:-\s*)?(?:blocks?\b|caliber|calibre|mm\b|-?gauge\b)"
+    r"|\s+(?:[NSEW]\.?\s+)?[A-Z][a-z]+\s+(?:St|Street|Ave|Avenue|Rd|Road|Dr|Drive|Blvd|Boulevard"
+    r"|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Hwy|Highway|Terrace|Circle)\b"
+)
+"""What follows a number that is an address, a calibre or a gauge, not a count of anything."""
+_PHONE = re.compile(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.]\d{4}\b|\b\d-\d{3}-\d{3}-\d{4}\b")
+
+
 def _not_a_claim(doc: Doc, text: str, q: Quantity) -> bool:
     """Dates, times, years, durations, list numbers and pronoun "one" are not claims."""
     span = doc.char_span(q.start, q.end, alignment_mode="expand")
@@ -167,6 +176,10 @@ def _not_a_claim(doc: Doc, text: str, q: Quantity) -> bool:
     after = text[q.end:q.end + 20]
     if q.unit is None and (_TIME_UNITS.match(after) or re.match(r"-[a-z]", after)):
         return not after.startswith("-strong")
+    if _NOT_A_COUNT.match(after) or _PHONE.search(text, max(0, q.start - 6), q.end + 9):
+        return True  # "the 4200 block", "6100 Tullis Drive", ".40-caliber", 555-0142
+    if re.search(r"\bvot(?:e|ed|es|ing)\s+$", text[max(0, q.start - 10):q.start]):
+        return True  # "voted 7-2"
     before = text[max(0, q.start - 2):q.start]
     # "(61)" after a heading, "#3", "No. 5": a label, not a quantity.
     return (before.endswith("(") and after.startswith(")")) or before.endswith(("#", "No. "))

@@ -136,3 +136,19 @@ def test_claims_lengths_name_what_they_measure(raqqa):
     # kilometers north of Raqqa" says how far Ain Issa is, and measures nothing
     assert _find(raqqa["001"], "2.5 kilometre").counted == "wall length"
     assert _find(raqqa["002"], "50 kilometers").counted == "distance"
+
+
+@pytest.mark.parametrize("text", [
+    "Officers found the victim dead in the 7500 block of South Carpenter Street, police said.",
+    "Leonard Moses was shot and killed in the 6100 block of Tullis Drive in Algiers.",
+    "A man was shot outside 4200 N. Clark St. on Tuesday.",
+    "Police recovered a .40-caliber handgun from the car.",
+    "Anyone with information should call 555-0142 or Crime Stoppers at 1-800-222-8477.",
+    "The council voted 7-2 to ban the rifles.",
+])
+def test_claims_addresses_calibres_phones_and_votes_are_never_counts(text):
+    from newsdesk.models import Article
+
+    records = analyze_article(Article(id="t", source="t", text=text, published="2016-05-03"),
+                              load_resources())
+    assert records.claims == [], [c.number_text for c in records.claims]
