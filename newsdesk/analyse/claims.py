@@ -160,6 +160,8 @@ _NOT_A_COUNT = re.compile(
     r"|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Hwy|Highway|Terrace|Circle)\b"
 )
 """What follows a number that is an address, a calibre or a gauge, not a count of anything."""
+_STREET_NAME = re.compile(r"\s+[A-Z][a-z]+(?:,|\.(?:\s|$))")
+_AT = re.compile(r"\b(?:[Oo]n|[Aa]t|[Nn]ear|[Ff]rom|[Tt]o)\s+$")
 _PHONE = re.compile(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.]\d{4}\b|\b\d-\d{3}-\d{3}-\d{4}\b")
 
 
@@ -180,6 +182,9 @@ def _not_a_claim(doc: Doc, text: str, q: Quantity) -> bool:
         return True  # "the 4200 block", "6100 Tullis Drive", ".40-caliber", 555-0142
     if re.search(r"\bvot(?:e|ed|es|ing)\s+$", text[max(0, q.start - 10):q.start]):
         return True  # "voted 7-2"
+    if (q.value is not None and q.value >= 100 and _STREET_NAME.match(after)
+            and _AT.search(text, max(0, q.start - 6), q.start)):
+        return True  # "on 11700 Robertson, ...": a house number and its street
     before = text[max(0, q.start - 2):q.start]
     # "(61)" after a heading, "#3", "No. 5": a label, not a quantity.
     return (before.endswith("(") and after.startswith(")")) or before.endswith(("#", "No. "))

@@ -142,6 +142,7 @@ def test_claims_lengths_name_what_they_measure(raqqa):
     "Officers found the victim dead in the 7500 block of South Carpenter Street, police said.",
     "Leonard Moses was shot and killed in the 6100 block of Tullis Drive in Algiers.",
     "A man was shot outside 4200 N. Clark St. on Tuesday.",
+    "On 11700 Robertson, one person has been killed and police are investigating.",
     "Police recovered a .40-caliber handgun from the car.",
     "Anyone with information should call 555-0142 or Crime Stoppers at 1-800-222-8477.",
     "The council voted 7-2 to ban the rifles.",
@@ -152,3 +153,12 @@ def test_claims_addresses_calibres_phones_and_votes_are_never_counts(text):
     records = analyze_article(Article(id="t", source="t", text=text, published="2016-05-03"),
                               load_resources())
     assert records.claims == [], [c.number_text for c in records.claims]
+
+
+def test_claims_a_number_after_on_is_still_a_count_when_people_follow():
+    from newsdesk.models import Article
+
+    text = "Rebels fired on 200 Syrian troops near Aleppo."
+    records = analyze_article(Article(id="t", source="t", text=text, published="2016-05-03"),
+                              load_resources())
+    assert [c.value for c in records.claims] == [200]
