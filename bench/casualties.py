@@ -57,6 +57,14 @@ def score(pairs: list[tuple[int, int]]) -> tuple[float, float]:
     return exact, mae
 
 
+def pairs(incidents: list[dict], pred: dict[str, tuple[int, int]]
+          ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(predicted, gold) killed pairs and injured pairs, one per incident, for `score`."""
+    killed = [(pred[i["incident_id"]][0], i["num_killed"]) for i in incidents]
+    injured = [(pred[i["incident_id"]][1], i["num_injured"]) for i in incidents]
+    return killed, injured
+
+
 def predict(incidents: list[dict], docs: dict[str, dict]) -> tuple[dict[str, tuple[int, int]], int]:
     """Each incident's (killed, injured) as the pipeline reads them, and how many reports
     gave no incident at all (their casualties are then lost to the record)."""
@@ -89,8 +97,7 @@ def main() -> None:
     t0 = time.perf_counter()
     pred, bare = predict(incidents, docs)
     took = time.perf_counter() - t0
-    killed = [(pred[i["incident_id"]][0], i["num_killed"]) for i in incidents]
-    injured = [(pred[i["incident_id"]][1], i["num_injured"]) for i in incidents]
+    killed, injured = pairs(incidents, pred)
     zero_k = [(0, g) for _, g in killed]
     zero_i = [(0, g) for _, g in injured]
     n_docs = sum(len(i["doc_ids"]) for i in incidents)

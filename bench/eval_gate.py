@@ -151,9 +151,7 @@ def _casualties(benchmarks: Path) -> Scores:
     incidents, docs = casualties.load(benchmarks / "gva_gun_violence_incidents",
                                       CASUALTY_SAMPLE)
     pred, bare = casualties.predict(incidents, docs)
-    killed, _ = casualties.score([(pred[i["incident_id"]][0], i["num_killed"]) for i in incidents])
-    injured, _ = casualties.score([(pred[i["incident_id"]][1], i["num_injured"])
-                                   for i in incidents])
+    killed, injured = (casualties.score(p)[0] for p in casualties.pairs(incidents, pred))
     return Scores({"killed_exact": killed, "injured_exact": injured},
                   [f"subsampled: {len(incidents)} GVA incidents, every k-th in id order "
                    f"(bench/casualties.py --sample {CASUALTY_SAMPLE}); {bare} reports gave no "

@@ -114,12 +114,10 @@ def extract_incidents(
     parties = [m for m in actors if m.inter is not None]  # monitors and media are not parties
     for sent in _paragraph_sentences(doc):
         text = sent.text
-        if not may_report_event(text) or _GENERIC.search(text) or _is_subheading(sent):
+        if not may_report_event(text) or _is_subheading(sent):
             continue
         sent_dates = _within(dates, sent.start_char, sent.end_char)
-        if any(ref.kind in ("since", "until") for ref in sent_dates):
-            continue  # a running total, not an incident
-        if _is_tally(sent, claims):
+        if _reports_no_incident(sent, sent_dates, claims):
             continue
         for rank, (event_type, sub_event_type, needs_verb) in enumerate(_event_types(text)):
             anchor = _anchor(doc, sent, sub_event_type)
@@ -151,6 +149,14 @@ def extract_incidents(
     return merged
 
 
+def _reports_no_incident(sent: SentSpan, sent_dates: list[DateRef], claims: list[Claim]) -> bool:
+    """A generic remark, a running total ("since 2014") or a tally of many incidents: the
+    sentence may speak of violence but codes no one event, whether typed or counted."""
+    return (bool(_GENERIC.search(sent.text))
+            or any(ref.kind in ("since", "until") for ref in sent_dates)
+            or _is_tally(sent, claims))
+
+
 def _from_victims(doc: Doc, article: Article, toll: Toll, *, places: list[PlaceMention],
                   actors: list[ActorMention], dates: list[DateRef],
                   claims: list[Claim]) -> list[Incident]:
@@ -170,9 +176,7 @@ def _from_victims(doc: Doc, article: Article, toll: Toll, *, places: list[PlaceM
         if _ACCIDENT.search(sent.text):
             return []
         sent_dates = _within(dates, sent.start_char, sent.end_char)
-        # the filters the typed sentences pass: no running total, tally or generic remark
-        if (not _is_realis(anchor) or _GENERIC.search(sent.text) or _is_tally(sent, claims)
-                or any(ref.kind in ("since", "until") for ref in sent_dates)):
+        if not _is_realis(anchor) or _reports_no_incident(sent, sent_dates, claims):
             continue
         attached = [d for d in sent_dates if _attached(doc, anchor, d)]
         if _is_background(attached, article.published):
