@@ -19,7 +19,7 @@ from typing import Any, Literal, Self, get_args, get_origin, get_type_hints
 
 __all__ = [  # the records `newsdesk` re-exports as its public API
     "ActorMention", "Article", "ArticleRecords", "Claim", "ClaimGroup", "DateRef", "Incident",
-    "InputError", "PlaceMention", "Quote", "Story",
+    "InputError", "PlaceMention", "Quote", "SourceToll", "Story",
 ]
 
 Precision = Literal["day", "week", "month", "year", "range", "unknown"]
@@ -226,6 +226,27 @@ class Quote(Record):
 
 
 @dataclass(slots=True)
+class SourceToll(Record):
+    """Who reported which toll of an incident: one claimant in one report, and where.
+
+    `claimant` is None when the outlet states the toll itself; `start`/`end` are the
+    offsets of the sentence that states it in the report's `field`: its text, or its title
+    when only the headline gives the toll.
+    """
+
+    article_id: str
+    outlet: str | None
+    published: str | None
+    claimant: str | None
+    killed: int | None
+    injured: int | None
+    start: int
+    end: int
+    sentence: str
+    field: Literal["text", "title"] = "text"
+
+
+@dataclass(slots=True)
 class Incident(Record):
     """An event coded in ACLED's typology, from one or more articles."""
 
@@ -260,6 +281,12 @@ class Incident(Record):
     injured: int | None = None  # the wounded, best estimate; fatalities is the killed
     injured_low: int | None = None
     injured_high: int | None = None
+    # of the killed and the wounded, those the reports call civilians or combatants
+    civilians_killed: int | None = None
+    combatants_killed: int | None = None
+    civilians_injured: int | None = None
+    combatants_injured: int | None = None
+    tolls: list[SourceToll] = field(default_factory=list)  # each source's figures
     # the incident a reviewer merged this one into; absent from the outputs while None
     merged_into: str | None = field(default=None, metadata={_OMIT_NONE: True})
 

@@ -394,6 +394,7 @@ def publish(
     inter = {aid: actor.inter for aid in actor_ids if (actor := registry.get(aid)) is not None}
     export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter))
     export.write_text(out_dir / "incidents_full.csv", export.full_csv(incidents))
+    export.write_text(out_dir / "tolls.csv", export.tolls_csv(incidents))
     export.write_text(out_dir / "incidents.geojson", _json(export.geojson(incidents)))
     report.write_report(
         out_dir / "report.html", stories=story_list, records=records, incidents=incidents

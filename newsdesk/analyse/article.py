@@ -53,7 +53,8 @@ def analyze_article(article: Article, res: Resources) -> ArticleRecords:
     quote_list = quotes.extract_quotes(doc, article, actors=actor_mentions, registry=res.registry)
     incident_list = incidents.extract_incidents(
         doc, article, places=place_mentions, actors=actor_mentions, dates=date_refs,
-        claims=claim_list, toll=casualties.count_casualties(doc),
+        claims=claim_list,
+        toll=casualties.count_casualties(doc, res.nlp(article.title) if article.title else None),
     )
     return ArticleRecords(
         article=article,

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 Kind = Literal["killed", "injured", "shot"]
+Status = Literal["civilian", "combatant"]
 
 _PEOPLE = frozenset([
     "family", "families", "couple", "man", "men", "woman", "women", "boy", "boys", "girl",
@@ -50,6 +51,20 @@ _PEOPLE = frozenset([
     "pedestrian", "pedestrians", "year-old", "year-olds", "others", "other", "one", "ones",
     "sophomore", "freshman", "junior", "senior", "pastor", "worshippers",
 ])
+# who the victims were, only where the words say it; anyone else is of unknown status
+_CIVILIAN = frozenset({
+    "civilian", "civilians", "child", "children", "kid", "kids", "baby", "babies", "infant",
+    "infants", "toddler", "toddlers", "student", "students", "schoolchildren", "worshippers",
+    "worshipers", "bystander", "bystanders", "pedestrian", "pedestrians", "patient", "patients",
+    "refugee", "refugees", "journalist", "journalists", "villager", "villagers", "shoppers",
+    "passers-by", "passersby", "non-combatants", "noncombatants",
+})
+_COMBATANT = frozenset({
+    "soldier", "soldiers", "troops", "trooper", "fighter", "fighters", "militant", "militants",
+    "combatant", "combatants", "insurgent", "insurgents", "rebel", "rebels", "jihadist",
+    "jihadists", "militiaman", "militiamen", "serviceman", "servicemen", "servicemembers",
+    "guerrilla", "guerrillas", "paratroopers", "marines", "conscripts", "mercenaries",
+})
 _PRONOUNS = frozenset({"he", "she", "him", "her", "they", "them", "who", "whom"})
 _SELF = frozenset({"himself", "herself", "themselves"})
 
@@ -67,7 +82,7 @@ _DEAD_ADJ = frozenset({"dead", "deceased", "lifeless"})
 _HURT_ADJ = frozenset({"injured", "wounded", "hurt"})
 _FATAL_ADV = frozenset({"fatally", "mortally"})
 _DEATH_NOUNS = frozenset({"deaths", "death", "fatalities", "fatality", "dead", "killed"})
-_HURT_NOUNS = frozenset({"injuries", "injured", "wounded", "casualties"})
+_HURT_NOUNS = frozenset({"injuries", "injured", "wounded"})  # "casualties" may be either
 _NEGATION = frozenset({"not", "no", "never", "n't", "without"})
 # the verb is not an event that happened: "could have been killed", "threatened to kill"
 _UNREAL_HEADS = frozenset({
@@ -85,6 +100,12 @@ _TALLY = re.compile(
     # another time: statistics and past events told as background
     r"|(?:for|in|of) \d{4}|\w+ (?:years|decades|months) ago|(?:each|every|per|a) year"
     r"|annually|nationwide|statistics|stats)\b", re.I)
+_MULTIPLE = {"double": 2, "triple": 3, "quadruple": 4, "quintuple": 5}
+_MULTIPLE_NOUNS: dict[str, Kind] = {
+    "shooting": "shot", "homicide": "killed", "murder": "killed", "murders": "killed",
+    "homicides": "killed", "slaying": "killed", "slayings": "killed", "killing": "killed",
+    "killings": "killed",
+}
 _FAMILY_OF = re.compile(r"\bfamily\s+of\s+(\w+)", re.I)
 
 
@@ -100,26 +121,75 @@ class CasualtyMention:
     keys: frozenset[str] = frozenset()  # who, when one person: "name:rahm", "age:16"; "ref", "anon"
     perpetrator: bool = False
     trigger: int = -1  # where the word of killing or wounding starts, for the event's anchor
+    status: Status | None = None  # civilians or combatants, when the phrase says which
+    in_title: bool = False  # read from the headline: the offsets are in the title
 
 
 @dataclass(slots=True)
 class Toll:
-    """A report's killed and wounded, with the statements they rest on."""
+    """A report's killed and wounded, with the statements they rest on.
+
+    `civilians` and `combatants` are (killed, injured) among those the text calls so; the
+    rest of the toll is of unknown status.
+    """
 
     killed: int | None
     injured: int | None
     mentions: list[CasualtyMention] = field(default_factory=list)
+    civilians: tuple[int, int] = (0, 0)
+    combatants: tuple[int, int] = (0, 0)
 
 
-def count_casualties(doc: Doc) -> Toll:
-    """The report's toll: None for a kind it never speaks of, else the people it counts."""
+def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
+    """The report's toll: None for a kind it never speaks of, else the people it counts.
+
+    The headline is read too: local reports put the toll there ("2 killed, 5 injured
+    during birthday party") and name the victims one by one below without adding up.
+    """
     mentions: list[CasualtyMention] = []
     for sent in doc.sents:
         mentions.extend(_sentence_mentions(sent))
+    if title is not None:
+        mentions.extend(replace(m, in_title=True) for sent in title.sents
+                        for m in _sentence_mentions(sent))
     return tally(mentions)
 
 
 def tally(mentions: list[CasualtyMention]) -> Toll:
+    """The toll of the body, raised to the headline's where the headline counts more.
+
+    The people a headline counts are all hit; when the body knows of more deaths, those
+    came from among the wounded ("1 dead, 3 hurt" above "a second victim died"), so the
+    wounded are the headline's people less the dead.
+    """
+    body = _tally([m for m in mentions if not m.in_title])
+    head = _tally([m for m in mentions if m.in_title])
+    if head.killed is None or head.injured is None:
+        killed, injured = body.killed, body.injured
+    elif body.killed is None or body.injured is None:
+        killed, injured = head.killed, head.injured
+    else:
+        killed = max(body.killed, head.killed)
+        injured = max(body.injured, head.killed + head.injured - killed)
+    if killed is None or injured is None:
+        return Toll(killed=None, injured=None)
+    split = {}
+    for status in ("civilian", "combatant"):
+        own = [m for m in mentions if m.status == status]
+        part = tally(own) if own and len(own) < len(mentions) else None
+        if own and part is None:  # every statement names the same status: all of the toll
+            split[status] = (killed, injured)
+        elif part is not None:
+            split[status] = (min(part.killed or 0, killed), min(part.injured or 0, injured))
+    civ, com = split.get("civilian", (0, 0)), split.get("combatant", (0, 0))
+    # the two together never exceed the toll: what overlaps stays of unknown status
+    if civ[0] + com[0] > killed or civ[1] + com[1] > injured:
+        civ = com = (0, 0)
+    return Toll(killed=killed, injured=injured, mentions=mentions, civilians=civ,
+                combatants=com)
+
+
+def _tally(mentions: list[CasualtyMention]) -> Toll:
     """Totals and single people together, each person once.
 
     A single person is known by a name or an age; reports name the same victim several
@@ -137,15 +207,19 @@ def tally(mentions: list[CasualtyMention]) -> Toll:
         if m.perpetrator:
             selves = _worse(selves, m.kind) if selves else m.kind
             continue
-        if m.keys == {"ref"}:
-            if people:
-                keys, kind = people[-1]
-                people[-1] = (keys, _worse(kind, m.kind))
+        if "ref" in m.keys:
+            # the last person spoken of, of the same sex when the words tell it ("she")
+            back = next((n for n in range(len(people) - 1, -1, -1)
+                         if not _other_sex(m.keys, people[n][0])), None)
+            if back is not None:
+                keys, kind = people[back]
+                people[back] = (keys, _worse(kind, m.kind))
                 continue
             # "he was pronounced dead" with no one named before: someone unnamed
-            m = replace(m, keys=frozenset({"anon", f"at:{m.start}"}))
+            m = replace(m, keys=frozenset({"anon", f"at:{m.start}"} | _sex(m.keys)))
         ident = _ident(m.keys)
-        same = [n for n, (keys, _) in enumerate(people) if ident & _ident(keys)]
+        same = [n for n, (keys, _) in enumerate(people)
+                if ident & _ident(keys) and not _other_sex(m.keys, keys)]
         if same:
             keys = set(m.keys).union(*(people[n][0] for n in same))
             kind = m.kind
@@ -165,12 +239,20 @@ def tally(mentions: list[CasualtyMention]) -> Toll:
         killed += 1
     elif selves is not None:
         injured += 1
-    spoke = bool(mentions)
-    return Toll(
-        killed=killed if spoke else None,
-        injured=injured if spoke else None,
-        mentions=mentions,
-    )
+    if not mentions:
+        return Toll(killed=None, injured=None)
+    return Toll(killed=killed, injured=injured, mentions=mentions)
+
+
+def _sex(keys: Collection[str]) -> set[str]:
+    return {k for k in keys if k.startswith("sex:")}
+
+
+def _other_sex(a: Collection[str], b: Collection[str]) -> bool:
+    """Two people the words give different sexes: "an 18-year-old female" and "an
+    18-year-old male" are two people, though of one age."""
+    sa, sb = _sex(a), _sex(b)
+    return bool(sa and sb and not sa & sb)
 
 
 def _ident(keys: Collection[str]) -> set[str]:
@@ -206,6 +288,10 @@ def _sentence_mentions(sent: Span) -> list[CasualtyMention]:
     tally = bool(_TALLY.search(sent.text))
     seen: set[int] = set()  # victim heads already counted in this sentence
     for tok in sent:
+        noun = _noun_mention(tok)
+        if noun is not None and not tally and tok.i not in seen:
+            seen.add(tok.i)
+            found.append(noun)
         kind = _trigger(tok)
         if kind is None or _unreal(tok):
             continue
@@ -224,13 +310,34 @@ def _sentence_mentions(sent: Span) -> list[CasualtyMention]:
             mention = _mention(victim, tok, kind, sent)
             if mention is not None and not (tally and mention.total):
                 found.append(mention)
-        if tok.lower_ in _DEATH_NOUNS | _HURT_NOUNS and tok.pos_ == "NOUN":
-            n = _own_number(tok)
-            if n is not None and tok.i not in seen and not tally:
-                seen.add(tok.i)
-                found.append(CasualtyMention("killed" if tok.lower_ in _DEATH_NOUNS else "injured",
-                                             n, *_extent(tok), total=True, trigger=tok.idx))
     return found
+
+
+def _noun_mention(tok: Token) -> CasualtyMention | None:
+    """A toll told by a noun with its number: "three deaths", "two dead", "a quadruple
+    shooting", "a double homicide" (the kind of event gives its count)."""
+    w = tok.lower_
+    if tok.pos_ == "ADJ" and w in _DEAD_ADJ | _HURT_ADJ and not _unreal(tok):
+        # "the attack left three dead and 12 injured"; "1 dead, 3 hurt", however parsed
+        n = next((_value(c.text) for c in tok.children if c.i == tok.i - 1 and c.like_num
+                  and c.dep_ in ("nummod", "meta", "npadvmod")), None)
+        if n:
+            return CasualtyMention("killed" if w in _DEAD_ADJ else "injured", n, *_extent(tok),
+                                   total=True, trigger=tok.idx)
+    if tok.pos_ not in ("NOUN", "PROPN") or _unreal(tok):
+        return None
+    multiple = next((_MULTIPLE[c.lower_] for c in tok.children
+                     if c.lower_ in _MULTIPLE and c.dep_ in ("amod", "compound")), None)
+    if multiple and w in _MULTIPLE_NOUNS:
+        return CasualtyMention(_MULTIPLE_NOUNS[w], multiple, *_extent(tok), total=True,
+                               trigger=tok.idx)
+    if w in _DEATH_NOUNS or w in _HURT_NOUNS:
+        n = _own_number(tok)
+        if n is not None and n > 0:
+            return CasualtyMention("killed" if w in _DEATH_NOUNS else "injured", n,
+                                   *_extent(tok), total=True, trigger=tok.idx,
+                                   status=_status([tok]))
+    return None
 
 
 def _trigger(tok: Token) -> Kind | None:
@@ -277,7 +384,10 @@ def _unreal(tok: Token) -> bool:
 def _victims(tok: Token) -> list[tuple[Token, bool]]:
     """The people the trigger word happened to, as (head noun, self-inflicted)."""
     out: list[tuple[Token, bool]] = []
-    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children)
+    # "auxpass" or none at all: a headline's "3 killed", "12 injured" is a passive cut short
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children) or (
+        tok.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in tok.children)
+        and any(c.dep_ == "nsubj" and c.like_num for c in tok.children))
     w = tok.lower_
     intransitive = w in _DIE_VERBS or tok.pos_ == "ADJ"
     for c in tok.children:
@@ -304,6 +414,8 @@ def _victims(tok: Token) -> list[tuple[Token, bool]]:
     # "a teen shot in the leg": a reduced relative on the victim noun
     if not out and tok.dep_ in ("acl", "relcl") and tok.tag_ == "VBN":
         out.append((tok.head, False))
+        if tok.head.like_num and _value(tok.head.text):  # "7 wounded in shooting"
+            return out
     if not out and tok.dep_ == "relcl":
         out.append((tok.head, False))
     return [v for v in out if v[1] or _is_people(v[0])]
@@ -311,7 +423,8 @@ def _victims(tok: Token) -> list[tuple[Token, bool]]:
 
 def _is_people(tok: Token) -> bool:
     w = tok.lower_
-    return (w in _PEOPLE or w in _PRONOUNS or tok.ent_type_ == "PERSON"
+    return (w in _PEOPLE or w in _PRONOUNS or w in _CIVILIAN or w in _COMBATANT
+            or tok.ent_type_ == "PERSON"
             or w.endswith("-year-old") or w.endswith("-year-olds")
             or (tok.pos_ == "NUM" and tok.dep_ in ("nsubj", "nsubjpass", "dobj")))
 
@@ -322,13 +435,18 @@ def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyM
     if len(heads) > 1 and all(_is_people(h) for h in heads):
         # "three men and two women", "a child and two women": each part's own size
         size = sum(max(1, _own_number(h) or 1) for h in heads)
-        return CasualtyMention(kind, size, lo, hi, total=True, trigger=trigger.idx)
+        return CasualtyMention(kind, size, lo, hi, total=True, trigger=trigger.idx,
+                               status=_status(heads))
     if any(c.lower_ in ("no", "none", "neither") for c in victim.children) or victim.lower_ in (
             "nobody", "none", "noone"):
         return None  # "no one was injured"
     n = _own_number(victim)
+    if kind == "shot" and (victim.lower_ == "others" or any(
+            c.lower_ == "other" and c.dep_ == "amod" for c in victim.children)):
+        kind = "injured"  # "five other people were hit": besides the dead, so the wounded
     if n is not None and n > 1:
-        return CasualtyMention(kind, n, lo, hi, total=True, trigger=trigger.idx)
+        return CasualtyMention(kind, n, lo, hi, total=True, trigger=trigger.idx,
+                               status=_status(heads))
     if n == 0 or (victim.tag_ in ("NNS", "NNPS") and n is None):
         return None  # "people were injured": how many is not said
     keys = _keys(victim)
@@ -339,7 +457,34 @@ def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyM
             keys = frozenset({"ref"})
         else:
             keys = frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"})
-    return CasualtyMention(kind, 1, lo, hi, total=False, keys=keys, trigger=trigger.idx)
+    sex = _SEX.get(victim.lower_) or next(
+        (_SEX[c.lower_] for c in victim.children if c.dep_ in ("amod", "compound")
+         and c.lower_ in _SEX), None)
+    if sex is not None:
+        keys = keys | {f"sex:{sex}"}
+    return CasualtyMention(kind, 1, lo, hi, total=False, keys=keys, trigger=trigger.idx,
+                           status=_status(heads))
+
+
+_SEX = {
+    **dict.fromkeys(("man", "boy", "male", "father", "son", "brother", "husband", "boyfriend",
+                     "uncle", "nephew", "grandfather", "he", "him"), "m"),
+    **dict.fromkeys(("woman", "girl", "female", "mother", "daughter", "sister", "wife",
+                     "girlfriend", "aunt", "niece", "grandmother", "she", "her"), "f"),
+}
+
+
+def _status(heads: list[Token]) -> Status | None:
+    """Civilians or combatants when every part of the phrase says the same ("two soldiers
+    and a fighter"; "civilian casualties"), else unknown: "a man" may be either."""
+    found: set[Status] = set()
+    for head in heads:
+        words = {head.lower_} | {c.lower_ for c in head.children if c.dep_ in ("amod", "compound")}
+        civilian, combatant = bool(words & _CIVILIAN), bool(words & _COMBATANT)
+        if civilian == combatant:
+            return None
+        found.add("civilian" if civilian else "combatant")
+    return found.pop() if len(found) == 1 else None
 
 
 def _extent(*tokens: Token) -> tuple[int, int]:

@@ -39,6 +39,7 @@ from newsdesk.models import (
     Incident,
     PlaceMention,
     Precision,
+    SourceToll,
     Span,
 )
 
@@ -143,9 +144,13 @@ def extract_incidents(
                                claims=claims)
     for incident in merged:
         incident.id = incident_id(article.id, incident.evidence[0])
-    if toll is not None and toll.mentions:
-        for incident, part in zip(merged, _share(toll, merged), strict=True):
+    parts = _share(toll, merged) if toll is not None and toll.mentions else [None] * len(merged)
+    by_id = {c.id: c for c in claims}
+    for incident, part in zip(merged, parts, strict=True):
+        if part is not None:
             _count(incident, part)
+        incident.tolls = _source_tolls(doc, article, incident, part,
+                                       [by_id[c] for c in incident.claim_ids if c in by_id])
     return merged
 
 
@@ -160,34 +165,48 @@ def _reports_no_incident(sent: SentSpan, sent_dates: list[DateRef], claims: list
 def _from_victims(doc: Doc, article: Article, toll: Toll, *, places: list[PlaceMention],
                   actors: list[ActorMention], dates: list[DateRef],
                   claims: list[Claim]) -> list[Incident]:
-    """An attack coded from the first statement of people shot or killed, when no sentence
-    typed an event: local reports name no armed group ("a man was shot and killed on Elm
-    Street"), and without an incident their dead and wounded would reach no record.
-    Accidents and self-harm alone are not attacks."""
+    """An incident coded from the first statement of people shot or killed, when no
+    sentence typed an event: local reports name no armed group ("a man was shot and killed
+    on Elm Street"), and without an incident their dead and wounded would reach no record.
+
+    An attack, unless the report calls it an accident or a suicide: then a development of
+    ACLED's "Other" kind, so its toll is kept without counting it as political violence.
+    """
+    anchors = []
     for m in toll.mentions:
-        if m.perpetrator:
-            continue
+        if m.in_title:
+            continue  # the headline is not in the text: nothing there to code from
         at = m.trigger if m.trigger >= 0 else m.end - 1
         span = doc.char_span(at, at + 1, alignment_mode="expand")
-        if span is None:
+        if span is not None:  # the word of killing or wounding: its clause says if it happened
+            anchors.append((m, span[0]))
+    accident = any(_ACCIDENT.search(anchor.sent.text) for _, anchor in anchors)
+    for m, anchor in anchors:
+        if m.perpetrator and not accident:
             continue
-        anchor = span[0]  # the word of killing or wounding: its clause says if it happened
         sent = anchor.sent
-        if _ACCIDENT.search(sent.text):
-            return []
         sent_dates = _within(dates, sent.start_char, sent.end_char)
-        if not _is_realis(anchor) or _reports_no_incident(sent, sent_dates, claims):
+        # a relative clause is no background here: "the man who was fatally shot" happened
+        if not _is_realis(anchor, clauses=False) or _reports_no_incident(sent, sent_dates,
+                                                                         claims):
             continue
         attached = [d for d in sent_dates if _attached(doc, anchor, d)]
         if _is_background(attached, article.published):
             continue
-        return [_incident(doc, sent, article, "Violence against civilians", "Attack", anchor,
-                          places=places, actors=actors, dates=attached, claims=claims)]
+        kind = ("Strategic developments", "Other") if accident else (
+            "Violence against civilians", "Attack")
+        incident = _incident(doc, sent, article, *kind, anchor, places=places, actors=actors,
+                             dates=attached, claims=claims)
+        if accident:
+            incident.notes = f"accident or suicide, not an attack: {incident.notes}"
+        return [incident]
     return []
 
 
-_ACCIDENT = re.compile(r"\baccident\w*|\bunintentional\w*|\bsuicide\b|\bself-inflicted\b",
-                       re.I)
+# an accident or a suicide, but not a suicide attack and not a murder-suicide
+_ACCIDENT = re.compile(
+    r"\baccident\w*|\bunintentional\w*|\bself-inflicted\b"
+    r"|(?<!murder-)(?<!murder )\bsuicide\b(?! (?:bomb|attack|car|vest|belt|mission))", re.I)
 
 
 def _share(toll: Toll, found: list[Incident]) -> list[Toll]:
@@ -199,7 +218,9 @@ def _share(toll: Toll, found: list[Incident]) -> list[Toll]:
     starts = sorted({e.start for inc in found for e in inc.evidence})
     parts: list[list[CasualtyMention]] = [[] for _ in found]
     for m in toll.mentions:
-        at = max((s for s in starts if s <= m.start), default=starts[0])
+        # the headline's toll is the lead event's: the first coded
+        at = starts[0] if m.in_title else max((s for s in starts if s <= m.start),
+                                              default=starts[0])
         for n, inc in enumerate(found):
             if any(e.start == at for e in inc.evidence):
                 parts[n].append(m)
@@ -215,6 +236,45 @@ def _count(incident: Incident, toll: Toll) -> None:
         incident.fatalities_low, incident.fatalities_high = min(lows), max(highs)
     if toll.injured is not None:
         incident.injured = incident.injured_low = incident.injured_high = toll.injured
+    if toll.killed is not None or toll.injured is not None:
+        incident.civilians_killed, incident.civilians_injured = toll.civilians
+        incident.combatants_killed, incident.combatants_injured = toll.combatants
+
+
+def _source_tolls(doc: Doc, article: Article, incident: Incident, toll: Toll | None,
+                  killed: list[Claim]) -> list[SourceToll]:
+    """The incident's tolls as this report gives them: one row per claimant of a death
+    figure ("the coalition says 603"), and one for the dead and wounded the report counts
+    itself, credited to whoever the sentence stating them cites."""
+    rows: dict[tuple[str | None, int, int], SourceToll] = {}
+    for claim in killed:
+        key = (claim.claimant, claim.sentence_start, claim.sentence_end)
+        value = claim.low if claim.low is not None else claim.value
+        if value is None or (key in rows and (rows[key].killed or 0) <= value):
+            continue
+        rows[key] = SourceToll(
+            article.id, article.outlet, article.published, claim.claimant, int(value), None,
+            claim.sentence_start, claim.sentence_end,
+            article.text[claim.sentence_start:claim.sentence_end])
+    if toll is not None and toll.mentions and (toll.killed or toll.injured):
+        # the statement that counts the most, in the text rather than the headline
+        strongest = max(toll.mentions, key=lambda m: (not m.in_title, m.kind == "killed",
+                                                      m.count))
+        if strongest.in_title:
+            rows[(None, -1, -1)] = SourceToll(
+                article.id, article.outlet, article.published, None, toll.killed,
+                toll.injured, 0, len(article.title or ""), article.title or "", field="title")
+        else:
+            sent = doc.char_span(strongest.start, strongest.end, alignment_mode="expand")
+            lo, hi = (sent.sent.start_char, sent.sent.end_char) if sent is not None else (
+                strongest.start, strongest.end)
+            cited = [c.claimant for c in killed
+                     if c.sentence_start <= strongest.start < c.sentence_end]
+            claimant = cited[0] if cited else None
+            rows[(claimant, lo, hi)] = SourceToll(
+                article.id, article.outlet, article.published, claimant, toll.killed,
+                toll.injured, lo, hi, article.text[lo:hi])
+    return sorted(rows.values(), key=lambda r: r.start)
 
 
 def _paragraph_sentences(doc: Doc) -> Iterator[SentSpan]:
@@ -452,7 +512,7 @@ def _days_between(earlier: str, later: str) -> int:
         return 0
 
 
-def _is_unreal(token: Token) -> bool:
+def _is_unreal(token: Token, *, clauses: bool = True) -> bool:
     children = list(token.children)
     if any(c.dep_ == "neg" for c in children):
         return True
@@ -465,25 +525,26 @@ def _is_unreal(token: Token) -> bool:
         return True
     if token.dep_ == "pcomp" and token.head.lower_ == "from" and token.tag_ == "VBG":
         return True  # "prevented IS from using car bombs", "refrained from shelling"
-    if token.dep_ == "relcl":
+    if clauses and token.dep_ == "relcl":
         return True  # "the town they seized in 2014": background to the main clause
     if any(c.lower_ == "yet" and c.dep_ == "advmod" for c in children):
         return True  # "the toughest battles are yet to come"
     return any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in children)
 
 
-def _is_realis(anchor: Token) -> bool:
+def _is_realis(anchor: Token, *, clauses: bool = True) -> bool:
     """Whether the event word is asserted as having happened.
 
     Walks from the word that typed the event up to the sentence root: a negation, a modal
     ("would", "could"), a verb of intent ("plans to", "prevented from") or a purpose
-    infinitive ("the operation to retake Mosul") on the way makes it unreal.
+    infinitive ("the operation to retake Mosul") on the way makes it unreal. With
+    `clauses`, an event told in a relative clause is background too.
     """
-    if anchor.dep_ == "acl" and anchor.tag_ == "VBN":
+    if clauses and anchor.dep_ == "acl" and anchor.tag_ == "VBN":
         return False  # "a pattern that ... territory ... is being seized": it describes a noun
     token = anchor
     while True:
-        if _is_unreal(token):
+        if _is_unreal(token, clauses=clauses):
             return False
         if token.head.i == token.i or token.lower_ in _REPORTING:
             return True

@@ -18,8 +18,10 @@ def merge_incidents(records: Sequence[ArticleRecords]) -> list[Incident]:
     """Merge the incidents of one story's articles that describe the same event.
 
     Same sub-event type, compatible location (same geonameid or within ~10 km), compatible
-    dates (overlapping spans or unknown) and compatible actors. Fatalities stay
-    conservative: the lowest figure across sources, with the spread in low/high. When
+    dates (overlapping spans or unknown) and compatible actors. The killed and the wounded
+    are the final toll: the figure of the latest report, since tolls rise as the wounded
+    die and victims are found; reports of the same day keep the lowest, as ACLED does;
+    every report's figure stays in the low/high range. When
     everything matches but the perpetrator, the incidents are merged and the competing
     claims of responsibility recorded, so grading can call it contested.
     """
@@ -32,13 +34,15 @@ def merge_incidents(records: Sequence[ArticleRecords]) -> list[Incident]:
         for target in merged:
             compat = _compatible(target, inc)
             if compat is not None:
-                _absorb(target, inc, rec, competing=compat == "competing")
+                _absorb(target, inc, rec, competing=compat == "competing",
+                        later=_later(target, rec))
                 break
         else:
             copy = dataclasses.replace(
                 inc, article_ids=sorted(set(inc.article_ids) | {rec.article.id}),
                 outlets=sorted(set(inc.outlets) | ({rec.article.outlet} - {None})),
                 evidence=list(inc.evidence), claim_ids=list(inc.claim_ids),
+                tolls=list(inc.tolls),
             )
             for best, low, high in _COUNTS:
                 value = getattr(copy, best)
@@ -114,6 +118,8 @@ def _dates_overlap(a: Incident, b: Incident) -> bool:
 _COUNTS = (("fatalities", "fatalities_low", "fatalities_high"),
            ("injured", "injured_low", "injured_high"))
 """The killed and the wounded: each a best figure with the range the reports give."""
+_SPLIT = (("civilians_killed", "fatalities"), ("combatants_killed", "fatalities"),
+          ("civilians_injured", "injured"), ("combatants_injured", "injured"))
 
 
 def _min_opt(a: int | None, b: int | None) -> int | None:
@@ -121,20 +127,37 @@ def _min_opt(a: int | None, b: int | None) -> int | None:
     return min(vals) if vals else None
 
 
-def _absorb(target: Incident, inc: Incident, rec: ArticleRecords, *, competing: bool) -> None:
+def _later(target: Incident, rec: ArticleRecords) -> bool:
+    """Whether `rec` was published on a later day than every report already in `target`
+    (reports come in date order, so the latest date among them is the last one's)."""
+    days = [t.published for t in target.tolls if t.published]
+    return bool(rec.article.published and days and rec.article.published[:10] > max(days)[:10])
+
+
+def _absorb(target: Incident, inc: Incident, rec: ArticleRecords, *, competing: bool,
+            later: bool = False) -> None:
     target.article_ids = sorted(set(target.article_ids) | set(inc.article_ids) | {rec.article.id})
     outlet = {rec.article.outlet} - {None}
     target.outlets = sorted(set(target.outlets) | set(inc.outlets) | outlet)
     target.evidence.extend(inc.evidence)
     target.claim_ids.extend(c for c in inc.claim_ids if c not in target.claim_ids)
+    target.tolls.extend(t for t in inc.tolls if t not in target.tolls)
     for best, low, high in _COUNTS:  # ACLED's conservative figure, the range beside it
         figures = [f for f in (getattr(target, best), getattr(inc, best)) if f is not None]
         lows = [f for f in (getattr(target, low), getattr(inc, low), *figures) if f is not None]
         highs = [f for f in (getattr(target, high), getattr(inc, high), *figures)
                  if f is not None]
-        setattr(target, best, min(figures) if figures else None)
+        if later and getattr(inc, best) is not None:
+            setattr(target, best, getattr(inc, best))  # a later day's toll is the final one
+        else:
+            setattr(target, best, min(figures) if figures else None)
         setattr(target, low, min(lows) if lows else None)
         setattr(target, high, max(highs) if highs else None)
+    for attr, total in _SPLIT:  # conservative like the toll, never more than it
+        figures = [f for f in (getattr(target, attr), getattr(inc, attr)) if f is not None]
+        cap = getattr(target, total)
+        setattr(target, attr, min(min(figures), cap if cap is not None else min(figures))
+                if figures else None)
     for attr in ("actor1", "actor2", "actor1_id", "actor2_id", "event_date"):
         if getattr(target, attr) is None and getattr(inc, attr) is not None:
             setattr(target, attr, getattr(inc, attr))

@@ -143,11 +143,13 @@ FULL_COLUMNS = (
     "actor1", "actor1_id", "actor2", "actor2_id",
     "location", "admin1", "country_code", "lat", "lon", "geonameid", "location_precision",
     "fatalities", "fatalities_low", "fatalities_high", "injured", "injured_low", "injured_high",
+    "civilians_killed", "combatants_killed", "civilians_injured", "combatants_injured",
     "grade", "grade_reason", "independent_outlets", "outlets", "article_ids", "claim_ids",
     "status", "notes",
 )
 """`incidents_full.csv`: every field of the record, the killed and the wounded each with
-the range the reports give, and the ids that trace each incident to its reports."""
+the range the reports give and the part the reports call civilians or combatants (the rest
+is of unknown status), and the ids that trace each incident to its reports."""
 
 
 def full_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
@@ -165,13 +167,32 @@ def full_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
     return buf.getvalue()
 
 
+TOLL_COLUMNS = ("incident_id", "article_id", "outlet", "published", "claimant", "killed",
+                "injured", "field", "start", "end", "sentence")
+"""`tolls.csv`: who reported which toll of each incident, one row per claimant per report,
+with the offsets of the sentence that states it."""
+
+
+def tolls_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
+    """Each incident's tolls source by source (`claimant` empty: the outlet's own count)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=TOLL_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for inc in incidents:
+        for toll in inc.get("tolls") or []:
+            row = {k: "" if (v := toll.get(k)) is None else v for k in TOLL_COLUMNS[1:]}
+            writer.writerow({"incident_id": inc["id"], **row})
+    return buf.getvalue()
+
+
 def geojson(incidents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """A FeatureCollection of Points; incidents without coordinates are left out."""
     features = []
     for inc in incidents:
         if inc.get("lat") is None or inc.get("lon") is None:
             continue
-        props = {k: v for k, v in inc.items() if k not in ("lat", "lon", "evidence")}
+        # the sentences stay in the JSON Lines: GIS tools read flat properties
+        props = {k: v for k, v in inc.items() if k not in ("lat", "lon", "evidence", "tolls")}
         features.append(
             {
                 "type": "Feature",

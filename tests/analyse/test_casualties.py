@@ -51,6 +51,19 @@ def _toll(nlp, text: str) -> tuple[int | None, int | None]:
     ("A family of five was killed when a shell struck their home.", 5, 0),
     # shot, some fatally: the wounded are those hit less those killed
     ("Police said two people were shot and one of them died.", 1, 1),
+    # "others" hit besides the dead are the wounded
+    ("Two people were killed. Five other people were hit by gunfire.", 2, 5),
+    # the kind of shooting gives its toll
+    ("Police are looking for suspects in a quadruple shooting in Southeast.", 0, 4),
+    ("Detectives are investigating a double homicide on the East Side.", 2, 0),
+    # numbers with the adjective or a headline's clipped passive
+    ("The attack left three dead and 12 injured.", 3, 12),
+    ("3 dead, 2 injured in south Houston shooting", 3, 2),
+    # one age, two people: the words give them different sexes
+    ("An 18-year-old female was shot. An 18-year-old male was also shot.", 0, 2),
+    # "she" is the girl, not the man spoken of last
+    ("A 15-year-old girl was shot on Elm Street and a man was wounded nearby. She was "
+     "pronounced dead at the hospital.", 1, 1),
 ])
 def test_victims_are_counted_from_mentions(nlp, text, killed, injured):
     assert _toll(nlp, text) == (killed, injured)
@@ -118,11 +131,37 @@ def test_victims_no_typed_event_names_still_make_an_incident():
     assert text[incident.evidence[0].start:incident.evidence[0].end].startswith("A 17-year-old")
 
 
-def test_an_accident_is_not_coded_as_an_attack():
+def test_the_headline_counts_when_the_body_names_victims_one_by_one(nlp):
+    body = nlp("A 20-year-old woman was shot in the leg, police said.")
+    toll = count_casualties(body, nlp("12-year-old among 7 wounded in Grand Crossing shooting"))
+    assert (toll.killed, toll.injured) == (0, 7)
+    assert any(m.in_title for m in toll.mentions)
+    # a death the body adds came from among the headline's wounded
+    body = nlp("A second victim died at the hospital on Sunday, police said. Two people "
+               "were killed in all.")
+    toll = count_casualties(body, nlp("1 dead, 3 hurt in shooting at party"))
+    assert (toll.killed, toll.injured) == (2, 2)
+
+
+def test_an_accident_keeps_its_toll_but_is_not_coded_as_an_attack():
     text = "A 2-year-old boy accidentally shot himself at a home in Lunenburg on Monday."
     records = analyze_article(Article(id="t3", source="t3", text=text, published="2016-05-03"),
                               load_resources())
-    assert records.incidents == []
+    [incident] = records.incidents
+    assert (incident.event_type, incident.sub_event_type) == ("Strategic developments", "Other")
+    assert (incident.fatalities, incident.injured) == (0, 1)
+    assert incident.notes.startswith("accident or suicide")
+
+
+@pytest.mark.parametrize("text", [
+    "Police said it was a murder-suicide: the man shot his wife and then killed himself.",
+    "A suicide bomber killed four people at a checkpoint on Monday.",
+])
+def test_a_murder_suicide_or_suicide_attack_is_no_accident(text):
+    records = analyze_article(Article(id="t4", source="t4", text=text, published="2016-05-03"),
+                              load_resources())
+    assert records.incidents
+    assert all(i.event_type != "Strategic developments" for i in records.incidents)
 
 
 @pytest.mark.parametrize(("text", "killed", "injured"), [
@@ -143,3 +182,33 @@ def test_a_named_victims_number_is_an_age(nlp, text, killed, injured):
 ])
 def test_background_statistics_are_not_this_reports_toll(nlp, text):
     assert _toll(nlp, text) in ((None, None), (0, 0))
+
+
+@pytest.mark.parametrize(("text", "civilians", "combatants"), [
+    ("An air strike killed 12 civilians, including four children, in the village.", (12, 0),
+     (0, 0)),
+    ("Three soldiers were killed and two civilians were wounded when a roadside bomb hit "
+     "the convoy.", (0, 2), (3, 0)),
+    ("Government troops said 40 militants were killed in the clashes.", (0, 0), (40, 0)),
+    # "a man" may be either: of unknown status, in neither column
+    ("A man was shot and killed near the checkpoint.", (0, 0), (0, 0)),
+])
+def test_civilians_and_combatants_only_where_the_text_says_so(nlp, text, civilians,
+                                                              combatants):
+    toll = count_casualties(nlp(text))
+    assert (toll.civilians, toll.combatants) == (civilians, combatants)
+    assert toll.civilians[0] + toll.combatants[0] <= (toll.killed or 0)
+
+
+def test_each_source_toll_names_its_claimant_sentence_and_report():
+    text = ("A suicide car bomb killed 18 soldiers at a checkpoint in Raqqa on Monday, the army "
+            "said.\n\nThe Syrian Observatory for Human Rights said 24 soldiers were killed.")
+    art = Article(id="a1", source="t.txt", text=text, outlet="AFP", published="2017-06-12")
+    incidents = analyze_article(art, load_resources()).incidents
+    assert incidents
+    tolls = [t for i in incidents for t in i.tolls]
+    assert tolls, incidents
+    for t in tolls:
+        assert t.article_id == "a1" and t.outlet == "AFP" and t.published == "2017-06-12"
+        assert text[t.start:t.end] == t.sentence and t.killed is not None
+    assert {t.killed for t in tolls} >= {18}

@@ -18,6 +18,7 @@ from newsdesk.models import (
     ArticleRecords,
     Claim,
     Incident,
+    SourceToll,
 )
 
 
@@ -175,3 +176,20 @@ def test_stories_merged_incident_keeps_killed_and_wounded_ranges():
     [merged] = merge_incidents(recs)
     assert (merged.fatalities, merged.fatalities_low, merged.fatalities_high) == (2, 2, 3)
     assert (merged.injured, merged.injured_low, merged.injured_high) == (1, 1, 3)
+
+
+def test_stories_the_latest_report_gives_the_final_toll():
+    """Tolls rise as the wounded die: the next day's report is the best figure, the first
+    day's stays in the range, and each report's toll is one row of `tolls`."""
+    recs = []
+    for aid, day, killed, injured in (("a", "2017-03-17", 1, 3), ("b", "2017-03-18", 2, 2)):
+        inc = _strike(f"i-{aid}", aid, "us-led-coalition")
+        inc.fatalities, inc.injured = killed, injured
+        inc.tolls = [SourceToll(aid, aid, day, None, killed, injured, 0, 1, "x")]
+        recs.append(ArticleRecords(
+            article=Article(id=aid, source=aid, text="x", outlet=aid, published=day),
+            incidents=[inc]))
+    [merged] = merge_incidents(recs)
+    assert (merged.fatalities, merged.fatalities_low, merged.fatalities_high) == (2, 1, 2)
+    assert (merged.injured, merged.injured_low, merged.injured_high) == (2, 2, 3)
+    assert [(t.article_id, t.killed) for t in merged.tolls] == [("a", 1), ("b", 2)]
