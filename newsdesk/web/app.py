@@ -16,7 +16,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -71,6 +73,10 @@ def _filters(
     grade: Annotated[str | None, Query(max_length=40)] = None,
     story_id: Annotated[str | None, Query(max_length=200)] = None,
     article_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[
+        Literal["machine", "accepted", "edited", "rejected", "merged"] | None,
+        Query(description="review status"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Filters:
@@ -85,12 +91,39 @@ def _filters(
         grade=grade or None,
         story_id=story_id or None,
         article_id=article_id or None,
+        status=status,
         limit=limit,
         offset=offset,
     )
 
 
 FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters an endpoint reads, its dependencies' included."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _known_params_only(request: Request) -> None:
+    """Refuse query parameters the endpoint does not take: a misspelt filter (`contry=SY`)
+    would otherwise be ignored and answer with everything, silently."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise DeskError(
+            422,
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+            f"this endpoint takes {', '.join(sorted(known)) or 'none'}",
+            [{"loc": ["query", name], "msg": "unknown query parameter", "field": name}
+             for name in unknown],
+        )  # fmt: skip
 
 
 def create_app(
@@ -146,7 +179,7 @@ def create_app(
             )
 
     writer = [Depends(require_token)]
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", dependencies=[Depends(_known_params_only)])
 
     @api.get("/counts", tags=["meta"])
     def api_counts() -> dict[str, Any]:
@@ -170,7 +203,14 @@ def create_app(
 
     @api.get("/incidents", tags=["incidents"])
     def api_incidents(f: FiltersDep) -> dict[str, Any]:
-        return _page(desk.incidents(f), f)
+        """Incidents with reviews applied. `actor` is any name of an actor, in any case;
+        when nothing matches, `suggestions` lists the registry actors named most like it.
+        `status` picks a review queue (`machine`: not yet reviewed)."""
+        page = desk.incidents(f)
+        out = _page(page, f)
+        if f.actor and page.total == 0:
+            out["suggestions"] = desk.actor_suggestions(f.actor)
+        return out
 
     @api.get("/incidents/{incident_id}", tags=["incidents"])
     def api_incident(incident_id: str) -> dict[str, Any]:
