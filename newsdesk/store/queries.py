@@ -306,17 +306,31 @@ def actor_terms(actor: str) -> tuple[set[str], set[str]]:
     return ids, names
 
 
-def actor_suggestions(actor: str, *, limit: int = 5) -> list[dict[str, str]]:
-    """Registry actors whose names come closest to a filter that matched nothing."""
-    table = _alias_table()
-    close = difflib.get_close_matches(normalise(actor).lower(), list(table), n=limit * 3,
-                                      cutoff=0.6)  # fmt: skip
+def actor_suggestions(
+    conn: sqlite3.Connection, actor: str, *, limit: int = 5
+) -> list[dict[str, str]]:
+    """Actors of listed incidents named most like a filter that matched nothing, by any of
+    their registry names: `actor` is the value to filter by, `matched` the name that was
+    close. The actor the filter already denotes is not suggested again."""
+    asked, _ = actor_terms(actor)
+    pool: dict[str, tuple[str, str]] = {}  # lowercased name -> (filter value, shown name)
+    rows = conn.execute(
+        f"SELECT actor1_id, actor1 FROM incidents WHERE {_VISIBLE} UNION "
+        f"SELECT actor2_id, actor2 FROM incidents WHERE {_VISIBLE} LIMIT 5000"
+    )
+    for actor_id, name in rows:
+        if not name or actor_id in asked:
+            continue
+        value = actor_id or name
+        pool.setdefault(name.lower(), (value, name))
+        for alias in _names_of(actor_id) if actor_id else ():
+            pool.setdefault(alias, (value, name))
     out: list[dict[str, str]] = []
-    for alias in close:
-        actor_id = table[alias]
-        if all(s["id"] != actor_id for s in out):
-            out.append({"id": actor_id, "name": actor_registry().actors[actor_id].name,
-                        "matched": alias})  # fmt: skip
+    for alias in difflib.get_close_matches(normalise(actor).lower(), list(pool), n=limit * 4,
+                                           cutoff=0.5):  # fmt: skip
+        value, name = pool[alias]
+        if all(s["actor"] != value for s in out):
+            out.append({"actor": value, "name": name, "matched": alias})
     return out[:limit]
 
 

@@ -147,6 +147,10 @@ def create_app(
         title="newsdesk",
         summary="Stories, incidents, claims and their sources, from the user's own reports.",
         version="0.1.0",
+        # FastAPI's /docs and /redoc load their scripts from a CDN and are blank offline;
+        # /docs is the desk's own page over the same OpenAPI document (see `page_docs`).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.state.desk = desk
@@ -385,13 +389,15 @@ def create_app(
 
     @app.get("/incidents", response_class=HTMLResponse, include_in_schema=False)
     def page_incidents(request: Request, f: FiltersDep) -> HTMLResponse:
+        page = desk.incidents(f)
         return render(
             request,
             "incidents.html",
-            page=desk.incidents(f),
+            page=page,
             f=f,
             query=_query_string(f),
             facets=desk.incident_facets(),
+            suggestions=desk.actor_suggestions(f.actor) if f.actor and not page.total else [],
         )
 
     @app.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -429,6 +435,12 @@ def create_app(
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
     def page_sources(request: Request) -> HTMLResponse:
         return render(request, "sources.html", sources=desk.sources())
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def page_docs(request: Request) -> HTMLResponse:
+        """The API's endpoints and parameters, read from /openapi.json and drawn with no
+        script, so it works offline (Swagger UI and ReDoc are not shipped with the desk)."""
+        return render(request, "docs.html", endpoints=_endpoints(app.openapi()))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
     def page_add(request: Request) -> HTMLResponse:
@@ -488,6 +500,44 @@ def _export(desk: Desk, fmt: str, f: Filters) -> Response:
         media_type=EXPORT_FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="incidents.{fmt}"'},
     )
+
+
+def _endpoints(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each operation of an OpenAPI document: method, path, summary and parameters."""
+    out = []
+    for path, ops in spec.get("paths", {}).items():
+        for method, op in ops.items():
+            params = [
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p.get("required", False),
+                    "description": p.get("description") or "",
+                    "schema": _schema_text(p.get("schema") or {}),
+                }
+                for p in op.get("parameters", [])
+            ]
+            out.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description") or "", "tags": op.get("tags", []),
+                "params": params, "body": "requestBody" in op,
+            })  # fmt: skip
+    return out
+
+
+def _schema_text(schema: dict[str, Any]) -> str:
+    """A parameter's type as one short phrase: `integer 1..500`, `one of a, b`."""
+    if "anyOf" in schema:
+        return " or ".join(_schema_text(s) for s in schema["anyOf"] if s.get("type") != "null")
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    text = schema.get("type", "")
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    if lo is not None or hi is not None:
+        text += f" {'' if lo is None else lo}..{'' if hi is None else hi}"
+    if "pattern" in schema:
+        text += f" matching {schema['pattern']}"
+    return text
 
 
 def _safe_url(url: str | None) -> str | None:

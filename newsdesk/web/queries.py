@@ -127,7 +127,7 @@ class Desk:
 
     def actor_suggestions(self, actor: str) -> list[dict[str, str]]:
         """Registry actors named most like an actor filter that found nothing."""
-        return queries.actor_suggestions(actor)
+        return queries.actor_suggestions(self._db(), actor)
 
     def inter_codes(self, actor_ids: set[str]) -> dict[str, int | None]:
         """ACLED inter codes of the given actors, as the actor mentions recorded them."""
