@@ -148,7 +148,7 @@ def create_app(
         summary="Stories, incidents, claims and their sources, from the user's own reports.",
         version="0.1.0",
         # FastAPI's /docs and /redoc load their scripts from a CDN and are blank offline;
-        # /docs is the desk's own page over the same OpenAPI document (see `page_docs`).
+        # the desk's /docs is ReDoc from the package (see `page_docs`).
         docs_url=None,
         redoc_url=None,
     )
@@ -438,8 +438,13 @@ def create_app(
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def page_docs(request: Request) -> HTMLResponse:
-        """The API's endpoints and parameters, read from /openapi.json and drawn with no
-        script, so it works offline (Swagger UI and ReDoc are not shipped with the desk)."""
+        """The API reference: ReDoc, vendored under /static, over /openapi.json."""
+        return render(request, "redoc.html")
+
+    @app.get("/docs/endpoints", response_class=HTMLResponse, include_in_schema=False)
+    def page_endpoints(request: Request) -> HTMLResponse:
+        """The API's endpoints and parameters drawn from /openapi.json with no script, for
+        a browser without JavaScript or a quick look."""
         return render(request, "docs.html", endpoints=_endpoints(app.openapi()))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)

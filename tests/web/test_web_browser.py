@@ -305,3 +305,22 @@ def test_web_browser_review_queue_by_keyboard(page, db: Path) -> None:
         assert page.locator("input[name=lat].invalid").count() == 1
         assert page.request.get(f"{base}/api/incidents/{third}").json()["reviews"] == []
         assert_nothing_injected(page)
+
+
+def test_web_browser_docs_render_offline(page, db: Path) -> None:
+    with running(db, token=None) as base:
+        elsewhere: list[str] = []
+
+        def only_the_desk(route) -> None:
+            if route.request.url.startswith(base) or route.request.url.startswith("blob:"):
+                route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_the_desk)
+        page.goto(base + "/docs")
+        page.wait_for_selector("h2:has-text('Api Incidents')", timeout=30_000)
+        assert page.locator("h1", has_text="newsdesk").count() >= 1
+        assert elsewhere == []
+        assert page.dialogs == []
