@@ -5,6 +5,12 @@ replaced, keyed by incident id, and an incident's row is always recomputed as th
 machine coded it with its reviews replayed on top (`replay`). Re-linking replaces the
 machine's incidents and replays the trail over them, so it never loses an analyst's work.
 
+An edit is checked whole before anything is written (`checked_edit`): ACLED's typology
+(`typing_model.EVENT_TYPES`, the table the typing model codes with), calendar dates,
+coordinates, low <= best <= high, known actor ids; what follows from it (an event type from
+its sub-event type, a date's precision, a moved incident's town and region from the
+gazetteer) is appended to the trail beside it, each value with why.
+
 The functions here run inside the caller's transaction (`Store.review_incident`,
 `Store.save_link`).
 """
