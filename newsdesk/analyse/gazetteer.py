@@ -449,6 +449,31 @@ class Gazetteer:
         return result
 
 
+    def nearest(self, lat: float, lon: float, *, max_km: float = 25.0
+                ) -> tuple[Place, float] | None:
+        """The populated place nearest a point, within `max_km`, and its distance in km.
+
+        For the desk's moves: a reviewer who drags an incident elsewhere gets the town it
+        now lies in or near, with that town's region and GeoNames id. The search box is
+        not wrapped across the antimeridian, where no town of the index lies that close.
+        """
+        dlat = max_km / 111.0
+        dlon = min(180.0, max_km / (111.0 * max(math.cos(math.radians(lat)), 0.01)))
+        rows = self._con.execute(
+            f"SELECT {self._COLS} FROM place WHERE feature='city'"
+            " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
+            (lat - dlat, lat + dlat, lon - dlon, lon + dlon),
+        )
+        best: tuple[Place, float] | None = None
+        for row in rows:
+            place = self._place(row)
+            km = distance_km(lat, lon, place.lat, place.lon)
+            if km <= max_km and (best is None or (km, -place.population) <
+                                 (best[1], -best[0].population)):
+                best = (place, km)
+        return best
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

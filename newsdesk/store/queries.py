@@ -17,13 +17,19 @@ says when it had to). The store's own lists pass neither and read exactly.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
+from newsdesk.analyse.registry import ActorRegistry, normalise
+
+REVIEW_STATUSES = ("machine", "accepted", "edited", "rejected", "merged")
+"""An incident's review status: as the machine coded it, or after its last decision."""
 HIDDEN = ("rejected", "merged")
 """Review statuses whose incidents are not listed, counted or exported."""
 _VISIBLE = f"status NOT IN ({', '.join(repr(s) for s in HIDDEN)})"
@@ -43,6 +49,7 @@ class Filters:
     grade: str | None = None
     story_id: str | None = None
     article_id: str | None = None
+    status: str | None = None  # review status, one of REVIEW_STATUSES
     limit: int | None = 50
     offset: int = 0
 
@@ -223,7 +230,7 @@ def stories(conn: sqlite3.Connection, f: Filters, *, candidates: int | None = No
 
 def _incident_where(f: Filters, *, include_hidden: bool) -> Where:
     w = Where()
-    if not include_hidden:
+    if not include_hidden and f.status not in HIDDEN:
         w.add(_VISIBLE)
     if f.story_id:
         w.add(
@@ -236,7 +243,16 @@ def _incident_where(f: Filters, *, include_hidden: bool) -> Where:
             "id IN (SELECT incident_id FROM incident_articles WHERE article_id = ?)", f.article_id
         )
     if f.actor:
-        w.add("(actor1_id = ? OR actor2_id = ? OR actor1 = ? OR actor2 = ?)", *[f.actor] * 4)
+        ids, names = actor_terms(f.actor)
+        id_list, name_list = json.dumps(sorted(ids)), json.dumps(sorted(names))
+        w.add(
+            "(actor1_id IN (SELECT value FROM json_each(?)) OR actor2_id IN (SELECT value FROM "
+            "json_each(?)) OR lower(actor1) IN (SELECT value FROM json_each(?)) OR "
+            "lower(actor2) IN (SELECT value FROM json_each(?)))",
+            id_list, id_list, name_list, name_list,
+        )  # fmt: skip
+    if f.status:
+        w.add("status = ?", f.status)
     for clause, value in (
         ("country_code = ?", f.country),
         ("event_type = ?", f.event_type),
@@ -249,9 +265,89 @@ def _incident_where(f: Filters, *, include_hidden: bool) -> Where:
     return w
 
 
+@cache
+def actor_registry() -> ActorRegistry:
+    """The shipped registry with the user's (`$NEWSDESK_ACTORS`), read once per process."""
+    return ActorRegistry.load()
+
+
+def _names_of(actor_id: str) -> set[str]:
+    actor = actor_registry().get(actor_id)
+    if actor is None:
+        return set()
+    return {normalise(n).lower() for n in (actor.name, *actor.aliases, *actor.exact)}
+
+
+@cache
+def _alias_table() -> dict[str, str]:
+    """Every name, alias and id of the registry's actors, lowercased, to the actor's id."""
+    table: dict[str, str] = {}
+    for actor in actor_registry().actors.values():
+        for name in (actor.id, actor.name, *actor.aliases, *actor.exact):
+            table.setdefault(normalise(name).lower(), actor.id)
+    return table
+
+
+def actor_terms(actor: str) -> tuple[set[str], set[str]]:
+    """What an actor filter matches: actor ids, and lowercased names as coded on incidents.
+
+    Any name the registry knows for an actor finds it, whatever its case ("ISIS", "Daesh",
+    "islamic state"): its id and all its names are matched. An unknown name still matches
+    itself, case-insensitively.
+    """
+    text = normalise(actor).strip()
+    key = text.lower()
+    found = actor_registry().match(text)
+    actor_id = found.id if found else _alias_table().get(key)
+    ids, names = {text}, {key}
+    if actor_id:
+        ids.add(actor_id)
+        names |= _names_of(actor_id)
+    return ids, names
+
+
+def actor_suggestions(
+    conn: sqlite3.Connection, actor: str, *, limit: int = 5
+) -> list[dict[str, str]]:
+    """Actors of listed incidents named most like a filter that matched nothing, by any of
+    their registry names: `actor` is the value to filter by, `matched` the name that was
+    close. The actor the filter already denotes is not suggested again."""
+    asked, _ = actor_terms(actor)
+    pool: dict[str, tuple[str, str]] = {}  # lowercased name -> (filter value, shown name)
+    rows = conn.execute(
+        f"SELECT actor1_id, actor1 FROM incidents WHERE {_VISIBLE} UNION "
+        f"SELECT actor2_id, actor2 FROM incidents WHERE {_VISIBLE} LIMIT 5000"
+    )
+    for actor_id, name in rows:
+        if not name or actor_id in asked:
+            continue
+        value = actor_id or name
+        pool.setdefault(name.lower(), (value, name))
+        for alias in _names_of(actor_id) if actor_id else ():
+            pool.setdefault(alias, (value, name))
+    out: list[dict[str, str]] = []
+    for alias in difflib.get_close_matches(normalise(actor).lower(), list(pool), n=limit * 4,
+                                           cutoff=0.5):  # fmt: skip
+        value, name = pool[alias]
+        if all(s["actor"] != value for s in out):
+            out.append({"actor": value, "name": name, "matched": alias})
+    return out[:limit]
+
+
+def stored_actor(conn: sqlite3.Connection, actor_id: str) -> bool:
+    """Whether an actor id occurs in the store (a registry file the desk was not given)."""
+    found = conn.execute(
+        "SELECT 1 FROM actors WHERE actor_id = ? UNION ALL SELECT 1 FROM incidents "
+        "WHERE actor1_id = ? OR actor2_id = ? LIMIT 1",
+        (actor_id, actor_id, actor_id),
+    ).fetchone()
+    return found is not None
+
+
 def incidents(f: Filters, *, include_hidden: bool = False) -> Listing:
-    """Incident dicts with reviews applied, latest event first; `actor` is an id or a name
-    on either side. Rejected and merged incidents only with `include_hidden`.
+    """Incident dicts with reviews applied, latest event first; `actor` is any name or id of
+    an actor on either side (see `actor_terms`), `status` a review status. Rejected and
+    merged incidents only with `include_hidden` or when `status` asks for them.
 
     Column filters are answered from the narrow `incidents_browse` index, named
     explicitly: left alone, SQLite picks the index of one equality filter and reads every

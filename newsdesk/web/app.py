@@ -16,7 +16,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -71,6 +73,10 @@ def _filters(
     grade: Annotated[str | None, Query(max_length=40)] = None,
     story_id: Annotated[str | None, Query(max_length=200)] = None,
     article_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[
+        Literal["machine", "accepted", "edited", "rejected", "merged"] | None,
+        Query(description="review status"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Filters:
@@ -85,12 +91,39 @@ def _filters(
         grade=grade or None,
         story_id=story_id or None,
         article_id=article_id or None,
+        status=status,
         limit=limit,
         offset=offset,
     )
 
 
 FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters an endpoint reads, its dependencies' included."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _known_params_only(request: Request) -> None:
+    """Refuse query parameters the endpoint does not take: a misspelt filter (`contry=SY`)
+    would otherwise be ignored and answer with everything, silently."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise DeskError(
+            422,
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+            f"this endpoint takes {', '.join(sorted(known)) or 'none'}",
+            [{"loc": ["query", name], "msg": "unknown query parameter", "field": name}
+             for name in unknown],
+        )  # fmt: skip
 
 
 def create_app(
@@ -114,6 +147,10 @@ def create_app(
         title="newsdesk",
         summary="Stories, incidents, claims and their sources, from the user's own reports.",
         version="0.1.0",
+        # FastAPI's /docs and /redoc load their scripts from a CDN and are blank offline;
+        # the desk's /docs is ReDoc from the package (see `page_docs`).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.state.desk = desk
@@ -146,7 +183,7 @@ def create_app(
             )
 
     writer = [Depends(require_token)]
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", dependencies=[Depends(_known_params_only)])
 
     @api.get("/counts", tags=["meta"])
     def api_counts() -> dict[str, Any]:
@@ -170,7 +207,14 @@ def create_app(
 
     @api.get("/incidents", tags=["incidents"])
     def api_incidents(f: FiltersDep) -> dict[str, Any]:
-        return _page(desk.incidents(f), f)
+        """Incidents with reviews applied. `actor` is any name of an actor, in any case;
+        when nothing matches, `suggestions` lists the registry actors named most like it.
+        `status` picks a review queue (`machine`: not yet reviewed)."""
+        page = desk.incidents(f)
+        out = _page(page, f)
+        if f.actor and page.total == 0:
+            out["suggestions"] = desk.actor_suggestions(f.actor)
+        return out
 
     @api.get("/incidents/{incident_id}", tags=["incidents"])
     def api_incident(incident_id: str) -> dict[str, Any]:
@@ -345,13 +389,15 @@ def create_app(
 
     @app.get("/incidents", response_class=HTMLResponse, include_in_schema=False)
     def page_incidents(request: Request, f: FiltersDep) -> HTMLResponse:
+        page = desk.incidents(f)
         return render(
             request,
             "incidents.html",
-            page=desk.incidents(f),
+            page=page,
             f=f,
             query=_query_string(f),
             facets=desk.incident_facets(),
+            suggestions=desk.actor_suggestions(f.actor) if f.actor and not page.total else [],
         )
 
     @app.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -389,6 +435,17 @@ def create_app(
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
     def page_sources(request: Request) -> HTMLResponse:
         return render(request, "sources.html", sources=desk.sources())
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def page_docs(request: Request) -> HTMLResponse:
+        """The API reference: ReDoc, vendored under /static, over /openapi.json."""
+        return render(request, "redoc.html")
+
+    @app.get("/docs/endpoints", response_class=HTMLResponse, include_in_schema=False)
+    def page_endpoints(request: Request) -> HTMLResponse:
+        """The API's endpoints and parameters drawn from /openapi.json with no script, for
+        a browser without JavaScript or a quick look."""
+        return render(request, "docs.html", endpoints=_endpoints(app.openapi()))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
     def page_add(request: Request) -> HTMLResponse:
@@ -448,6 +505,44 @@ def _export(desk: Desk, fmt: str, f: Filters) -> Response:
         media_type=EXPORT_FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="incidents.{fmt}"'},
     )
+
+
+def _endpoints(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each operation of an OpenAPI document: method, path, summary and parameters."""
+    out = []
+    for path, ops in spec.get("paths", {}).items():
+        for method, op in ops.items():
+            params = [
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p.get("required", False),
+                    "description": p.get("description") or "",
+                    "schema": _schema_text(p.get("schema") or {}),
+                }
+                for p in op.get("parameters", [])
+            ]
+            out.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description") or "", "tags": op.get("tags", []),
+                "params": params, "body": "requestBody" in op,
+            })  # fmt: skip
+    return out
+
+
+def _schema_text(schema: dict[str, Any]) -> str:
+    """A parameter's type as one short phrase: `integer 1..500`, `one of a, b`."""
+    if "anyOf" in schema:
+        return " or ".join(_schema_text(s) for s in schema["anyOf"] if s.get("type") != "null")
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    text = schema.get("type", "")
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    if lo is not None or hi is not None:
+        text += f" {'' if lo is None else lo}..{'' if hi is None else hi}"
+    if "pattern" in schema:
+        text += f" matching {schema['pattern']}"
+    return text
 
 
 def _safe_url(url: str | None) -> str | None:

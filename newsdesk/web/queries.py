@@ -14,7 +14,6 @@ no request reads every match of a common word.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from dataclasses import replace
@@ -23,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import newsdesk.store.queries as queries
+from newsdesk.analyse.typing_model import EVENT_TYPES
 from newsdesk.models import KEY_CATEGORIES
 from newsdesk.store import Filters, NotFound, Page, ReviewError, Store
 from newsdesk.watch import deliver, state
@@ -30,15 +30,8 @@ from newsdesk.web.errors import DeskError
 
 __all__ = ["ACLED_EVENT_TYPES", "COUNT_CAP", "SEARCH_CANDIDATES", "Desk", "Filters", "Page"]
 
-ACLED_EVENT_TYPES = (
-    "Battles",
-    "Explosions/Remote violence",
-    "Violence against civilians",
-    "Protests",
-    "Riots",
-    "Strategic developments",
-)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ACLED_EVENT_TYPES = tuple(dict.fromkeys(EVENT_TYPES.values()))
+"""ACLED's event types, in the order of the typology table (`typing_model.EVENT_TYPES`)."""
 _EXPORT_CAP = 100_000  # one export answers at most this many incidents
 COUNT_CAP = 10_000
 """Totals count matches up to here; beyond it a total is reported as a lower bound."""
@@ -126,9 +119,15 @@ class Desk:
             "countries": queries.incident_values(db, "country_code"),
             "grades": queries.incident_values(db, "grade"),
             "all_event_types": list(ACLED_EVENT_TYPES),
+            "sub_event_types": dict(EVENT_TYPES),
+            "statuses": list(queries.REVIEW_STATUSES),
         }
         self._local.facets = (version, facets)
         return facets
+
+    def actor_suggestions(self, actor: str) -> list[dict[str, str]]:
+        """Registry actors named most like an actor filter that found nothing."""
+        return queries.actor_suggestions(self._db(), actor)
 
     def inter_codes(self, actor_ids: set[str]) -> dict[str, int | None]:
         """ACLED inter codes of the given actors, as the actor mentions recorded them."""
@@ -144,7 +143,12 @@ class Desk:
         return self._records("places", f, "country_code", f.country)
 
     def actors(self, f: Filters) -> Page:
-        return self._records("actors", f, "actor_id", f.actor)
+        """Actor mentions; `actor` is any name of a registry actor, or an id."""
+        actor_id = None
+        if f.actor:
+            found = queries.actor_registry().match(f.actor)
+            actor_id = found.id if found else f.actor
+        return self._records("actors", f, "actor_id", actor_id)
 
     def search(self, q: str, *, limit: int) -> Page:
         """Story titles, then report titles and texts, best first, among the most recent
@@ -237,10 +241,8 @@ class Desk:
         merge_into: str | None,
         note: str | None,
     ) -> dict[str, Any]:
-        """Store a reviewer's decision; bad values are refused before they reach the trail."""
-        errors = _check_changes(changes) if action == "edit" else []
-        if errors:
-            raise DeskError(422, "invalid review: " + "; ".join(errors), errors)
+        """Store a reviewer's decision; a value the record cannot hold is refused (422, each
+        field named in `errors`) before anything reaches the trail."""
         try:
             return self._store().review_incident(
                 incident_id,
@@ -253,7 +255,11 @@ class Desk:
         except NotFound as exc:
             raise DeskError(404, str(exc).strip("'\"")) from exc
         except ReviewError as exc:
-            raise DeskError(422, f"invalid review: {exc}", [str(exc)]) from exc
+            errors = [
+                {"loc": ["body", "changes", e["field"]], "field": e["field"], "msg": e["msg"]}
+                for e in exc.errors
+            ]
+            raise DeskError(422, f"invalid review: {exc}", errors or [str(exc)]) from exc
 
     # -- the watcher: alerts and sources ---------------------------------------------------
 
@@ -279,29 +285,6 @@ class Desk:
     def sources(self) -> list[dict[str, Any]]:
         """Each watched source's health, as `newsdesk sources` prints it."""
         return state.source_health(self._store())
-
-
-def _check_changes(changes: dict[str, Any]) -> list[str]:
-    """Type checks for the fields a reviewer edits through the desk."""
-    errors = []
-    if "fatalities" in changes:
-        v = changes["fatalities"]
-        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
-            errors.append("fatalities must be a whole number >= 0 or null")
-    if "event_date" in changes:
-        v = changes["event_date"]
-        if v is not None and not (isinstance(v, str) and _DATE.match(v)):
-            errors.append("event_date must be YYYY-MM-DD or null")
-    if "event_type" in changes and changes["event_type"] not in ACLED_EVENT_TYPES:
-        errors.append(f"event_type must be one of {', '.join(ACLED_EVENT_TYPES)}")
-    for key in ("lat", "lon"):
-        v = changes.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            errors.append(f"{key} must be a number or null")
-    for key, v in changes.items():
-        if isinstance(v, str) and len(v) > 2000:
-            errors.append(f"{key} is too long")
-    return errors
 
 
 def _story_summary(story: dict[str, Any]) -> dict[str, Any]:

@@ -339,6 +339,66 @@ def test_store_reviews_survive_relinking(store, raqqa):
     assert store.incidents(actor="SDF", limit=None)[0]["status"] in ("edited", "machine")
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"event_date": "2031-02-30"}, "event_date"),
+        ({"event_date": "10/07/2017"}, "event_date"),
+        ({"lat": 135}, "lat"),
+        ({"lon": -180.5}, "lon"),
+        ({"lat": "35.9"}, "lat"),
+        ({"fatalities_low": 7, "fatalities_high": 2}, "fatalities_low"),
+        ({"fatalities": 9, "fatalities_high": 4}, "fatalities"),
+        ({"injured_low": 5, "injured": 1}, "injured_low"),
+        ({"fatalities": -1}, "fatalities"),
+        ({"fatalities": 2.5}, "fatalities"),
+        ({"event_type": "Protests"}, "sub_event_type"),
+        ({"event_type": "Protests", "sub_event_type": "Armed clash"}, "sub_event_type"),
+        ({"event_type": "Skirmish"}, "event_type"),
+        ({"sub_event_type": "Skirmish"}, "sub_event_type"),
+        ({"actor1_id": "no-such-actor"}, "actor1_id"),
+        ({"country_code": "XX"}, "country_code"),
+        ({"date_precision": "unknown"}, "date_precision"),
+        ({"civilian_targeting": "yes"}, "civilian_targeting"),
+        ({"location_precision": "street"}, "location_precision"),
+        ({"disorder_type": "Demonstrations"}, "disorder_type"),
+    ],
+)
+def test_store_refuses_an_unsound_edit_and_stores_nothing(store, raqqa, changes, field):
+    store.save_records(raqqa[0])
+    _link(store, raqqa[:1])
+    iid = raqqa[0].incidents[0].id
+    before = store.get_incident(iid)
+    with pytest.raises(ReviewError) as refused:
+        store.review_incident(iid, action="edit", changes=changes, who="ana")
+    assert field in [e["field"] for e in refused.value.errors]
+    assert field in str(refused.value)
+    assert store.get_incident(iid) == before and store.reviews(iid) == []
+
+
+def test_store_a_sound_edit_brings_what_follows_from_it(store, raqqa):
+    store.save_records(raqqa[0])
+    _link(store, raqqa[:1])
+    iid = raqqa[0].incidents[0].id
+    store.review_incident(iid, action="edit", who="ana", changes={"event_date": None})
+    assert store.get_incident(iid)["date_precision"] == "unknown"
+    done = store.review_incident(iid, action="edit", who="ana", note="per OCHA", changes={
+        "event_date": "2017-06-06", "sub_event_type": "Air/drone strike",
+        "actor1_id": "us-led-coalition", "fatalities_low": 2, "fatalities": 3.0,
+        "fatalities_high": 5, "civilian_targeting": True, "notes": "Strike on a bakery."})
+    assert (done["event_type"], done["date_precision"], done["actor1"]) == (
+        "Explosions/Remote violence", "day", "Global Coalition Against Daesh")
+    assert done["fatalities"] == 3 and isinstance(done["fatalities"], int)
+    assert done["civilian_targeting"] is True and done["notes"] == "Strike on a bakery."
+    notes = {t["field"]: t["note"] for t in store.reviews(iid)}
+    assert notes["fatalities"] == "per OCHA"
+    assert notes["event_type"] == "the event type of 'Air/drone strike'"
+    # an id the registry lacks is still known when the store holds it
+    stored = store.review_incident(iid, action="edit", who="ana", changes={
+        "actor2_id": "us-coalition"})  # fmt: skip
+    assert stored["actor2_id"] == "us-coalition"
+
+
 def test_store_duplicates_across_runs(tmp_path, raqqa):
     path = tmp_path / "d.db"
     with Store.open(path) as s:
@@ -380,22 +440,36 @@ def test_store_relinking_reuses_stored_signatures(tmp_path, raqqa, monkeypatch):
     assert hashed == []
 
 
-def test_store_moving_an_incident_clears_its_old_region(store, raqqa):
+def test_store_moving_an_incident_rederives_its_place(store, raqqa):
     for r in raqqa:
         r.incidents[0].admin1 = "Ar-Raqqah"
         store.save_records(r)
     _link(store, raqqa)
-    a, b = (r.incidents[0].id for r in raqqa[:2])
+    a, b, c = (r.incidents[0].id for r in raqqa[:3])
+    # to Aleppo: the town, its governorate and its GeoNames id come from the gazetteer
     moved = store.review_incident(a, action="edit", who="ana", changes={
-        "location": "Tabqa", "lat": 35.84, "lon": 38.55, "geonameid": 172374})
-    assert moved["location"] == "Tabqa" and moved["admin1"] is None
-    assert ("admin1", "Ar-Raqqah", None) in [(t["field"], t["old"], t["new"])
-                                             for t in store.reviews(a)]
+        "lat": 36.2021, "lon": 37.1343})  # fmt: skip
+    assert (moved["location"], moved["admin1"], moved["geonameid"], moved["country_code"]) == (
+        "Aleppo", "Aleppo", 170063, "SY")
+    assert moved["location_precision"] == "exact"
+    trail = {t["field"]: t for t in store.reviews(a)}
+    assert (trail["admin1"]["old"], trail["admin1"]["new"]) == ("Ar-Raqqah", "Aleppo")
+    assert "2.4 km from Aleppo (GeoNames 170063)" in trail["geonameid"]["note"]
+    # a spelling of the nearest town keeps its id; what the reviewer gives wins
+    tabqa = store.review_incident(b, action="edit", who="ana", changes={
+        "location": "Tabqa", "lat": 35.84, "lon": 38.55})  # fmt: skip
+    assert (tabqa["location"], tabqa["geonameid"], tabqa["admin1"]) == (
+        "Tabqa", 172374, "Ar-Raqqah")
     kept = store.review_incident(b, action="edit", who="ana", changes={
-        "location": "Tabqa", "admin1": "Ar-Raqqah"})
-    assert kept["admin1"] == "Ar-Raqqah"
+        "location": "Tabqa dam", "admin1": "Raqqa province"})
+    assert kept["admin1"] == "Raqqa province"
     row = export.acled_row(kept)
-    assert (row["location"], row["admin1"]) == ("Tabqa", "Ar-Raqqah")
+    assert (row["location"], row["admin1"]) == ("Tabqa dam", "Raqqa province")
+    # out at sea: nothing near, so the old place's fields are cleared, and the trail says so
+    sea = store.review_incident(c, action="edit", who="ana", changes={"lat": 33.5, "lon": 30.0})
+    assert [sea[k] for k in ("location", "country_code", "admin1", "geonameid")] == [None] * 4
+    notes = {t["field"]: t["note"] for t in store.reviews(c)}
+    assert "no town within 25 km: cleared" in notes["admin1"]
 
 
 def test_store_runs_and_errors(store):

@@ -274,3 +274,53 @@ def test_web_browser_read_only_after_restart(page, db: Path) -> None:
         )
         assert body["ok"] is False and body["status"] == 403
         assert page.locator("text=read-only").count() >= 1
+
+
+def test_web_browser_review_queue_by_keyboard(page, db: Path) -> None:
+    with running(db, token=TOKEN) as base:
+        queue = page.request.get(base + "/api/incidents?status=machine&limit=500").json()
+        first, second = (i["id"] for i in queue["items"][:2])
+        page.goto(base + "/incidents?status=machine&limit=500")
+        login(page)
+        page.locator("h1").click()  # out of the reviewer fields: keys act outside them
+        page.keyboard.press("j")
+        assert page.locator("tr.incident-row.selected").get_attribute("data-id") == first
+        page.keyboard.press("a")
+        page.wait_for_selector(f"tr.incident-row[data-id='{first}'] .tag.status-accepted")
+        assert page.locator("tr.incident-row.selected").get_attribute("data-id") == second
+        page.keyboard.press("x")
+        page.wait_for_selector(f"tr.incident-row[data-id='{second}'] .tag.status-rejected")
+        left = page.request.get(base + "/api/incidents?status=machine&limit=500").json()
+        assert left["total"] == queue["total"] - 2
+        trail = page.request.get(f"{base}/api/incidents/{first}").json()["reviews"]
+        assert (trail[-1]["who"], trail[-1]["action"]) == ("analyst-7", "accept")
+
+        # an impossible edit is refused on the page, its field marked, nothing stored
+        third = queue["items"][2]["id"]
+        page.goto(f"{base}/incidents/{third}")
+        page.fill("input[name=lat]", "135")
+        page.click("button[data-action=edit]")
+        page.wait_for_selector("#review-result.error")
+        assert "lat" in page.locator("#review-result").inner_text()
+        assert page.locator("input[name=lat].invalid").count() == 1
+        assert page.request.get(f"{base}/api/incidents/{third}").json()["reviews"] == []
+        assert_nothing_injected(page)
+
+
+def test_web_browser_docs_render_offline(page, db: Path) -> None:
+    with running(db, token=None) as base:
+        elsewhere: list[str] = []
+
+        def only_the_desk(route) -> None:
+            if route.request.url.startswith(base) or route.request.url.startswith("blob:"):
+                route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_the_desk)
+        page.goto(base + "/docs")
+        page.wait_for_selector("h2:has-text('Api Incidents')", timeout=30_000)
+        assert page.locator("h1", has_text="newsdesk").count() >= 1
+        assert elsewhere == []
+        assert page.dialogs == []

@@ -36,37 +36,111 @@
     tokenForm.addEventListener("submit", function (e) { e.preventDefault(); });
   }
 
+  // One decision on one incident; resolves to the response body, throws the error text.
+  async function decide(id, body) {
+    const resp = await fetch("/api/incidents/" + encodeURIComponent(id) + "/review", {
+      method: "POST",
+      headers: Object.assign({ "Content-Type": "application/json" }, authHeaders()),
+      body: JSON.stringify(body),
+    });
+    if (resp.ok) { return resp.json(); }
+    let err = { error: resp.status + " " + resp.statusText, errors: [] };
+    try { err = await resp.json(); } catch (e) { /* not JSON: keep the status line */ }
+    throw err;
+  }
+
+  // Keys act only outside form fields, so typing a value never triggers a decision.
+  function typing(e) {
+    const t = e.target;
+    return e.ctrlKey || e.metaKey || e.altKey ||
+      (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].indexOf(t.tagName) >= 0));
+  }
+
+  const NUMBERS = ["fatalities", "fatalities_low", "fatalities_high", "injured", "lat", "lon"];
+  function fieldValue(el) {
+    if (NUMBERS.indexOf(el.name) >= 0) { return el.value === "" ? null : Number(el.value); }
+    if (el.name === "civilian_targeting") { return el.value === "" ? null : el.value === "true"; }
+    return el.value || null;
+  }
+
   const review = $("#review-form");
   if (review) {
     const initial = {};
+    const skip = ["merge_into", "review_note"];
     review.querySelectorAll("[name]").forEach(function (el) { initial[el.name] = el.value; });
-    review.querySelectorAll("button[data-action]").forEach(function (button) {
-      button.addEventListener("click", async function () {
-        const out = $("#review-result");
-        const action = button.dataset.action;
-        const body = { action: action, who: credentials().who || "anonymous", changes: {} };
-        if (action === "edit") {
-          review.querySelectorAll("fieldset [name]").forEach(function (el) {
-            if (el.name !== "merge_into" && el.value !== initial[el.name]) {
-              body.changes[el.name] = el.name === "fatalities"
-                ? (el.value === "" ? null : parseInt(el.value, 10)) : (el.value || null);
-            }
-          });
-        }
-        if (action === "merge") { body.merge_into = review.elements.merge_into.value; }
-        const resp = await fetch("/api/incidents/" + encodeURIComponent(review.dataset.id) + "/review", {
-          method: "POST",
-          headers: Object.assign({ "Content-Type": "application/json" }, authHeaders()),
-          body: JSON.stringify(body),
+    async function submit(action) {
+      const out = $("#review-result");
+      const body = { action: action, who: credentials().who || "anonymous", changes: {},
+                     note: review.elements.review_note.value || null };
+      if (action === "edit") {
+        review.querySelectorAll("fieldset [name]").forEach(function (el) {
+          if (skip.indexOf(el.name) < 0 && el.value !== initial[el.name]) {
+            body.changes[el.name] = fieldValue(el);
+          }
         });
-        if (resp.ok) {
-          out.textContent = "saved";
-          window.location.reload();
-        } else {
-          out.textContent = await readError(resp);
-          out.className = "error";
-        }
-      });
+      }
+      if (action === "merge") { body.merge_into = review.elements.merge_into.value; }
+      review.querySelectorAll(".invalid").forEach(function (el) { el.classList.remove("invalid"); });
+      try {
+        await decide(review.dataset.id, body);
+        out.textContent = "saved";
+        window.location.reload();
+      } catch (err) {
+        out.textContent = err.error;
+        out.className = "error";
+        (err.errors || []).forEach(function (e) {
+          const el = e && e.field && review.elements[e.field];
+          if (el && el.classList) { el.classList.add("invalid"); }
+        });
+      }
+    }
+    review.querySelectorAll("button[data-action]").forEach(function (button) {
+      button.addEventListener("click", function () { submit(button.dataset.action); });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (typing(e)) { return; }
+      const action = { a: "accept", x: "reject", e: "edit" }[e.key];
+      if (action) { e.preventDefault(); submit(action); }
+    });
+  }
+
+  // The incident list as a review queue: j/k to move, a/x to accept or reject, o to open.
+  const table = $("table.incidents");
+  if (table && document.body.dataset.writable === "yes") {
+    const rows = Array.from(table.querySelectorAll("tr.incident-row"));
+    let at = -1;
+    function select(i) {
+      if (!rows.length) { return; }
+      if (at >= 0) { rows[at].classList.remove("selected"); }
+      at = Math.max(0, Math.min(rows.length - 1, i));
+      rows[at].classList.add("selected");
+      rows[at].scrollIntoView({ block: "nearest" });
+    }
+    async function decideRow(action) {
+      if (at < 0) { select(0); }
+      const row = rows[at];
+      const tag = row.querySelector(".tag");
+      try {
+        const body = await decide(row.dataset.id, { action: action, who: credentials().who || "anonymous" });
+        tag.textContent = body.incident.status;
+        tag.className = "tag status-" + body.incident.status;
+        select(at + 1);
+      } catch (err) {
+        tag.textContent = err.error;
+        tag.className = "tag error";
+      }
+    }
+    document.addEventListener("keydown", function (e) {
+      if (typing(e)) { return; }
+      if (e.key === "j") { select(at + 1); }
+      else if (e.key === "k") { select(at - 1); }
+      else if (e.key === "a") { decideRow("accept"); }
+      else if (e.key === "x") { decideRow("reject"); }
+      else if ((e.key === "o" || e.key === "Enter") && at >= 0) {
+        window.location.href = rows[at].querySelector("a").href;
+      } else if (e.key === "?" && $("#review-keys")) { $("#review-keys").scrollIntoView(); }
+      else { return; }
+      e.preventDefault();
     });
   }
 
