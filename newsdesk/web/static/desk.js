@@ -94,7 +94,9 @@
   }
 
   function uploadBytes(form) {
-    let total = new TextEncoder().encode(form.elements.text.value).length;
+    // What is sent, as the server counts it: a form sends a textarea's newlines as CRLF.
+    const text = form.elements.text.value.replace(/\r?\n/g, "\r\n");
+    let total = new TextEncoder().encode(text).length;
     Array.from(form.elements.files.files).forEach(function (f) { total += f.size; });
     return total;
   }
