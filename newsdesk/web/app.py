@@ -122,11 +122,11 @@ def create_app(
     """Build the desk over the store at `db_path`.
 
     `token=None` makes the desk read-only; `tile_url` (an XYZ template) replaces the bundled
-    offline basemap with online tiles (the policy then lets images come from its host);
-    uploads above `max_upload_mb` are refused, before they are read where the request says
-    its length, else as soon as the count passes it. The alert
-    stream looks for the watcher's new alerts every `alert_poll_s` seconds: the watcher is
-    another process, so the store is the only thing both see.
+    offline basemap with online tiles (the policy then lets images come from its host). An
+    upload above `max_upload_mb` is refused unread when its declared length says so, else as
+    soon as the bytes received pass the limit. The alert stream looks for the watcher's new
+    alerts every `alert_poll_s` seconds: the watcher is another process, so the store is the
+    only thing both see.
     """
     desk = Desk(Path(db_path))
     jobs = Jobs(Path(db_path))
