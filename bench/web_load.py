@@ -1,12 +1,22 @@
 """Latency of the desk under a bounded load, on a store of 100,000 synthetic articles.
 
     .venv/bin/python bench/web_load.py [DB_PATH] [--articles N] [--requests N] [--clients N]
+    .venv/bin/python bench/web_load.py [DB_PATH] --mixed [--clients 200] [--writes 0.2]
 
 DB_PATH (default /tmp/newsdesk-web-bench.db) is built on first use through the store's own
 API (articles with places, actors and claims; stories of 10 articles; one incident per 5
 articles) and reused afterwards. The desk runs as a separate process (uvicorn, loopback
 only) so the load generator does not share its interpreter lock; a fixed number of
 requests is spread over a few concurrent httpx clients. Prints p50/p95/p99 per route.
+
+`--mixed` is the desk under a crowd: `--clients` (default 200) concurrent connections from
+one asyncio httpx client, each sending its next request as soon as the last one answered,
+a share `--writes` of them writes with the token (incident reviews that edit a toll,
+alerts marked read) among the reads above. Writes go to a copy of the store, so the
+store stays as built. An error is any answer but 2xx, or no answer within 60 s. A read
+whose kept-alive connection the desk had closed (it closes one idle for 5 s, and a lagging
+client may send on it just then) is sent again once, as browsers do; such retries are
+counted apart. A write is never sent again.
 
 A store built by an older newsdesk is migrated when it is opened (new indexes), before
 the clock starts. `--articles` sets the size of a store built here (a smaller one for a
@@ -16,14 +26,20 @@ quick run needs its own DB_PATH).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import random
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from contextlib import ExitStack, closing
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -283,34 +299,105 @@ def run_load(base: str, n_articles: int, requests: int, clients: int) -> dict[st
     return timings
 
 
+WRITE_TOKEN = "bench-token"
+
+
+def _writes(n_articles: int, rng: random.Random) -> list[tuple[str, str, dict]]:
+    incident = f"inc-{rng.randrange(n_articles // 5) * 5:07d}"
+    review = {"action": "edit", "who": "bench", "changes": {"fatalities": rng.randint(0, 40)}}
+    return [
+        ("write review (edit)", f"/api/incidents/{incident}/review", review),
+        ("write review (accept)", f"/api/incidents/{incident}/review",
+         {"action": "accept", "who": "bench"}),
+        ("write alerts read", "/api/alerts/read", {"ids": None}),
+    ]  # fmt: skip
+
+
+def run_mixed(
+    base: str, n_articles: int, requests: int, clients: int, writes: float
+) -> dict[str, list[float]]:
+    """`requests` requests from `clients` concurrent connections, a share `writes` of them
+    writes; returns latencies by route, and prints the errors."""
+    rng = random.Random(13)
+    plan: list[tuple[str, str, dict | None]] = []
+    for _ in range(requests):
+        if rng.random() < writes:
+            plan.append(rng.choice(_writes(n_articles, rng)))
+        else:
+            name, url = rng.choice(_routes(n_articles, rng))
+            plan.append((name, url, None))
+    timings: dict[str, list[float]] = {}
+    errors: list[str] = []
+    retried: list[str] = []
+
+    async def worker(client: httpx.AsyncClient, part: list[tuple[str, str, dict | None]]) -> None:
+        for name, url, body in part:
+            t = time.perf_counter()
+            try:
+                if body is None:
+                    try:
+                        resp = await client.get(url)
+                    except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                        retried.append(f"{type(exc).__name__} {url}")
+                        resp = await client.get(url)
+                else:
+                    resp = await client.post(
+                        url, json=body, headers={"Authorization": f"Bearer {WRITE_TOKEN}"}
+                    )
+                if resp.status_code // 100 != 2:
+                    errors.append(f"{resp.status_code} {url}")
+            except httpx.HTTPError as exc:
+                errors.append(f"{type(exc).__name__} {url}")
+            ms = (time.perf_counter() - t) * 1000
+            timings.setdefault(name, []).append(ms)
+            timings.setdefault("READS" if body is None else "WRITES", []).append(ms)
+            timings.setdefault("ALL", []).append(ms)
+
+    async def crowd() -> float:
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker(client, plan[i::clients]) for i in range(clients)))
+            return time.perf_counter() - t0
+
+    wall = asyncio.run(crowd())
+    n_writes = sum(1 for p in plan if p[2] is not None)
+    print(
+        f"{requests} requests ({n_writes} writes), {clients} concurrent clients, {wall:.1f} s, "
+        f"{requests / wall:.0f} req/s, {len(errors)} errors {errors[:3]}, "
+        f"{len(retried)} reads sent again on a closed connection {retried[:3]}"
+    )
+    return timings
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far, from Linux's /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("db", nargs="?", default="/tmp/newsdesk-web-bench.db", type=Path)
-    ap.add_argument("--articles", type=int, default=100_000)
-    ap.add_argument("--requests", type=int, default=2000)
-    ap.add_argument("--clients", type=int, default=4)
-    args = ap.parse_args()
-    if not args.db.exists():
-        build(args.db, args.articles)
-    with Store.open(args.db) as store:
-        n_articles = store.counts()["articles"]
+def _serve_and_load(
+    args: argparse.Namespace, db: Path, log: IO[bytes], n_articles: int, clients: int
+) -> dict[str, list[float]]:
+    """Start the desk on `db` in its own process, logging to `log`, and load it."""
     port = _free_port()
     server = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import sys; from newsdesk.web import serve; "
-            "serve(sys.argv[1], host='127.0.0.1', port=int(sys.argv[2]), token=None)",
-            str(args.db),
+            "serve(sys.argv[1], host='127.0.0.1', port=int(sys.argv[2]), token=sys.argv[3])",
+            str(db),
             str(port),
+            WRITE_TOKEN,
         ],
         cwd=Path(__file__).resolve().parents[1],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -321,13 +408,55 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         run_load(base, n_articles, 100, 2)  # warm-up: page cache, per-thread connections
-        timings = run_load(base, n_articles, args.requests, args.clients)
+        cpu0, own0, t0 = _cpu_s(server.pid), time.process_time(), time.perf_counter()
+        if args.mixed:
+            timings = run_mixed(base, n_articles, args.requests, clients, args.writes)
+        else:
+            timings = run_load(base, n_articles, args.requests, clients)
+        cpu, wall = _cpu_s(server.pid) - cpu0, time.perf_counter() - t0
+        own = time.process_time() - own0
+        print(
+            f"desk process: {cpu:.1f} CPU s in {wall:.1f} s ({cpu / wall:.0%} of one core, "
+            f"{cpu / args.requests * 1000:.1f} ms a request); load generator: {own:.1f} CPU s; "
+            f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
     finally:
         server.terminate()
         server.wait(10)
+    return timings
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("db", nargs="?", default="/tmp/newsdesk-web-bench.db", type=Path)
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--clients", type=int, default=None, help="default 4, 200 with --mixed")
+    ap.add_argument("--mixed", action="store_true", help="reads and writes from a crowd")
+    ap.add_argument("--writes", type=float, default=0.2, help="share of writes with --mixed")
+    args = ap.parse_args()
+    clients = args.clients or (200 if args.mixed else 4)
+    if not args.db.exists():
+        build(args.db, args.articles)
+    with Store.open(args.db) as store:
+        n_articles = store.counts()["articles"]
+    with ExitStack() as stack:
+        served = args.db
+        if args.mixed:  # writes go to a copy
+            served = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "desk.db"
+            with closing(sqlite3.connect(args.db)) as src, closing(sqlite3.connect(served)) as dst:
+                src.backup(dst)
+        server_log = stack.enter_context(tempfile.TemporaryFile())
+        timings = _serve_and_load(args, served, server_log, n_articles, clients)
+        server_log.seek(0)
+        problems = [
+            line for line in server_log.read().decode(errors="replace").splitlines()
+            if line.startswith(("WARNING", "ERROR", "Traceback"))
+        ]  # fmt: skip
+        print(f"desk log: {len(problems)} warnings or errors {problems[:3]}")
     print(f"store: {n_articles} articles")
     print(f"{'route':32} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-    for name in sorted(timings, key=lambda k: (k == "ALL", k)):
+    for name in sorted(timings, key=lambda k: (k in ("ALL", "READS", "WRITES"), k == "ALL", k)):
         v = timings[name]
         p50, p95, p99 = statistics.median(v), _pct(v, 95), _pct(v, 99)
         print(f"{name:32} {len(v):5d} {p50:8.1f} {p95:8.1f} {p99:8.1f}")

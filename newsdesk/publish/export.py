@@ -130,12 +130,8 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
 def acled_csv(
     incidents: Iterable[Mapping[str, Any]], inter: Mapping[str, int | None] | None = None
 ) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=ACLED_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for inc in incidents:
-        writer.writerow(acled_row(inc, inter))
-    return buf.getvalue()
+    """The incidents as ACLED's CSV, text cells made safe for spreadsheets (`_cell`)."""
+    return _csv(ACLED_COLUMNS, (acled_row(inc, inter) for inc in incidents))
 
 
 FULL_COLUMNS = (
@@ -155,16 +151,46 @@ is of unknown status), and the ids that trace each incident to its reports."""
 def full_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
     """The incidents with all their fields, lists joined by "; ", unknown values empty
     (unlike ACLED's `fatalities`, an unreported toll stays empty here, not 0)."""
+    return _csv(
+        FULL_COLUMNS,
+        (
+            {
+                k: "; ".join(map(str, v)) if isinstance(v := inc.get(k), list)
+                else "" if v is None else v
+                for k in FULL_COLUMNS
+            }
+            for inc in incidents
+        ),
+    )
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
+
+
+def _csv(columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=FULL_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for inc in incidents:
-        writer.writerow({
-            k: "; ".join(map(str, v)) if isinstance(v := inc.get(k), list)
-            else "" if v is None else v
-            for k in FULL_COLUMNS
-        })
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return buf.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, quoted with a leading `'`.
+
+    Outlet names, actors and notes come from the reports, so an outlet called
+    `=HYPERLINK("http://evil.example","x")` would otherwise be live in Excel or LibreOffice.
+    Numbers are left alone: a negative longitude stays a number. A carriage return becomes
+    a newline: the writer quotes only cells holding its line ending (`\\n`), and an
+    unquoted CR splits the row in a spreadsheet.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_STARTS):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 TOLL_COLUMNS = ("incident_id", "article_id", "outlet", "published", "claimant", "killed",
@@ -175,14 +201,10 @@ with the offsets of the sentence that states it."""
 
 def tolls_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
     """Each incident's tolls source by source (`claimant` empty: the outlet's own count)."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=TOLL_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for inc in incidents:
-        for toll in inc.get("tolls") or []:
-            row = {k: "" if (v := toll.get(k)) is None else v for k in TOLL_COLUMNS[1:]}
-            writer.writerow({"incident_id": inc["id"], **row})
-    return buf.getvalue()
+    return _csv(TOLL_COLUMNS, (
+        {"incident_id": inc["id"],
+         **{k: "" if (v := toll.get(k)) is None else v for k in TOLL_COLUMNS[1:]}}
+        for inc in incidents for toll in inc.get("tolls") or []))
 
 
 def geojson(incidents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

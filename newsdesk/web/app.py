@@ -2,7 +2,8 @@
 
 Pages are rendered with jinja2 autoescaping and a little vanilla JavaScript; all assets,
 Leaflet and the basemap included, are served from the package so the desk works with no
-network. Reads are open; writes (review, upload) need the token given at start-up.
+network, and a strict Content-Security-Policy says so to the browser. Reads are open; writes
+(review, upload) need the token given at start-up, checked before the body is read.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -23,10 +25,14 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsdesk.ingest.readers import MAX_DOCUMENT_BYTES
 from newsdesk.publish import export
 from newsdesk.web.brief_view import render_brief
-from newsdesk.web.errors import DeskError, install_error_handlers
+from newsdesk.web.errors import DeskError, error_body, install_error_handlers
 from newsdesk.web.highlight import Mark, article_marks, highlight
 from newsdesk.web.jobs import Jobs
 from newsdesk.web.queries import SEARCH_CANDIDATES, Desk, Filters, Page
@@ -40,6 +46,18 @@ EXPORT_FORMATS = {
 """Export formats by name: the name picks a builder, it is never used as a path."""
 SHUTDOWN_GRACE_S = 3
 """Seconds a stopping desk lets requests finish; alert streams never finish by themselves."""
+MAX_UPLOAD_MB = MAX_DOCUMENT_BYTES // 1_048_576
+"""What one upload may hold, files and pasted text together: the reader's limit for one
+document, so whatever the desk accepts the reader reads. The page states this number."""
+_FORM_OVERHEAD_BYTES = 1_048_576
+"""Room for multipart boundaries and part headers on top of the uploaded bytes."""
+_WRITE_BODY_BYTES = 1_048_576
+"""The most any other write (a review, alerts marked read: a few JSON fields) may send."""
+_WRITE_CAP = (_WRITE_BODY_BYTES, f"request too large: the limit is {_WRITE_BODY_BYTES:,} bytes")
+_UNCHECKED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_OWN_CSP_PATHS = ("/docs", "/redoc")
+"""FastAPI's API pages load Swagger UI and ReDoc from a CDN with an inline script; they get
+only `frame-ancestors`, the rest of the desk the strict policy."""
 
 
 class ReviewIn(BaseModel):
@@ -131,15 +149,17 @@ def create_app(
     *,
     token: str | None,
     tile_url: str | None = None,
-    max_upload_mb: int = 20,
+    max_upload_mb: int = MAX_UPLOAD_MB,
     alert_poll_s: float = 2.0,
 ) -> FastAPI:
     """Build the desk over the store at `db_path`.
 
     `token=None` makes the desk read-only; `tile_url` (an XYZ template) replaces the bundled
-    offline basemap with online tiles; uploads above `max_upload_mb` are refused. The alert
-    stream looks for the watcher's new alerts every `alert_poll_s` seconds: the watcher is
-    another process, so the store is the only thing both see.
+    offline basemap with online tiles (the policy then lets images come from its host). An
+    upload above `max_upload_mb` is refused unread when its declared length says so, else as
+    soon as the bytes received pass the limit. The alert stream looks for the watcher's new
+    alerts every `alert_poll_s` seconds: the watcher is another process, so the store is the
+    only thing both see.
     """
     desk = Desk(Path(db_path))
     jobs = Jobs(Path(db_path))
@@ -153,6 +173,16 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
+    max_bytes = max_upload_mb * 1024 * 1024
+    too_large = (
+        f"upload too large: the limit is {max_upload_mb} MB for files and pasted text together"
+    )
+    app.add_middleware(
+        _Guard,
+        token=token,
+        headers=_security_headers(tile_url),
+        caps={"/api/uploads": (max_bytes + _FORM_OVERHEAD_BYTES, too_large)},
+    )
     app.state.desk = desk
     app.state.jobs = jobs
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
@@ -165,24 +195,6 @@ def create_app(
     templates.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
     templates.env.filters["safe_url"] = _safe_url
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
-    max_bytes = max_upload_mb * 1024 * 1024
-
-    def require_token(request: Request) -> None:
-        if token is None:
-            raise DeskError(
-                403,
-                "the desk is read-only: start it with --token (or NEWSDESK_TOKEN) to allow writes",
-            )
-        given = request.headers.get("x-newsdesk-token") or ""
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            given = auth[7:].strip()
-        if not given or not secrets.compare_digest(given.encode(), token.encode()):
-            raise DeskError(
-                401, "a valid token is required for this action (Authorization: Bearer TOKEN)"
-            )
-
-    writer = [Depends(require_token)]
     api = APIRouter(prefix="/api", dependencies=[Depends(_known_params_only)])
 
     @api.get("/counts", tags=["meta"])
@@ -224,7 +236,7 @@ def create_app(
             "reviews": desk.reviews(incident_id),
         }
 
-    @api.post("/incidents/{incident_id}/review", tags=["incidents"], dependencies=writer)
+    @api.post("/incidents/{incident_id}/review", tags=["incidents"])
     def api_review(incident_id: str, body: ReviewIn) -> dict[str, Any]:
         result = desk.review(
             incident_id,
@@ -259,7 +271,13 @@ def create_app(
     def api_export(fmt: str, f: FiltersDep) -> Response:
         return _export(desk, fmt, f)
 
-    @api.post("/uploads", tags=["uploads"], dependencies=writer, status_code=202)
+    # The guard caps the body; the part limit only has to let a paste that size through.
+    @api.post(
+        "/uploads",
+        tags=["uploads"],
+        status_code=202,
+        form_limits={"max_part_size": max_bytes + _FORM_OVERHEAD_BYTES},
+    )
     async def api_upload(
         files: Annotated[list[UploadFile] | None, File()] = None,
         text: Annotated[str | None, Form()] = None,
@@ -271,14 +289,14 @@ def create_app(
             data = await up.read(max_bytes + 1)
             total += len(data)
             if total > max_bytes:
-                raise DeskError(413, f"upload too large: the limit is {max_upload_mb} MB")
+                raise DeskError(413, too_large)
             if data:
                 items.append((up.filename or "upload", data))
         if text and text.strip():
             data = text.encode("utf-8")
             total += len(data)
             if total > max_bytes:
-                raise DeskError(413, f"upload too large: the limit is {max_upload_mb} MB")
+                raise DeskError(413, too_large)
             items.append((f"pasted.{'html' if kind == 'html' else 'txt'}", data))
         if not items:
             raise DeskError(422, "nothing to add: choose files or paste a report", [])
@@ -305,7 +323,7 @@ def create_app(
             "items": desk.alerts(unread=unread, limit=limit, offset=offset),
         }
 
-    @api.post("/alerts/read", tags=["alerts"], dependencies=writer)
+    @api.post("/alerts/read", tags=["alerts"])
     def api_alerts_read(body: AlertsReadIn) -> dict[str, Any]:
         marked = desk.mark_alerts_read(body.ids)
         return {"ok": True, "marked": marked, "unread": desk.alert_counts()["unread"]}
@@ -449,7 +467,13 @@ def create_app(
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
     def page_add(request: Request) -> HTMLResponse:
-        return render(request, "add.html", max_upload_mb=max_upload_mb)
+        return render(
+            request,
+            "add.html",
+            max_upload_mb=max_upload_mb,
+            max_bytes=max_bytes,
+            too_large=too_large,
+        )
 
     return app
 
@@ -461,7 +485,7 @@ def serve(
     port: int = 8765,
     token: str | None = None,
     tile_url: str | None = None,
-    max_upload_mb: int = 20,
+    max_upload_mb: int = MAX_UPLOAD_MB,
 ) -> None:
     """Run the desk with uvicorn until interrupted."""
     import uvicorn
@@ -561,3 +585,131 @@ def _query_string(f: Filters, *, paged: bool = True) -> str:
         params.pop("limit", None)
         params.pop("offset", None)
     return urlencode(params)
+
+
+_CLOSE = {"Connection": "close"}
+"""On a refused write: the server closes the connection instead of reading on a body that
+nobody will look at until the client stops sending."""
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from the body stream once a write sends more than its cap; FastAPI passes an
+    HTTPException raised while it reads the body on to the desk's error handler."""
+
+
+class _Guard:
+    """Security headers on every response; for a write, the token and the declared length are
+    checked before a byte of the body is read, and the body is counted as it streams.
+
+    FastAPI reads and validates a body before it runs a route's dependencies, so a token
+    check there would let anyone make the desk receive and parse 200 MB, and would answer a
+    malformed body without a token with 422. Any method but GET, HEAD and OPTIONS is a write.
+    `caps` maps a path to its (byte cap, message); other writes get `_WRITE_BODY_BYTES`.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        token: str | None,
+        headers: dict[str, list[tuple[bytes, bytes]]],
+        caps: dict[str, tuple[int, str]],
+    ) -> None:
+        self.app = app
+        self.token = token
+        self.headers = headers
+        self.caps = caps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        own = scope["path"].startswith(_OWN_CSP_PATHS)
+        extra = self.headers["docs" if own else "desk"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        if scope["method"] in _UNCHECKED_METHODS:
+            await self.app(scope, receive, send_with_headers)
+            return
+        headers = Headers(scope=scope)
+        cap, too_large = self.caps.get(scope["path"], _WRITE_CAP)
+        refusal = _token_refusal(headers, self.token)
+        length = headers.get("content-length", "")
+        if refusal is None and length.isdigit() and int(length) > cap:
+            refusal = DeskError(413, too_large)
+        if refusal is not None:
+            response = JSONResponse(
+                error_body(refusal.status, refusal.error),
+                status_code=refusal.status,
+                headers=_CLOSE,
+            )
+            await response(scope, receive, send_with_headers)
+            return
+        received = 0
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > cap:
+                raise _BodyTooLarge(413, too_large, headers=_CLOSE)
+            return message
+
+        await self.app(scope, capped_receive, send_with_headers)
+
+
+def _token_refusal(headers: Headers, token: str | None) -> DeskError | None:
+    """Why a write is refused (403 read-only desk, 401 no or wrong token), or None."""
+    if token is None:
+        return DeskError(
+            403, "the desk is read-only: start it with --token (or NEWSDESK_TOKEN) to allow writes"
+        )
+    given = headers.get("x-newsdesk-token") or ""
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        given = auth[7:].strip()
+    if not given or not secrets.compare_digest(given.encode(), token.encode()):
+        return DeskError(
+            401, "a valid token is required for this action (Authorization: Bearer TOKEN)"
+        )
+    return None
+
+
+def _security_headers(tile_url: str | None) -> dict[str, list[tuple[bytes, bytes]]]:
+    """The headers every response carries, for the desk and for the API pages (`docs`).
+
+    Every script and style is a file under /static (no inline code, no `style` attribute),
+    so the policy needs no `unsafe-inline`; images may be `data:` (the page icon, Leaflet's
+    blank tile) and, when the desk was started with online tiles, come from the tile host.
+    """
+    images = " ".join(["'self'", "data:", *([_tile_source(tile_url)] if tile_url else [])])
+    desk_csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src {images}; connect-src 'self'; font-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+    common = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+    ]
+    return {
+        "desk": [(b"content-security-policy", desk_csp.encode()), *common],
+        "docs": [(b"content-security-policy", b"frame-ancestors 'none'"), *common],
+    }
+
+
+def _tile_source(tile_url: str) -> str:
+    """The CSP source for an XYZ tile template: `https://{s}.tile.example/{z}/{x}/{y}.png`
+    gives `https://*.tile.example`; a placeholder elsewhere in the host gives the scheme."""
+    parts = urlsplit(tile_url)
+    host = parts.netloc
+    if host.startswith("{") and "}." in host:
+        host = "*" + host[host.index("}.") + 1 :]
+    if "{" in host or not host:
+        return f"{parts.scheme}:"
+    return f"{parts.scheme}://{host}"

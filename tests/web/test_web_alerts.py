@@ -242,6 +242,8 @@ def test_notifications_page_live_in_chromium(db: Path, tmp_path: Path) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        console: list[str] = []  # the desk's CSP must not block its own stream or scripts
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
         page.goto(base + "/alerts")
         expect(page.locator("#unread-count")).to_have_text("0")
         expect(page.locator("#no-alerts")).to_be_visible()
@@ -265,4 +267,5 @@ def test_notifications_page_live_in_chromium(db: Path, tmp_path: Path) -> None:
         page.wait_for_url(f"{base}/stories/*")
         expect(page.locator("#unread-count")).to_have_text("3")
         assert dialogs == []
+        assert not [m for m in console if "Content Security Policy" in m], console
         browser.close()

@@ -198,7 +198,7 @@ def test_web_pages_never_echo_markup(client, path: str) -> None:
         ("get", "/api/search", {}, 422),
         ("get", "/api/export/exe", {}, 404),
         ("get", "/api/export/..%2F..%2Fetc%2Fpasswd", {}, 404),
-        ("delete", "/api/stories", {}, 405),
+        ("delete", "/api/stories", {"headers": AUTH}, 405),
         (
             "post",
             "/api/incidents/inc-wall-strike/review",
@@ -303,6 +303,26 @@ def test_web_export_follows_filters(client) -> None:
     )
     geo = client.get("/api/export/geojson", params={"event_type": "Battles"}).json()
     assert {f["id"] for f in geo["features"]} == {"inc-oldcity-clash", "inc-hostile"}
+
+
+def test_web_export_csv_keeps_formulas_inert(tmp_path: Path, fixture_data: dict) -> None:
+    """An outlet named like a formula reaches the exported CSV as text (OWASP CSV
+    injection); coordinates and tolls stay numbers, a negative longitude included."""
+    from fastapi.testclient import TestClient
+
+    formula = '=HYPERLINK("http://evil.example","click")'
+    data = json.loads(json.dumps(fixture_data))
+    hostile = next(i for i in data["incidents"] if i["id"] == "inc-hostile")
+    hostile.update(outlets=[formula], actor1="@SUM(1+1)", lon=-70.66667)
+    db = tmp_path / "formula.db"
+    build_store(db, data)
+    with TestClient(create_app(db, token=None)) as c:
+        rows = list(csv.DictReader(io.StringIO(c.get("/api/export/csv").text)))
+    row = next(r for r in rows if r["event_id_cnty"].endswith("inc-hostile"))
+    assert row["source"] == "'" + formula and row["actor1"] == "'@SUM(1+1)"
+    assert (row["longitude"], row["fatalities"]) == ("-70.66667", "3")
+    for r in rows:
+        assert not any(v.startswith(("=", "+", "-", "@")) for k, v in r.items() if k != "longitude")
 
 
 def test_web_openapi_lists_the_api(client) -> None:

@@ -8,6 +8,8 @@ with the token (edit fatalities, reject another) → export the CSV from the pag
 carries the review → the map. A hostile report (script tags, onerror attributes) is added
 through the desk's own upload page and opened: no dialog may fire and no element may be
 injected. Screenshots of the story page and the map go to artifacts/screenshots/.
+Every page runs under the desk's Content-Security-Policy: a page that logs a violation (a
+blocked script, style, image or connection) fails its test.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -55,12 +58,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running(db: Path, *, token: str | None) -> Iterator[str]:
+def running(db: Path, *, token: str | None, **options: Any) -> Iterator[str]:
     """Serve the desk on a free loopback port in a thread; yields its base URL."""
     import uvicorn
 
     port = _free_port()
-    app = create_app(db, token=token)
+    app = create_app(db, token=token, **options)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -101,15 +104,36 @@ def db(raqqa_copy: Path) -> Path:
     return raqqa_copy
 
 
+# Runs before any page script; Playwright injects it outside the page's CSP.
+_RECORD_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__csp.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline")));
+"""
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    context.add_init_script(_RECORD_VIOLATIONS)
     pg = context.new_page()
     dialogs: list[str] = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     pg.dialogs = dialogs
+    console: list[str] = []
+    pg.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    pg.console_errors = console
     yield pg
     context.close()
+    assert not [m for m in console if "Content Security Policy" in m], console
+
+
+def csp_violations(page) -> list[str]:
+    """What the page's policy blocked so far, from the page's own violation events and its
+    console (a violation in a page since navigated away from is only in the console)."""
+    events = page.evaluate("window.__csp")
+    logged = [m for m in page.console_errors if "Content Security Policy" in m]
+    return events + logged
 
 
 def story_of_reports(db: Path, *prefixes: str) -> str:
@@ -136,6 +160,7 @@ def assert_nothing_injected(page) -> None:
     assert handlers == 0
     assert page.locator("img[src='x'], b").count() == 0
     assert page.dialogs == []
+    assert csp_violations(page) == []
 
 
 def cited_text(page, base: str, href: str) -> str:
@@ -324,3 +349,56 @@ def test_web_browser_docs_render_offline(page, db: Path) -> None:
         assert page.locator("h1", has_text="newsdesk").count() >= 1
         assert elsewhere == []
         assert page.dialogs == []
+
+
+def test_web_browser_every_page_runs_under_the_policy(page, db: Path) -> None:
+    story_id = story_of_reports(db, "001", "003")
+    with running(db, token=TOKEN) as base:
+        incident = page.request.get(base + "/api/incidents?limit=1").json()["items"][0]["id"]
+        article = page.request.get(base + "/api/articles?limit=1").json()["items"][0]["id"]
+        paths = [
+            "/", "/incidents", f"/incidents/{incident}", f"/stories/{story_id}",
+            f"/articles/{article}", "/map", "/alerts", "/sources", "/add", "/no/such/page",
+        ]  # fmt: skip
+        for path in paths:
+            resp = page.goto(base + path)
+            policy = resp.headers["content-security-policy"]
+            assert "script-src 'self'" in policy and "unsafe-inline" not in policy, path
+            if path == "/map":
+                page.wait_for_function("document.querySelectorAll('#map svg path').length > 100")
+            page.wait_for_load_state("networkidle")
+            assert csp_violations(page) == [], path
+        # The check can fail: what an injection would add is blocked and recorded.
+        page.goto(base + "/")
+        page.evaluate(
+            """() => {
+                const s = document.createElement("script");
+                s.textContent = "window.ran = true";
+                document.body.appendChild(s);
+                document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>');
+            }"""
+        )
+        page.wait_for_function("window.__csp.length >= 2")
+        assert page.evaluate("window.ran") is None
+        blocked = csp_violations(page)
+        assert any(v.startswith("script-src") for v in blocked), blocked
+        assert any(v.startswith("style-src") for v in blocked), blocked
+        page.console_errors.clear()
+
+
+def test_web_browser_upload_over_the_limit_is_refused_before_sending(page, db: Path) -> None:
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    with running(db, token=TOKEN, max_upload_mb=1) as base:
+        page.goto(base + "/add")
+        assert "up to 1 MB" in page.locator("main").inner_text()
+        login(page)
+        page.fill("textarea[name=text]", "Report title\n\n" + "é" * 530_000)  # 1,060,016 bytes sent
+        page.click("#upload-form button[type=submit]")
+        status = page.locator("#upload-status")
+        assert status.inner_text() == (
+            "upload too large: the limit is 1 MB for files and pasted text together"
+        )
+        assert status.get_attribute("class") == "error"
+        assert posts == []
+        assert_nothing_injected(page)

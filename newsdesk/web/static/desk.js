@@ -151,12 +151,28 @@
       const box = $("#upload-progress");
       const status = $("#upload-status");
       box.hidden = false;
+      // The server refuses more too, but a browser still sending when it answers may
+      // report a reset connection instead of the answer: check before sending.
+      if (uploadBytes(upload) > Number(upload.dataset.maxBytes)) {
+        status.textContent = upload.dataset.tooLarge;
+        status.className = "error";
+        return;
+      }
       status.textContent = "sending…";
+      status.className = "";
       const resp = await fetch("/api/uploads", { method: "POST", headers: authHeaders(), body: new FormData(upload) });
       if (!resp.ok) { status.textContent = await readError(resp); status.className = "error"; return; }
       const job = (await resp.json()).job;
       poll(job.id);
     });
+  }
+
+  function uploadBytes(form) {
+    // What is sent, as the server counts it: a form sends a textarea's newlines as CRLF.
+    const text = form.elements.text.value.replace(/\r?\n/g, "\r\n");
+    let total = new TextEncoder().encode(text).length;
+    Array.from(form.elements.files.files).forEach(function (f) { total += f.size; });
+    return total;
   }
 
   async function poll(id) {
