@@ -75,7 +75,11 @@ def run(
     stdin: BinaryIO | None = None,
     **options: Unpack[RunOptions],
 ) -> RunSummary:
-    """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`."""
+    """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`.
+
+    `out_dir` is written only when something was read: each file is written to a
+    temporary file and renamed, so an interrupted or empty run never leaves it half made.
+    """
     return run_articles(
         read_inputs(inputs, stdin=stdin), sources=list(inputs), out_dir=out_dir,
         db_path=db_path, **options,
@@ -141,7 +145,8 @@ def run_articles(
         summary.duplicates = sum(
             1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
         )
-        if out_dir is not None:
+        if out_dir is not None and summary.read:
+            # a run that read nothing (a mistyped path) leaves an earlier output as it was
             counts = publish(store, out_dir, article_ids=summary.article_ids, parquet=parquet)
             summary.stories, summary.incidents = counts["stories"], counts["incidents"]
         store.finish_run(
@@ -393,8 +398,10 @@ def publish(
     actor_ids = {i.get(k) for i in incidents for k in ("actor1_id", "actor2_id")} - {None}
     inter = {aid: actor.inter for aid in actor_ids if (actor := registry.get(aid)) is not None}
     export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter))
-    export.write_text(out_dir / "incidents_full.csv", export.full_csv(incidents))
-    export.write_text(out_dir / "incidents.geojson", _json(export.geojson(incidents)))
+    urls = {r.article.id: r.article.url for r in records if r.article.url}
+    export.write_text(out_dir / "incidents_full.csv", export.full_csv(incidents, urls, inter))
+    export.write_text(out_dir / "incidents.geojson",
+                      _json(export.geojson(incidents, urls, inter)))
     report.write_report(
         out_dir / "report.html", stories=story_list, records=records, incidents=incidents
     )

@@ -29,7 +29,7 @@ from newsdesk.models import Article, InputError
 
 __all__ = [
     "MANIFEST", "SIDECAR_FIELDS", "SIDECAR_SUFFIX", "Sidecar", "Sidecars", "apply_sidecar",
-    "detect_language", "enrich", "is_sidecar", "outlet_for_domain", "outlet_name",
+    "detect_language", "enrich", "is_sidecar", "outlet_for_domain", "outlet_home", "outlet_name",
     "parse_dateline", "site_name",
 ]
 
@@ -464,3 +464,17 @@ def site_name(html: str, fallback: str | None) -> str | None:
         if name:
             return name
     return fallback
+
+
+def outlet_home(outlet: str) -> tuple[str | None, str | None]:
+    """(home country ISO code, region it covers as its own beat) of a known outlet, from
+    the outlet table; (None, None) for an outlet the table lacks. ACLED's `source_scale`
+    is read from these: an outlet is national where it is at home, regional in its region."""
+    return _outlet_homes().get(outlet_name(outlet) or "", (None, None))
+
+
+@cache
+def _outlet_homes() -> dict[str, tuple[str | None, str | None]]:
+    with _OUTLETS.open(encoding="utf-8", newline="") as fh:
+        return {row["outlet"]: (row["country"] or None, row["reach"] or None)
+                for row in csv.DictReader(fh, delimiter="\t")}
