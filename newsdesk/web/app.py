@@ -356,10 +356,12 @@ def create_app(
 
     @app.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)
     def page_incident(request: Request, incident_id: str) -> HTMLResponse:
+        incident = desk.incident(incident_id)
         return render(
             request,
             "incident.html",
-            i=desk.incident(incident_id),
+            i=incident,
+            reports=desk.reports(incident.get("article_ids") or []),
             reviews=desk.reviews(incident_id),
             facets=desk.incident_facets(),
         )

@@ -165,6 +165,13 @@ class Desk:
             raise DeskError(404, f"no incident {incident_id!r}")
         return found
 
+    def reports(self, article_ids: list[str]) -> list[dict[str, Any]]:
+        """The reports an incident was coded from, in its order, as a page lists them:
+        outlet, date, title and the original's address."""
+        found = {a.id: a for a in self._store().iter_articles(ids=article_ids)}
+        return [{"id": a.id, "outlet": a.outlet, "published": a.published, "title": a.title,
+                 "url": a.url} for aid in article_ids if (a := found.get(aid)) is not None]
+
     def reviews(self, incident_id: str) -> list[dict[str, Any]]:
         return self._store().reviews(incident_id)
 
