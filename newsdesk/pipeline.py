@@ -397,7 +397,8 @@ def publish(
     registry = ActorRegistry.load()
     actor_ids = {i.get(k) for i in incidents for k in ("actor1_id", "actor2_id")} - {None}
     inter = {aid: actor.inter for aid in actor_ids if (actor := registry.get(aid)) is not None}
-    export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter))
+    stamps = store.incident_timestamps([i["id"] for i in incidents])
+    export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter, stamps))
     urls = {r.article.id: r.article.url for r in records if r.article.url}
     export.write_text(out_dir / "incidents_full.csv", export.full_csv(incidents, urls, inter))
     export.write_text(out_dir / "incidents.geojson",

@@ -136,12 +136,14 @@ def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
     return n
 
 
-def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | None = None) -> dict:
+def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | None = None,
+              timestamp: int | None = None) -> dict:
     """One incident as a row of ACLED's export, filling what the extraction supports.
 
-    `inter` maps actor ids to ACLED inter codes (from the actor registry). `admin2`,
-    `assoc_actor_1/2` and `timestamp` are filled when the incident carries them (a
-    reviewer's edit); the extraction does not read them from the text yet. A point out
+    `inter` maps actor ids to ACLED inter codes (from the actor registry); `timestamp` is
+    when the row last changed (`Store.incident_timestamps`). `admin2` and
+    `assoc_actor_1/2` are filled when the incident carries them (a reviewer's edit); the
+    extraction does not read them from the text yet. A point out
     of range is left out, not written: a GIS reader refuses the whole file for one.
     """
     inter = inter or {}
@@ -190,19 +192,20 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
         # ACLED writes 0 where no death is reported, never an empty cell
         fatalities=0 if fatalities is None else int(fatalities),
         tags=f"grade: {incident['grade']}" if incident.get("grade") else "",
-        timestamp=incident.get("timestamp") or "",
+        timestamp=timestamp or "",
     )
     return row
 
 
 def acled_csv(
-    incidents: Iterable[Mapping[str, Any]], inter: Mapping[str, int | None] | None = None
+    incidents: Iterable[Mapping[str, Any]], inter: Mapping[str, int | None] | None = None,
+    timestamps: Mapping[str, int] | None = None,
 ) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=ACLED_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for inc in incidents:
-        writer.writerow(acled_row(inc, inter))
+        writer.writerow(acled_row(inc, inter, (timestamps or {}).get(inc["id"])))
     return buf.getvalue()
 
 
