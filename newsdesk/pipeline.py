@@ -8,7 +8,8 @@ the two executors give the same answer.
 
 Nothing is analysed twice: an article whose id is already in the store is taken from
 the store, so re-running on the same input changes nothing and a killed run resumes
-where it stopped.
+where it stopped. The exception is a report whose metadata now says more (a sidecar
+added or corrected): it is analysed again with it.
 """
 
 from __future__ import annotations
@@ -185,12 +186,26 @@ def _ingested(
             continue
         seen.add(item.id)
         summary.article_ids.append(item.id)
-        if store.has_article(item.id):
+        if store.has_article(item.id) and not _says_more(store, item):
             stored.add(item.id)
             summary.unchanged += 1
             if on_article is not None:
                 on_article(item.id)
         yield item
+
+
+_METADATA = ("url", "outlet", "published", "language")
+
+
+def _says_more(store: Store, article: Article) -> bool:
+    """A stored report read again with metadata that differs from what was stored (a
+    sidecar added or corrected since) is analysed again: its date anchors the dates in
+    its text. Metadata the new reading lacks never undoes what was stored."""
+    old = next(iter(store.iter_articles(ids=[article.id])), None)
+    return old is not None and any(
+        getattr(article, f) is not None and getattr(article, f) != getattr(old, f)
+        for f in _METADATA
+    )
 
 
 def _store_analysed(

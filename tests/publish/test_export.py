@@ -185,3 +185,40 @@ def test_export_without_db_says_where_the_store_is(tmp_path: Path, monkeypatch) 
     assert "nothing read: out/ left as it was" in result.output
     result = CliRunner().invoke(main, ["analyze", "nowhere.txt", "--out", "out"])
     assert "creating the store" not in result.output  # said once, when it is made
+
+
+def test_export_a_manifest_added_later_reaches_the_stored_reports(
+    example_dir: Path, tmp_path: Path
+) -> None:
+    """Reports stored undated, then given a manifest: the next run analyses them again
+    with their dates (which anchor "on Tuesday"), and the run after changes nothing."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    names = ["001_b5309f86b7870f1b.txt", "004_a4db6539298bde31.txt"]
+    for name in names:
+        (folder / name).write_bytes((example_dir / name).read_bytes())
+    db, out = tmp_path / "n.db", tmp_path / "out"
+
+    def run() -> tuple[dict, list[dict]]:
+        from newsdesk.pipeline import run as run_pipeline
+
+        summary = run_pipeline([str(folder)], out_dir=out, db_path=db)
+        rows = [json.loads(x) for x in (out / "articles.jsonl").read_text("utf-8").splitlines()]
+        return {"stored": summary.stored, "unchanged": summary.unchanged}, rows
+
+    counts, rows = run()
+    assert counts == {"stored": 2, "unchanged": 0}
+    assert [r["published"] for r in rows] == [None, None]
+    with (example_dir / "manifest.csv").open(encoding="utf-8", newline="") as fh:
+        wanted = [r for r in csv.DictReader(fh) if r["file"] in names]
+    with (folder / "manifest.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(wanted[0]))
+        writer.writeheader()
+        writer.writerows(wanted)
+    counts, rows = run()
+    assert counts == {"stored": 2, "unchanged": 0}
+    assert [(r["outlet"], r["published"]) for r in rows] == [
+        ("AFP", "2017-07-04"), ("Sputnik", "2017-04-24")]
+    incidents = [json.loads(x) for x in (out / "incidents.jsonl").read_text().splitlines()]
+    assert {i["event_date"] for i in incidents} == {"2017-07-04"}
+    assert run()[0] == {"stored": 0, "unchanged": 2}
