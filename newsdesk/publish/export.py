@@ -141,7 +141,7 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
     """One incident as a row of ACLED's export, filling what the extraction supports.
 
     `inter` maps actor ids to ACLED inter codes (from the actor registry); `timestamp` is
-    when the row last changed (`Store.incident_timestamps`). `admin2` and
+    when the row last changed, as the record tells it (`Store.incident_timestamps`). `admin2` and
     `assoc_actor_1/2` are filled when the incident carries them (a reviewer's edit); the
     extraction does not read them from the text yet. A point out
     of range is left out, not written: a GIS reader refuses the whole file for one.

@@ -222,3 +222,18 @@ def test_export_a_manifest_added_later_reaches_the_stored_reports(
     incidents = [json.loads(x) for x in (out / "incidents.jsonl").read_text().splitlines()]
     assert {i["event_date"] for i in incidents} == {"2017-07-04"}
     assert run()[0] == {"stored": 0, "unchanged": 2}
+
+
+def test_export_timestamp_is_the_newest_report_or_the_last_review(run_dir: Path) -> None:
+    """ACLED's `timestamp`, from the record and not the clock: the breach reports of
+    4 July 2017 (midnight UTC), and a review's time once a person has edited the row."""
+    from newsdesk.store import Store
+
+    with (run_dir / "incidents.csv").open(encoding="utf-8", newline="") as fh:
+        stamps = {r["event_id_cnty"]: int(r["timestamp"]) for r in csv.DictReader(fh)}
+    assert set(stamps.values()) == {1499126400}  # 2017-07-04T00:00:00Z
+    with Store.open(run_dir / "n.db") as store:
+        air = "inc-29db668d09a5c608"
+        assert store.incident_timestamps([air]) == {air: 1499126400}
+        store.review_incident(air, action="accept", who="analyst")
+        assert store.incident_timestamps([air])[air] > 1499126400
