@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from newsdesk import __version__, settings
 from newsdesk.errors import MissingExtraError, NewsdeskError, StoreMissingError
@@ -127,6 +128,11 @@ def analyze(
     def report_error(err: InputError) -> None:
         click.echo(f"error: {err}", err=True)
 
+    given = click.get_current_context().get_parameter_source("db_path")
+    if not db_path.exists() and given is not ParameterSource.COMMANDLINE:
+        # a store made where the user did not ask for one must not go unnoticed
+        click.echo(f"no --db given: creating the store {db_path.resolve()} "
+                   "(set --db or NEWSDESK_DB to keep it elsewhere)", err=True)
     summary = run(
         list(inputs),
         out_dir=out_dir,
@@ -140,10 +146,9 @@ def analyze(
         on_error=report_error,
     )
     if not quiet:
-        click.echo(
-            f"{summary.line()}\nwrote {out_dir}/ (open {out_dir}/report.html); store {db_path}",
-            err=True,
-        )
+        wrote = (f"wrote {out_dir}/ (open {out_dir}/report.html)" if summary.read
+                 else f"nothing read: {out_dir}/ left as it was")
+        click.echo(f"{summary.line()}\n{wrote}; store {db_path}", err=True)
     if summary.read == 0:
         sys.exit(EXIT_NOTHING)
     sys.exit(EXIT_PARTIAL if summary.failed else EXIT_OK)

@@ -116,11 +116,11 @@ class Article(Record):
     title: str | None = None
     url: str | None = None
     outlet: str | None = None
-    outlet_source: str | None = None  # "url", "dateline", "credit", "input"
+    outlet_source: str | None = None  # "input", "sidecar", "page", "url", "dateline"
     wire: str | None = None  # wire agency whose copy this is (AFP, Reuters...), if any
     republished: bool = False  # wire copy carried by a site other than the agency
     published: str | None = None  # YYYY-MM-DD, never guessed
-    published_source: str | None = None  # "input", "html-meta", "text"
+    published_source: str | None = None  # "input", "sidecar", "html-meta", "text"
     dateline: str | None = None  # place in the dateline ("Beirut"), as written
     language: str | None = None
     author: str | None = None

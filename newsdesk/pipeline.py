@@ -8,7 +8,8 @@ the two executors give the same answer.
 
 Nothing is analysed twice: an article whose id is already in the store is taken from
 the store, so re-running on the same input changes nothing and a killed run resumes
-where it stopped.
+where it stopped. The exception is a report whose metadata now says more (a sidecar
+added or corrected): it is analysed again with it.
 """
 
 from __future__ import annotations
@@ -75,7 +76,11 @@ def run(
     stdin: BinaryIO | None = None,
     **options: Unpack[RunOptions],
 ) -> RunSummary:
-    """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`."""
+    """Run the whole pipeline on `inputs`, storing into `db_path` and writing `out_dir`.
+
+    `out_dir` is written only when something was read: each file is written to a
+    temporary file and renamed, so an interrupted or empty run never leaves it half made.
+    """
     return run_articles(
         read_inputs(inputs, stdin=stdin), sources=list(inputs), out_dir=out_dir,
         db_path=db_path, **options,
@@ -141,7 +146,8 @@ def run_articles(
         summary.duplicates = sum(
             1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
         )
-        if out_dir is not None:
+        if out_dir is not None and summary.read:
+            # a run that read nothing (a mistyped path) leaves an earlier output as it was
             counts = publish(store, out_dir, article_ids=summary.article_ids, parquet=parquet)
             summary.stories, summary.incidents = counts["stories"], counts["incidents"]
         store.finish_run(
@@ -180,12 +186,26 @@ def _ingested(
             continue
         seen.add(item.id)
         summary.article_ids.append(item.id)
-        if store.has_article(item.id):
+        if store.has_article(item.id) and not _says_more(store, item):
             stored.add(item.id)
             summary.unchanged += 1
             if on_article is not None:
                 on_article(item.id)
         yield item
+
+
+_METADATA = ("url", "outlet", "published", "language")
+
+
+def _says_more(store: Store, article: Article) -> bool:
+    """A stored report read again with metadata that differs from what was stored (a
+    sidecar added or corrected since) is analysed again: its date anchors the dates in
+    its text. Metadata the new reading lacks never undoes what was stored."""
+    old = next(iter(store.iter_articles(ids=[article.id])), None)
+    return old is not None and any(
+        getattr(article, f) is not None and getattr(article, f) != getattr(old, f)
+        for f in _METADATA
+    )
 
 
 def _store_analysed(
@@ -392,10 +412,13 @@ def publish(
     registry = ActorRegistry.load()
     actor_ids = {i.get(k) for i in incidents for k in ("actor1_id", "actor2_id")} - {None}
     inter = {aid: actor.inter for aid in actor_ids if (actor := registry.get(aid)) is not None}
-    export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter))
-    export.write_text(out_dir / "incidents_full.csv", export.full_csv(incidents))
+    stamps = store.incident_timestamps([i["id"] for i in incidents])
+    export.write_text(out_dir / "incidents.csv", export.acled_csv(incidents, inter, stamps))
+    urls = {r.article.id: r.article.url for r in records if r.article.url}
+    export.write_text(out_dir / "incidents_full.csv", export.full_csv(incidents, urls, inter))
     export.write_text(out_dir / "tolls.csv", export.tolls_csv(incidents))
-    export.write_text(out_dir / "incidents.geojson", _json(export.geojson(incidents)))
+    export.write_text(out_dir / "incidents.geojson",
+                      _json(export.geojson(incidents, urls, inter)))
     report.write_report(
         out_dir / "report.html", stories=story_list, records=records, incidents=incidents
     )

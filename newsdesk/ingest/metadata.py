@@ -2,8 +2,11 @@
 
 A monitor weighs a claim by its source: AFP copy carried by ten sites is one source, not
 ten, and a Sputnik dispatch is not an AFP one. So the outlet comes from the strongest
-evidence available (what the input said, then the URL's domain, then the dateline's
-agency, then a photo credit), and `outlet_source` says which. The publication date is
+evidence available (what the input or its sidecar said, then the page's own metadata,
+then the URL's domain through the outlet table `data/outlets.tsv`, then the dateline's
+agency), and `outlet_source` says which. A photo credit is never evidence: Middle East
+Eye runs AFP pictures under its own reports, and "(AFP)" in a caption says who took the
+picture, not who wrote the words. The publication date is
 never guessed: only the input's metadata, the page's markup (set at ingest) or a line
 that explicitly says "Published ..." are used. A page's render stamp ("23:45 GMT24 May
 2020" on a 2017 report) is chrome, not a date.
@@ -11,51 +14,26 @@ that explicitly says "Published ..." are used. A page's render stamp ("23:45 GMT
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import json
 import re
-from collections import Counter
 from datetime import date
+from functools import cache
+from html import unescape as html_unescape
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from newsdesk.models import Article
+from newsdesk.models import Article, InputError
 
-__all__ = ["detect_language", "enrich", "outlet_for_domain", "parse_dateline"]
+__all__ = [
+    "MANIFEST", "SIDECAR_FIELDS", "SIDECAR_SUFFIX", "Sidecar", "Sidecars", "apply_sidecar",
+    "detect_language", "enrich", "is_sidecar", "outlet_for_domain", "outlet_home", "outlet_name",
+    "parse_dateline", "site_name",
+]
 
-# Known news domains. Keys are registered domains; subdomains (uk.reuters.com) match too.
-_DOMAINS: dict[str, str] = {
-    "afp.com": "AFP", "france24.com": "France 24", "reuters.com": "Reuters",
-    "apnews.com": "AP", "ap.org": "AP", "bbc.co.uk": "BBC", "bbc.com": "BBC",
-    "aljazeera.com": "Al Jazeera", "aljazeera.net": "Al Jazeera",
-    "middleeasteye.net": "Middle East Eye", "sputniknews.com": "Sputnik",
-    "sputnikglobe.com": "Sputnik", "rt.com": "RT", "tass.com": "TASS", "tass.ru": "TASS",
-    "xinhuanet.com": "Xinhua", "news.cn": "Xinhua", "aninews.in": "ANI", "ptinews.com": "PTI",
-    "aa.com.tr": "Anadolu Agency", "dpa.com": "dpa", "efe.com": "EFE", "upi.com": "UPI",
-    "bloomberg.com": "Bloomberg", "nytimes.com": "The New York Times",
-    "washingtonpost.com": "The Washington Post", "wsj.com": "The Wall Street Journal",
-    "theguardian.com": "The Guardian", "guardian.co.uk": "The Guardian",
-    "independent.co.uk": "The Independent", "telegraph.co.uk": "The Telegraph",
-    "ft.com": "Financial Times", "economist.com": "The Economist", "cnn.com": "CNN",
-    "foxnews.com": "Fox News", "nbcnews.com": "NBC News", "cbsnews.com": "CBS News",
-    "abcnews.go.com": "ABC News", "npr.org": "NPR", "usatoday.com": "USA Today",
-    "latimes.com": "Los Angeles Times", "politico.com": "Politico", "axios.com": "Axios",
-    "dw.com": "Deutsche Welle", "lemonde.fr": "Le Monde", "spiegel.de": "Der Spiegel",
-    "elpais.com": "El País", "arabnews.com": "Arab News", "thenationalnews.com": "The National",
-    "gulfnews.com": "Gulf News", "khaleejtimes.com": "Khaleej Times",
-    "dailystar.com.lb": "The Daily Star", "naharnet.com": "Naharnet",
-    "timesofisrael.com": "The Times of Israel", "haaretz.com": "Haaretz",
-    "jpost.com": "The Jerusalem Post", "rudaw.net": "Rudaw", "kurdistan24.net": "Kurdistan 24",
-    "syriahr.com": "Syrian Observatory for Human Rights", "sana.sy": "SANA",
-    "alarabiya.net": "Al Arabiya", "trtworld.com": "TRT World", "dailysabah.com": "Daily Sabah",
-    "hurriyetdailynews.com": "Hürriyet Daily News", "presstv.ir": "Press TV",
-    "irna.ir": "IRNA", "almonitor.com": "Al-Monitor", "al-monitor.com": "Al-Monitor",
-    "voanews.com": "Voice of America", "rferl.org": "Radio Free Europe/Radio Liberty",
-    "yahoo.com": "Yahoo News", "msn.com": "MSN", "news.yahoo.com": "Yahoo News",
-    "thehindu.com": "The Hindu", "hindustantimes.com": "Hindustan Times",
-    "timesofindia.indiatimes.com": "The Times of India", "dawn.com": "Dawn",
-    "kyivindependent.com": "The Kyiv Independent", "ukrinform.net": "Ukrinform",
-    "themoscowtimes.com": "The Moscow Times", "meduza.io": "Meduza", "airwars.org": "Airwars",
-    "acleddata.com": "ACLED", "reliefweb.int": "ReliefWeb", "un.org": "United Nations",
-}
+_OUTLETS = Path(__file__).resolve().parent.parent / "data" / "outlets.tsv"
 
 # Wire agencies and how datelines and credits write them. The value is the canonical name.
 _WIRES: dict[str, str] = {
@@ -85,10 +63,6 @@ _DATELINE_CAPS = re.compile(
     r"^(?P<place>[A-Z][A-Z.'’ -]{1,40}[A-Z])(?:,\s*(?:[A-Z][\w.']*\s?){1,3})?" + _DASH
     + r"(?=[A-Z0-9\"“‘'])"  # the story opens as a sentence: "NATO - the alliance" is not
 )
-_CREDIT = re.compile(
-    r"\((?:[^()]*?\b)?(?P<agency>[A-Z][A-Za-z .-]{1,30}?)(?:\s*(?:Photo|/)[^()]*)?\)\s*\.?$"
-)
-
 _MONTHS = {
     m: i + 1
     for i, names in enumerate([
@@ -160,16 +134,12 @@ def enrich(article: Article) -> Article:
     """
     dateline, agency = parse_dateline(article.text)
     wire = _WIRES.get(agency.lower()) if agency else None
-    outlet, outlet_source = article.outlet, article.outlet_source
+    outlet, outlet_source = outlet_name(article.outlet), article.outlet_source
     if outlet is None and article.url:
         outlet = outlet_for_domain(_host(article.url))
         outlet_source = "url" if outlet else None
     if outlet is None and agency:
         outlet, outlet_source = wire or agency, "dateline"
-    if outlet is None:
-        credit = _photo_credit(article.removed)
-        if credit:
-            outlet, outlet_source = credit, "credit"
     published, published_source = article.published, article.published_source
     if published is None:
         published = _stated_date(article)
@@ -194,10 +164,36 @@ def outlet_for_domain(host: str) -> str | None:
         return None
     labels = host.split(".")
     for i in range(len(labels) - 1):
-        name = _DOMAINS.get(".".join(labels[i:]))
+        name = _outlets().get(".".join(labels[i:]))
         if name:
             return name
     return _registered_domain(labels)
+
+
+def outlet_name(name: str | None) -> str | None:
+    """An outlet name as the outlet table spells it ("middle east eye" -> "Middle East Eye");
+    a name the table lacks is kept as given, trimmed. Site names and sidecars vary in case
+    and spacing, and one outlet must not count as two independent sources."""
+    if name is None:
+        return None
+    name = " ".join(name.split())
+    if not name:
+        return None
+    folded = name.casefold()
+    return _outlet_names().get(folded) or _WIRES.get(folded) or name
+
+
+@cache
+def _outlets() -> dict[str, str]:
+    """Registered domain -> outlet, from `data/outlets.tsv` (kept by hand: add a row for a
+    site the desk reads often, and its reports get the outlet's name instead of its host)."""
+    with _OUTLETS.open(encoding="utf-8", newline="") as fh:
+        return {row["domain"]: row["outlet"] for row in csv.DictReader(fh, delimiter="\t")}
+
+
+@cache
+def _outlet_names() -> dict[str, str]:
+    return {outlet.casefold(): outlet for outlet in _outlets().values()}
 
 
 def _registered_domain(labels: list[str]) -> str:
@@ -233,16 +229,6 @@ def parse_dateline(text: str) -> tuple[str | None, str | None]:
     if match and len(match.group("place").split()) <= 5:
         return match.group("place").strip(), None
     return None, None
-
-
-def _photo_credit(removed: list[str]) -> str | None:
-    """The wire agency most often credited in the captions that cleaning removed."""
-    credits: Counter[str] = Counter()
-    for line in removed:
-        match = _CREDIT.search(line)
-        if match and match.group("agency").strip().lower() in _WIRES:
-            credits[_WIRES[match.group("agency").strip().lower()]] += 1
-    return credits.most_common(1)[0][0] if credits else None
 
 
 def _stated_date(article: Article) -> str | None:
@@ -295,3 +281,200 @@ def detect_language(text: str) -> str | None:
     }
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] >= 0.08 else None
+
+
+# --- sidecars: what a plain file cannot say about itself --------------------------------
+
+SIDECAR_SUFFIX = ".meta.json"
+MANIFEST = "manifest.csv"
+SIDECAR_FIELDS = ("url", "outlet", "published", "language", "title")
+_SIDECAR_NOTES = ("how", "note")  # free text: how each value was established; never read
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class Sidecar:
+    """The metadata a sidecar gives one file: only the fields it sets, each checked."""
+
+    fields: dict[str, str]
+
+
+class Sidecars:
+    """Find and check the sidecars of the files one read reads.
+
+    A saved text file says nothing of its URL, outlet or date, so newsdesk reads them
+    from beside it: `NAME.meta.json` (for `NAME`, or for `NAME` without its extension),
+    or a row of `manifest.csv` in its folder with the columns `file` and any of
+    `url, outlet, published, language, title` (plus `how` or `note`, free text saying how
+    the values were established). The JSON sidecar wins over the manifest row. A bad
+    value is one `InputError` naming the sidecar, the row and the field; the file is still
+    read, without that value. Each manifest is read once, and its errors said once.
+    """
+
+    def __init__(self) -> None:
+        self._manifests: dict[Path, dict[str, Sidecar]] = {}
+
+    def of(self, path: Path) -> tuple[Sidecar | None, list[InputError]]:
+        """The sidecar metadata for `path`, and what was wrong with its sidecars."""
+        errors: list[InputError] = []
+        folder = path.parent
+        if folder not in self._manifests:
+            self._manifests[folder] = _read_manifest(folder / MANIFEST, errors)
+        fields = dict(self._manifests[folder].get(path.name, Sidecar({})).fields)
+        for own in (path.with_name(path.name + SIDECAR_SUFFIX),
+                    path.with_name(path.stem + SIDECAR_SUFFIX)):
+            if own != path and own.is_file():
+                fields.update(_read_json_sidecar(own, errors).fields)
+                break
+        return (Sidecar(fields) if fields else None), errors
+
+
+def is_sidecar(path: Path) -> bool:
+    """A manifest or a JSON sidecar: metadata about reports, never a report itself."""
+    return path.name == MANIFEST or path.name.endswith(SIDECAR_SUFFIX)
+
+
+def apply_sidecar(article: Article, sidecar: Sidecar) -> Article:
+    """The article with what its sidecar says; the sidecar wins over what the text
+    suggested (a dateline agency, a URL-less guess). The id stays the text's own, so
+    adding or correcting a manifest later does not make a stored report a new one."""
+    f = sidecar.fields
+    outlet = outlet_name(f.get("outlet")) or article.outlet
+    return dataclasses.replace(
+        article,
+        url=f.get("url", article.url),
+        title=f.get("title", article.title),
+        outlet=outlet,
+        outlet_source="sidecar" if "outlet" in f else article.outlet_source,
+        published=f.get("published", article.published),
+        published_source="sidecar" if "published" in f else article.published_source,
+        language=f.get("language", article.language),
+        republished=bool(article.wire and outlet and outlet != article.wire),
+    )
+
+
+def _read_manifest(path: Path, errors: list[InputError]) -> dict[str, Sidecar]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = [h.strip() for h in reader.fieldnames or []]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        errors.append(InputError(str(path), f"cannot read this manifest ({exc}); it is ignored"))
+        return {}
+    if "file" not in header:
+        errors.append(InputError(str(path), "a manifest needs a `file` column naming each "
+                                 "report's file in this folder; it is ignored"))
+        return {}
+    unknown = [h for h in header if h not in ("file", *SIDECAR_FIELDS, *_SIDECAR_NOTES)]
+    if unknown:
+        errors.append(InputError(str(path), f"unknown column(s) {', '.join(unknown)}: the "
+                                 f"columns are file, {', '.join(SIDECAR_FIELDS)} and how/note"))
+    out: dict[str, Sidecar] = {}
+    for n, row in enumerate(rows, start=2):  # line 1 is the header
+        where = f"{path}:{n}"
+        name = (row.get("file") or "").strip()
+        if not name:
+            errors.append(InputError(where, "no file named in the `file` column"))
+            continue
+        if name in out:
+            errors.append(InputError(where, f"{name} is listed twice; the first row is used"))
+            continue
+        if not (path.parent / name).is_file():
+            errors.append(InputError(where, f"no file {name} in {path.parent}"))
+        values = {k.strip(): v for k, v in row.items() if k and k.strip() in SIDECAR_FIELDS}
+        out[name] = _checked(where, values, errors)
+    return out
+
+
+def _read_json_sidecar(path: Path, errors: list[InputError]) -> Sidecar:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        errors.append(InputError(str(path), f"cannot read this sidecar ({exc}); it is ignored"))
+        return Sidecar({})
+    if not isinstance(data, dict):
+        errors.append(InputError(str(path), "a sidecar is one JSON object "
+                                 '({"url": ..., "outlet": ...}); it is ignored'))
+        return Sidecar({})
+    unknown = [k for k in data if k not in (*SIDECAR_FIELDS, *_SIDECAR_NOTES)]
+    if unknown:
+        errors.append(InputError(str(path), f"unknown key(s) {', '.join(unknown)}: the keys "
+                                 f"are {', '.join(SIDECAR_FIELDS)} and how/note"))
+    values = {k: v for k, v in data.items() if k in SIDECAR_FIELDS and v is not None}
+    return _checked(str(path), values, errors)
+
+
+def _checked(where: str, values: dict[str, Any], errors: list[InputError]) -> Sidecar:
+    """The values that pass their field's check; one error for each that does not."""
+    fields: dict[str, str] = {}
+    for key, raw in values.items():
+        if not isinstance(raw, str):
+            errors.append(InputError(where, f"{key}: {raw!r} is not text"))
+            continue
+        value = " ".join(raw.split())
+        if not value:
+            continue  # an empty cell says nothing
+        problem = _field_problem(key, value)
+        if problem:
+            errors.append(InputError(where, f"{key}: {value!r} {problem}; left out"))
+        else:
+            fields[key] = value
+    return Sidecar(fields)
+
+
+def _field_problem(key: str, value: str) -> str | None:
+    if key == "url":
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return "is not an http(s) address"
+    elif key == "published":
+        try:
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError
+            date.fromisoformat(value)
+        except ValueError:
+            return "is not a calendar date written YYYY-MM-DD"
+    elif key == "language" and not _LANGUAGE.fullmatch(value):
+        return "is not an ISO 639 language code in lower case (en, fr, ar)"
+    return None
+
+
+_OG_SITE_NAME = re.compile(
+    r"<meta\b(?=[^>]*\bproperty\s*=\s*[\"']og:site_name[\"'])[^>]*\bcontent\s*=\s*"
+    r"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)')",
+    re.IGNORECASE,
+)
+
+
+def site_name(html: str, fallback: str | None) -> str | None:
+    """The name a page gives its site: `og:site_name`, else `fallback` (the extractor's
+    pick, from the publisher in the page's JSON-LD).
+
+    og:site_name comes first because it names the site that carries the page: a Times
+    Union page of AP copy says "Times Union" there and "Associated Press" as its JSON-LD
+    publisher, and the wire is read from the dateline anyway.
+    """
+    match = _OG_SITE_NAME.search(html[:200_000])
+    if match:
+        name = " ".join(html_unescape(match.group("dq") or match.group("sq") or "").split())
+        if name:
+            return name
+    return fallback
+
+
+def outlet_home(outlet: str) -> tuple[str | None, str | None]:
+    """(home country ISO code, region it covers as its own beat) of a known outlet, from
+    the outlet table; (None, None) for an outlet the table lacks. ACLED's `source_scale`
+    is read from these: an outlet is national where it is at home, regional in its region."""
+    return _outlet_homes().get(outlet_name(outlet) or "", (None, None))
+
+
+@cache
+def _outlet_homes() -> dict[str, tuple[str | None, str | None]]:
+    with _OUTLETS.open(encoding="utf-8", newline="") as fh:
+        return {row["outlet"]: (row["country"] or None, row["reach"] or None)
+                for row in csv.DictReader(fh, delimiter="\t")}

@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from newsdesk.ingest.clean import clean_text
-from newsdesk.ingest.metadata import enrich
+from newsdesk.ingest.metadata import (
+    Sidecar,
+    Sidecars,
+    apply_sidecar,
+    enrich,
+    is_sidecar,
+    site_name,
+)
 from newsdesk.models import Article, InputError
 
 __all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINE_CHARS", "article_id", "read_inputs", "read_page"]
@@ -80,8 +87,10 @@ def read_inputs(
     """Yield an `Article` per readable document and an `InputError` per unreadable input.
 
     Inputs are file paths, folders (read recursively, in sorted order so runs are
-    reproducible), glob patterns, or "-" for stdin. Nothing raises for bad input.
+    reproducible), glob patterns, or "-" for stdin. Nothing raises for bad input. A file's
+    URL, outlet and date may come from a sidecar beside it (`metadata.Sidecars`).
     """
+    sidecars = Sidecars()
     for given in inputs:
         if given == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
@@ -92,26 +101,27 @@ def read_inputs(
                 continue
             yield from _read_bytes(_STDIN, "", data)
             continue
-        yield from _read_path(given)
+        yield from _read_path(given, sidecars)
 
 
-def _read_path(given: str) -> Iterator[Article | InputError]:
+def _read_path(given: str, sidecars: Sidecars) -> Iterator[Article | InputError]:
     path = Path(given)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if not _hidden(p, path) and not p.is_dir())
+        files = sorted(p for p in path.rglob("*")
+                       if not _hidden(p, path) and not p.is_dir() and not is_sidecar(p))
         if not files:
             yield InputError(given, "folder has no files to read")
             return
         found = False
         for file in files:
-            for item in _read_file(file, str(file)):
+            for item in _read_file(file, str(file), sidecars):
                 found = found or isinstance(item, Article)
                 yield item
         if not found:
             yield InputError(given, "no readable article in this folder (see the errors above)")
         return
     if path.exists() or path.is_symlink():
-        yield from _read_file(path, given)
+        yield from _read_file(path, given, sidecars)
         return
     if glob.has_magic(given):
         # Path.glob cannot take an absolute pattern, and users type absolute ones.
@@ -119,7 +129,7 @@ def _read_path(given: str) -> Iterator[Article | InputError]:
         if not matches:
             yield InputError(given, "no file matches this pattern")
         for match in matches:
-            yield from _read_path(match)
+            yield from _read_path(match, sidecars)
         return
     yield InputError(given, "no such file or folder; check the path")
 
@@ -129,7 +139,7 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _read_file(path: Path, source: str) -> Iterator[Article | InputError]:
+def _read_file(path: Path, source: str, sidecars: Sidecars) -> Iterator[Article | InputError]:
     try:
         info = path.stat()
     except OSError as exc:
@@ -150,7 +160,22 @@ def _read_file(path: Path, source: str) -> Iterator[Article | InputError]:
     except OSError as exc:
         yield InputError(source, f"cannot read: {exc.strerror or exc}; check its permissions")
         return
-    yield from _read_bytes(source, path.name, data)
+    sidecar, problems = sidecars.of(path)
+    yield from problems
+    items = _read_bytes(source, path.name, data)
+    yield from items if sidecar is None else _with_sidecar(source, list(items), sidecar)
+
+
+def _with_sidecar(source: str, items: list[Article | InputError], sidecar: Sidecar
+                  ) -> Iterator[Article | InputError]:
+    """A sidecar describes one report: a file that holds several keeps its own metadata."""
+    articles = [i for i in items if isinstance(i, Article)]
+    if len(articles) > 1:
+        yield InputError(source, f"its sidecar describes one report but the file holds "
+                         f"{len(articles)}; the sidecar is ignored (give each record its own "
+                         "url/outlet/published fields instead)")
+    for item in items:
+        yield apply_sidecar(item, sidecar) if len(articles) == 1 and item is articles[0] else item
 
 
 def _too_big(size: int) -> str:
@@ -331,8 +356,9 @@ def _to_article(source: str, doc: _Doc | InputError) -> Article | InputError:
         text=text,
         title=_one_line(title),
         url=doc.url,
-        outlet=doc.outlet,
-        outlet_source="input" if doc.outlet else None,
+        # the page's own name for itself (og:site_name, the publisher in its JSON-LD)
+        outlet=doc.outlet or doc.site_name,
+        outlet_source="input" if doc.outlet else "page" if doc.site_name else None,
         published=doc.published,
         published_source=doc.published_source if doc.published else None,
         language=doc.language,
@@ -403,7 +429,7 @@ def _html_doc(html: str, *, url: str | None = None) -> _Doc | None:
         published=published,
         published_source="html-meta",
         author=doc.author,
-        site_name=doc.sitename,
+        site_name=site_name(html, doc.sitename),
     )
 
 
@@ -420,8 +446,8 @@ def read_page(
     The page's own metadata wins over what the feed said about it: its canonical URL
     (`rel=canonical`, so the same report reached through two feeds gets one id), its
     date and its site name; `outlet`, `published` and `language` fill only what the page
-    leaves empty. A saved file's site name is not trusted the same way (it may be a
-    mirror), which is why `read_inputs` does not use it.
+    leaves empty. A saved page's site name is used too (`outlet_source` "page"), but a
+    sidecar beside the file says more and wins over it.
     """
     doc = _html_doc(html)
     if doc is None:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pycountry
 
 from newsdesk.errors import MissingExtraError
+from newsdesk.ingest.metadata import outlet_home
 
 ACLED_COLUMNS = (
     "event_id_cnty",
@@ -66,6 +69,60 @@ _DISORDER = {
 _TIME_PRECISION = {"day": 1, "week": 2, "month": 3, "year": 3, "range": 3}
 # ACLED's geo_precision: 1 the town itself, 2 part of or near a town, 3 a region.
 _GEO_PRECISION = {"exact": 1, "parent": 2, "admin1": 3, "country": 3}
+# ACLED's source scales, narrowest first; a row reported at several joins them with "-".
+_SCALES = ("Local", "Subnational", "National", "Regional", "International")
+_REGIONS = Path(__file__).resolve().parent.parent / "data" / "acled_regions.tsv"
+
+
+@cache
+def _acled_regions() -> dict[str, str]:
+    """ISO code -> ACLED region, from `data/acled_regions.tsv` (see README, data sources)."""
+    with _REGIONS.open(encoding="utf-8", newline="") as fh:
+        return {row["iso"]: row["region"] for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def acled_region(country_code: str | None) -> str:
+    """ACLED's world region of a country ("SY" -> "Middle East"); "" when unknown."""
+    return _acled_regions().get(country_code or "", "")
+
+
+def source_scale(outlets: Iterable[str], country_code: str | None) -> str:
+    """ACLED's `source_scale` of a row: each outlet is National in its home country,
+    Regional in its region (or the region it covers, for Middle East Eye in London) and
+    International elsewhere; outlets the outlet table lacks say nothing."""
+    region = acled_region(country_code)
+    found = set()
+    for outlet in outlets:
+        home, reach = outlet_home(outlet)
+        if home is None and reach is None:
+            continue
+        if country_code and home == country_code:
+            found.add("National")
+        elif region and region in (reach, acled_region(home)):
+            found.add("Regional")
+        else:
+            found.add("International")
+    return "-".join(s for s in _SCALES if s in found)
+
+
+def civilian_targeting(incident: Mapping[str, Any], inter1: int | None, inter2: int | None
+                       ) -> str:
+    """ACLED's `civilian_targeting`: a reviewer's word first; else an event against
+    civilians (the type, or civilians, inter 7, as either actor)."""
+    if incident.get("civilian_targeting") is not None:
+        return "Civilian targeting" if incident["civilian_targeting"] else ""
+    if incident.get("event_type") == "Violence against civilians" or 7 in (inter1, inter2):
+        return "Civilian targeting"
+    return ""
+
+
+def valid_point(lat: Any, lon: Any) -> bool:
+    """Both coordinates are finite numbers in range: what a GIS reader will accept."""
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
 def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
@@ -79,10 +136,15 @@ def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
     return n
 
 
-def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | None = None) -> dict:
+def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | None = None,
+              timestamp: int | None = None) -> dict:
     """One incident as a row of ACLED's export, filling what the extraction supports.
 
-    `inter` maps actor ids to ACLED inter codes (from the actor registry).
+    `inter` maps actor ids to ACLED inter codes (from the actor registry); `timestamp` is
+    when the row last changed, as the record tells it (`Store.incident_timestamps`). `admin2` and
+    `assoc_actor_1/2` are filled when the incident carries them (a reviewer's edit); the
+    extraction does not read them from the text yet. A point out
+    of range is left out, not written: a GIS reader refuses the whole file for one.
     """
     inter = inter or {}
     cc = incident.get("country_code")
@@ -96,6 +158,7 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
             f"{min(inter1, inter2 or 0)}{max(inter1, inter2 or 0)}" if inter2 else f"{inter1}0"
         )
     fatalities = incident.get("fatalities")
+    point = valid_point(incident.get("lat"), incident.get("lon"))
     row = dict.fromkeys(ACLED_COLUMNS, "")
     row.update(
         event_id_cnty=f"{country.alpha_3 if country else 'XXX'}-{incident['id']}",
@@ -110,28 +173,37 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
         actor2=incident.get("actor2") or "",
         inter2=inter2 or "",
         interaction=interaction,
-        civilian_targeting="Civilian targeting" if inter2 == 7 else "",
+        assoc_actor_1=incident.get("assoc_actor_1") or "",
+        assoc_actor_2=incident.get("assoc_actor_2") or "",
+        civilian_targeting=civilian_targeting(incident, inter1, inter2),
         iso=int(country.numeric) if country else "",
+        region=acled_region(cc),
         country=country.name if country else "",
         admin1=incident.get("admin1") or "",
+        admin2=incident.get("admin2") or "",
         location=incident.get("location") or "",
-        latitude=_num(incident.get("lat")),
-        longitude=_num(incident.get("lon")),
-        geo_precision=_GEO_PRECISION.get(incident.get("location_precision") or "", ""),
+        latitude=_num(incident.get("lat")) if point else "",
+        longitude=_num(incident.get("lon")) if point else "",
+        geo_precision=_GEO_PRECISION.get(incident.get("location_precision") or "", "")
+        if point else "",
         source="; ".join(incident.get("outlets") or []),
+        source_scale=source_scale(incident.get("outlets") or [], cc),
         notes=incident.get("notes") or "",
         # ACLED writes 0 where no death is reported, never an empty cell
         fatalities=0 if fatalities is None else int(fatalities),
         tags=f"grade: {incident['grade']}" if incident.get("grade") else "",
+        timestamp=timestamp or "",
     )
     return row
 
 
 def acled_csv(
-    incidents: Iterable[Mapping[str, Any]], inter: Mapping[str, int | None] | None = None
+    incidents: Iterable[Mapping[str, Any]], inter: Mapping[str, int | None] | None = None,
+    timestamps: Mapping[str, int] | None = None,
 ) -> str:
     """The incidents as ACLED's CSV, text cells made safe for spreadsheets (`_cell`)."""
-    return _csv(ACLED_COLUMNS, (acled_row(inc, inter) for inc in incidents))
+    return _csv(ACLED_COLUMNS, (acled_row(inc, inter, (timestamps or {}).get(inc["id"]))
+                                for inc in incidents))
 
 
 FULL_COLUMNS = (
@@ -141,25 +213,29 @@ FULL_COLUMNS = (
     "fatalities", "fatalities_low", "fatalities_high", "injured", "injured_low", "injured_high",
     "civilians_killed", "combatants_killed", "civilians_injured", "combatants_injured",
     "grade", "grade_reason", "independent_outlets", "outlets", "article_ids", "claim_ids",
-    "status", "notes",
+    "status", "notes", "region", "civilian_targeting", "source_scale", "urls",
 )
 """`incidents_full.csv`: every field of the record, the killed and the wounded each with
 the range the reports give and the part the reports call civilians or combatants (the rest
 is of unknown status), and the ids that trace each incident to its reports."""
 
 
-def full_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
+def full_csv(incidents: Iterable[Mapping[str, Any]], urls: Mapping[str, str] | None = None,
+             inter: Mapping[str, int | None] | None = None) -> str:
     """The incidents with all their fields, lists joined by "; ", unknown values empty
-    (unlike ACLED's `fatalities`, an unreported toll stays empty here, not 0)."""
+    (unlike ACLED's `fatalities`, an unreported toll stays empty here, not 0). `urls`
+    maps article ids to their URLs, so each row leads back to its reports; the review
+    `status` says whether a person has checked the row."""
     return _csv(
         FULL_COLUMNS,
         (
             {
-                k: "; ".join(map(str, v)) if isinstance(v := inc.get(k), list)
+                k: "; ".join(map(str, v)) if isinstance(v := row.get(k), list)
                 else "" if v is None else v
                 for k in FULL_COLUMNS
             }
             for inc in incidents
+            for row in ({**inc, **_derived(inc, urls, inter)},)
         ),
     )
 
@@ -207,14 +283,33 @@ def tolls_csv(incidents: Iterable[Mapping[str, Any]]) -> str:
         for inc in incidents for toll in inc.get("tolls") or []))
 
 
-def geojson(incidents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """A FeatureCollection of Points; incidents without coordinates are left out."""
+def _derived(incident: Mapping[str, Any], urls: Mapping[str, str] | None,
+             inter: Mapping[str, int | None] | None) -> dict[str, Any]:
+    """The ACLED fields worked out from an incident, for the full CSV and the GeoJSON."""
+    inter = inter or {}
+    cc = incident.get("country_code")
+    return {
+        "region": acled_region(cc) or None,
+        "civilian_targeting": civilian_targeting(
+            incident, inter.get(incident.get("actor1_id") or ""),
+            inter.get(incident.get("actor2_id") or "")) or None,
+        "source_scale": source_scale(incident.get("outlets") or [], cc) or None,
+        "urls": [u for a in incident.get("article_ids") or [] if (u := (urls or {}).get(a))],
+    }
+
+
+def geojson(incidents: Iterable[Mapping[str, Any]], urls: Mapping[str, str] | None = None,
+            inter: Mapping[str, int | None] | None = None) -> dict[str, Any]:
+    """A FeatureCollection of Points with the same derived fields as the full CSV
+    (region, civilian targeting, source scale, report URLs); incidents without valid
+    coordinates are left out."""
     features = []
     for inc in incidents:
-        if inc.get("lat") is None or inc.get("lon") is None:
+        if not valid_point(inc.get("lat"), inc.get("lon")):
             continue
         # the sentences stay in the JSON Lines: GIS tools read flat properties
         props = {k: v for k, v in inc.items() if k not in ("lat", "lon", "evidence", "tolls")}
+        props.update(_derived(inc, urls, inter))
         features.append(
             {
                 "type": "Feature",
@@ -257,7 +352,9 @@ def write_parquet(out_dir: Path, tables: dict[str, list[dict[str, Any]]]) -> lis
                     type=pa.string(),
                 )
         path = out_dir / f"{name}.parquet"
-        pq.write_table(pa.table(columns), path)
+        tmp = path.with_name(f".{path.name}.tmp")  # renamed once whole, like the text files
+        pq.write_table(pa.table(columns), tmp)
+        tmp.replace(path)
         written.append(path)
     return written
 

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from newsdesk.models import ArticleRecords, Incident, Story
 from newsdesk.publish.brief import write_brief
+from newsdesk.publish.export import write_text
 
 _MAP_WIDTH = 900
 _MARGIN_DEG = 2.0
@@ -48,7 +49,7 @@ def write_report(
         stories=story_rows, incidents=rows, map=_map(points), points=points,
         n_articles=len(records),
     )
-    path.write_text(page, encoding="utf-8")
+    write_text(path, page)  # atomically: a reader never sees half a page
     return path
 
 

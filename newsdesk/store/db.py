@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -390,6 +391,28 @@ class Store:
 
     def get_incident(self, incident_id: str) -> dict[str, Any] | None:
         return queries.incident(self._conn, incident_id)
+
+    def incident_timestamps(self, incident_ids: Sequence[str]) -> dict[str, int]:
+        """Unix time each incident last changed, for ACLED's `timestamp`: its last review,
+        else the publication (midnight UTC) of its newest dated report; absent when
+        neither is known. Taken from the record, not the clock, so the same reports give
+        the same exports in every store and on every machine."""
+        out: dict[str, int] = {}
+        for chunk in (incident_ids[i:i + 500] for i in range(0, len(incident_ids), 500)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"""SELECT ia.incident_id, max(a.published),
+                       (SELECT max(r.at) FROM reviews r WHERE r.incident_id = ia.incident_id)
+                    FROM incident_articles ia JOIN articles a ON a.id = ia.article_id
+                    WHERE ia.incident_id IN ({marks}) GROUP BY ia.incident_id""",
+                list(chunk),
+            )
+            for incident_id, published, reviewed in rows:
+                stamps = [datetime.fromisoformat(t) for t in (published, reviewed) if t]
+                if stamps:
+                    out[incident_id] = int(max(
+                        t if t.tzinfo else t.replace(tzinfo=UTC) for t in stamps).timestamp())
+        return out
 
     def _records_page(
         self, table: str, columns: dict[str, Any], limit: int | None, offset: int

@@ -420,10 +420,12 @@ def create_app(
 
     @app.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)
     def page_incident(request: Request, incident_id: str) -> HTMLResponse:
+        incident = desk.incident(incident_id)
         return render(
             request,
             "incident.html",
-            i=desk.incident(incident_id),
+            i=incident,
+            reports=desk.reports(incident.get("article_ids") or []),
             reviews=desk.reviews(incident_id),
             facets=desk.incident_facets(),
         )
@@ -517,11 +519,14 @@ def _export(desk: Desk, fmt: str, f: Filters) -> Response:
             404, f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}"
         )
     incidents = desk.incidents_for_export(f)
+    actor_ids = {i[k] for i in incidents for k in ("actor1_id", "actor2_id") if i.get(k)}
     if fmt == "csv":
-        actor_ids = {i[k] for i in incidents for k in ("actor1_id", "actor2_id") if i.get(k)}
-        body = export.acled_csv(incidents, desk.inter_codes(actor_ids))
+        _, stamps = desk.export_context(incidents)
+        body = export.acled_csv(incidents, desk.inter_codes(actor_ids), stamps)
     elif fmt == "geojson":
-        body = json.dumps(export.geojson(incidents), ensure_ascii=False)
+        urls, _ = desk.export_context(incidents)
+        body = json.dumps(export.geojson(incidents, urls, desk.inter_codes(actor_ids)),
+                          ensure_ascii=False)
     else:
         body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in incidents)
     return Response(

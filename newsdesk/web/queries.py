@@ -169,6 +169,22 @@ class Desk:
             raise DeskError(404, f"no incident {incident_id!r}")
         return found
 
+    def reports(self, article_ids: list[str]) -> list[dict[str, Any]]:
+        """The reports an incident was coded from, in its order, as a page lists them:
+        outlet, date, title and the original's address."""
+        found = {a.id: a for a in self._store().iter_articles(ids=article_ids)}
+        return [{"id": a.id, "outlet": a.outlet, "published": a.published, "title": a.title,
+                 "url": a.url} for aid in article_ids if (a := found.get(aid)) is not None]
+
+    def export_context(self, incidents: list[dict[str, Any]]
+                       ) -> tuple[dict[str, str], dict[str, int]]:
+        """What the exports add to the incidents: their reports' URLs and the time each
+        last changed, as `pipeline.publish` writes them."""
+        store = self._store()
+        ids = sorted({a for i in incidents for a in i.get("article_ids") or []})
+        urls = {a.id: a.url for a in store.iter_articles(ids=ids) if a.url}
+        return urls, store.incident_timestamps([i["id"] for i in incidents])
+
     def reviews(self, incident_id: str) -> list[dict[str, Any]]:
         return self._store().reviews(incident_id)
 

@@ -171,12 +171,30 @@ def raqqa_records(nlp, example_dir):
 
 
 @pytest.mark.slow
-def test_incidents_raqqa_dates_only_from_the_event_clause(raqqa_records):
-    # No report states its publication date: no incident may borrow "in 2014" or any
-    # other background date, so every date is unknown.
+def test_incidents_raqqa_dates_only_from_the_event_clause(raqqa_records, nlp, example_dir,
+                                                          tmp_path):
+    # The example's manifest dates the breach reports 4 July 2017: an incident takes the
+    # day its own clause names ("said on Tuesday"), else the week before publication,
+    # and never a background date ("in 2014", "in early June").
     incs = [i for r in raqqa_records for i in r.incidents]
     assert incs
     for inc in incs:
+        assert inc.event_date == "2017-07-04", inc.notes
+        assert inc.date_precision == ("day" if "Tuesday" in inc.notes or "today" in inc.notes
+                                      else "week"), inc.notes
+    # Read without the manifest, no report states its publication date: every date is
+    # unknown rather than borrowed from the background.
+    from newsdesk.analyse.article import Resources, analyze_article
+    from newsdesk.analyse.gazetteer import Gazetteer
+    from newsdesk.analyse.registry import ActorRegistry
+    from newsdesk.ingest.readers import read_inputs
+
+    for p in example_dir.glob("00[13]_*.txt"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    res = Resources(nlp=nlp, gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
+    undated = [i for a in read_inputs([str(tmp_path)]) for i in analyze_article(a, res).incidents]
+    assert len(undated) == len(incs)
+    for inc in undated:
         assert inc.event_date is None and inc.date_precision == "unknown", inc.notes
 
 

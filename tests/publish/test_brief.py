@@ -78,7 +78,11 @@ def test_brief_key_figures_first_and_measurements_never_contested(raqqa_records)
     the brief; counts of holes and gaps come after; 2.5 km and 2,500 m of wall agree, and
     two distances from different places are not a disagreement."""
     records = list(raqqa_records.values())
-    story = next(s for s in stories.link(records).stories if len(s.article_ids) == 5)
+    # the breach of the Old City wall (AFP, Middle East Eye, Arab News in July 2017); with
+    # the example's dates known, the April and September reports are stories of their own
+    breach = raqqa_records["001"].article.id
+    story = next(s for s in stories.link(records).stories if breach in s.article_ids)
+    assert len(story.article_ids) == 3
     md, html = write_brief(story, {r.article.id: r for r in records})
     key, other = md.split("## Key figures")[1].split("## Other figures")
     assert "fighters" in key and "civilians killed" in key and "Civilians trapped" in key

@@ -109,7 +109,7 @@ def test_notifications_page_escapes_and_links(db: Path, tmp_path: Path) -> None:
     (ied,) = [a for a in raised if a.subject_id == "inc-f8143b367c9af3ef"]
     # a renamed place keeps its region: only a move (lat, lon) re-derives it
     assert "\n" not in ied.summary
-    assert '</script> Old City, Ar-Raqqah, SY (Islamic State)' in ied.summary
+    assert '</script> Old City, Ar-Raqqah, SY on 2017-07-04 (Islamic State)' in ied.summary
     assert "mark-all-read" not in html  # a read-only desk cannot mark anything
 
 

@@ -278,6 +278,7 @@ def test_web_review_is_audited_exported_and_survives_restart(client, db: Path) -
     rows = list(csv.DictReader(io.StringIO(client.get("/api/export/csv").text)))
     row = next(r for r in rows if r["event_id_cnty"].endswith("inc-oldcity-clash"))
     assert row["fatalities"] == "12"
+    assert int(row["timestamp"]) >= 1_700_000_000  # the review's time: the row changed then
     client.post(
         "/api/incidents/inc-hostile/review",
         headers=AUTH,

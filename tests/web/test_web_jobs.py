@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,13 @@ def test_web_upload_records_a_run_and_stores_what_analyze_stores(
     assert [Path(e["source"]).name for e in run["errors"]] == ["003-empty.txt"]
     assert run["finished"] is not None
 
-    cli = pipeline.run([str(p) for p in reports], out_dir=None, db_path=tmp_path / "cli.db")
+    # the same files without the example's manifest, which an upload does not carry
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for p in reports:
+        shutil.copy(p, plain / p.name)
+    cli = pipeline.run([str(plain / p.name) for p in reports], out_dir=None,
+                       db_path=tmp_path / "cli.db")
     assert job["article_ids"] == cli.article_ids
     assert _records(db) == _records(tmp_path / "cli.db")
 
