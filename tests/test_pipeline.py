@@ -328,3 +328,28 @@ def test_pipeline_incidents_full_csv_has_every_incident_and_its_ranges(raqqa_run
         for key in ("fatalities_low", "fatalities_high", "injured", "injured_low", "injured_high"):
             assert row[key] == ("" if inc[key] is None else str(inc[key])), key
         assert row["article_ids"].split("; ") == inc["article_ids"]
+
+
+def test_pipeline_tolls_name_each_source_and_the_latest_is_final(tmp_path: Path,
+                                                                 data_dir: Path) -> None:
+    """Two local reports of one shooting, two days apart, with their sidecars: one incident,
+    whose best toll is the later report's, whose range keeps both, and `tolls.csv` says
+    which outlet reported which figure and in which sentence."""
+    import csv
+
+    out = tmp_path / "out"
+    code, output = _analyze(str(data_dir / "casualties"), "--out", str(out),
+                            "--db", str(tmp_path / "n.db"))
+    assert code == EXIT_OK, output
+    [incident] = _rows(out / "incidents.jsonl")
+    assert (incident["fatalities"], incident["fatalities_low"], incident["fatalities_high"]) == (
+        2, 1, 2)
+    articles = {a["id"]: a for a in _rows(out / "articles.jsonl")}
+    rows = list(csv.DictReader((out / "tolls.csv").open(encoding="utf-8")))
+    assert [(r["outlet"], r["published"], r["killed"]) for r in rows] == [
+        ("Dayton Daily News", "2016-04-30", "1"), ("WHIO", "2016-05-02", "2")]
+    for row in rows:
+        assert row["incident_id"] == incident["id"]
+        text = articles[row["article_id"]]["text"]
+        assert text[int(row["start"]):int(row["end"])] == row["sentence"]
+    assert rows[0]["injured"] == "3"

@@ -54,7 +54,8 @@ def analyze_article(article: Article, res: Resources) -> ArticleRecords:
     incident_list = incidents.extract_incidents(
         doc, article, places=place_mentions, actors=actor_mentions, dates=date_refs,
         claims=claim_list,
-        toll=casualties.count_casualties(doc, res.nlp(article.title) if article.title else None),
+        toll=casualties.count_casualties(
+            doc, casualties.headline(res.nlp, article.title) if article.title else None),
     )
     return ArticleRecords(
         article=article,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from newsdesk.analyse.numbers import parse_quantity
 
 if TYPE_CHECKING:
+    from spacy.language import Language
     from spacy.tokens import Doc, Span, Token
 
 Kind = Literal["killed", "injured", "shot"]
@@ -77,7 +78,7 @@ _WOUND_VERBS = frozenset({
     "wounded", "wound", "wounding", "injured", "injure", "injuring", "hurt", "hospitalized",
     "hospitalised", "grazed",
 })
-_SHOOT_VERBS = frozenset({"shot", "shoot", "shooting", "struck", "hit"})
+_SHOOT_VERBS = frozenset({"shot", "shoot", "shoots", "shooting", "struck", "hit"})
 _DEAD_ADJ = frozenset({"dead", "deceased", "lifeless"})
 _HURT_ADJ = frozenset({"injured", "wounded", "hurt"})
 _FATAL_ADV = frozenset({"fatally", "mortally"})
@@ -140,6 +141,31 @@ class Toll:
     combatants: tuple[int, int] = (0, 0)
 
 
+def headline(nlp: Language, title: str) -> Doc:
+    """The title parsed for counting: a Title Case headline ("Four People Shot in Miami
+    Gardens") is put in sentence case first, or the parser reads every word as a name.
+    Offsets are kept: only the case of letters changes."""
+    words = [w for w in title.split() if w[:1].isalpha()]
+    if words and sum(w[0].isupper() for w in words) >= 0.6 * len(words):
+        cased = "".join(
+            c.lower() if i and not _in_acronym(title, i) and len(c.lower()) == 1 else c
+            for i, c in enumerate(title))
+        return nlp(cased)
+    return nlp(title)
+
+
+def _in_acronym(text: str, i: int) -> bool:
+    """Whether the letter at `i` is in an all-capitals word ("DPS", "N.O."): kept as is."""
+    lo = i
+    while lo > 0 and not text[lo - 1].isspace():
+        lo -= 1
+    hi = i
+    while hi < len(text) and not text[hi].isspace():
+        hi += 1
+    letters = [c for c in text[lo:hi] if c.isalpha()]
+    return len(letters) > 1 and all(c.isupper() for c in letters)
+
+
 def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
     """The report's toll: None for a kind it never speaks of, else the people it counts.
 
@@ -151,7 +177,7 @@ def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
         mentions.extend(_sentence_mentions(sent))
     if title is not None:
         mentions.extend(replace(m, in_title=True) for sent in title.sents
-                        for m in _sentence_mentions(sent))
+                        for m in _sentence_mentions(sent, headline=True))
     return tally(mentions)
 
 
@@ -229,11 +255,12 @@ def _tally(mentions: list[CasualtyMention]) -> Toll:
             people.append((keys, kind))
         else:
             people.append((set(m.keys), m.kind))
-    known = [kind for keys, kind in people if _ident(keys)]
-    single_k = known.count("killed") or _most_in_a_sentence(people, mentions, killed=True)
-    single_h = (sum(1 for k in known if k != "killed")
-                or _most_in_a_sentence(people, mentions, killed=False))
+    single_k = _singles(people, "killed")
     killed = max(totals.get("killed", 0), single_k)
+    # someone "shot", with no word of how it ended, may be one of the dead a total counted
+    # ("two people were killed ... a man was shot in the head"); beyond those, wounded
+    unmatched = killed - single_k
+    single_h = _singles(people, "injured") + max(0, _singles(people, "shot") - unmatched)
     injured = max(totals.get("injured", 0), single_h, totals.get("shot", 0) - killed)
     if selves == "killed":
         killed += 1
@@ -260,16 +287,17 @@ def _ident(keys: Collection[str]) -> set[str]:
     return {k for k in keys if k.startswith(("name:", "age:"))}
 
 
-def _most_in_a_sentence(people: list[tuple[set[str], Kind]], mentions: list[CasualtyMention],
-                        *, killed: bool) -> int:
-    """People known only as "a man": distinct within a sentence, the same across sentences.
-
-    "A woman was shot in the back, another woman in the face and a man in the chest" is
-    three people; "a man was shot" said again two paragraphs later is the same man.
-    """
+def _singles(people: list[tuple[set[str], Kind]], kind: Kind) -> int:
+    """People counted one by one whose worst fate is `kind`: those identified by a name or
+    an age, else those known only as "a man", distinct within a sentence and the same
+    across sentences ("a woman was shot in the back, another woman in the face and a man
+    in the chest" is three; "a man was shot" said again two paragraphs later is one)."""
+    known = sum(1 for keys, k in people if _ident(keys) and k == kind)
+    if known:
+        return known
     per_sentence: dict[int, int] = {}
-    for keys, kind in people:
-        if _ident(keys) or (kind == "killed") != killed:
+    for keys, k in people:
+        if _ident(keys) or k != kind:
             continue
         for key in keys:
             if key.startswith("at:"):
@@ -283,7 +311,7 @@ def _worse(a: Kind, b: Kind) -> Kind:
     return a if order[a] >= order[b] else b
 
 
-def _sentence_mentions(sent: Span) -> list[CasualtyMention]:
+def _sentence_mentions(sent: Span, *, headline: bool = False) -> list[CasualtyMention]:
     found: list[CasualtyMention] = []
     tally = bool(_TALLY.search(sent.text))
     seen: set[int] = set()  # victim heads already counted in this sentence
@@ -295,7 +323,7 @@ def _sentence_mentions(sent: Span) -> list[CasualtyMention]:
         kind = _trigger(tok)
         if kind is None or _unreal(tok):
             continue
-        for victim, self_harm in _victims(tok):
+        for victim, self_harm in _victims(tok, headline=headline):
             if victim.i in seen:
                 continue
             seen.add(victim.i)
@@ -376,26 +404,35 @@ def _unreal(tok: Token) -> bool:
                 return True
             if c.dep_ == "aux" and c.lower_ in _UNREAL_AUX:
                 return True
+            if t is tok and c.dep_ == "mark" and c.lower_ in ("if", "whether", "unless"):
+                return True  # "whether the boy shot himself or was shot" is a question
         if t is not tok and t.lower_ in _UNREAL_HEADS and tok.dep_ in ("xcomp", "ccomp"):
             return True
     return False
 
 
-def _victims(tok: Token) -> list[tuple[Token, bool]]:
-    """The people the trigger word happened to, as (head noun, self-inflicted)."""
+def _victims(tok: Token, *, headline: bool = False) -> list[tuple[Token, bool]]:
+    """The people the trigger word happened to, as (head noun, self-inflicted).
+
+    Headlines drop the auxiliary: "Two women shot in N.O. East" is a passive there, and
+    so is "3 killed, 12 injured" anywhere, a number being nobody's name for a shooter.
+    """
     out: list[tuple[Token, bool]] = []
-    # "auxpass" or none at all: a headline's "3 killed", "12 injured" is a passive cut short
+    # an object after a headline's colon is its source: "Four people shot: police"
+    colon = next((c.i for c in tok.children if c.text == ":"), len(tok.doc))
+    bare = tok.tag_ in ("VBN", "VBD") and not any(
+        c.dep_ in ("aux", "auxpass") or (c.dep_ == "dobj" and c.i < colon)
+        for c in tok.children)
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children) or (
-        tok.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in tok.children)
-        and any(c.dep_ == "nsubj" and c.like_num for c in tok.children))
+        bare and (headline or any(c.dep_ == "nsubj" and c.like_num for c in tok.children)))
     w = tok.lower_
     intransitive = w in _DIE_VERBS or tok.pos_ == "ADJ"
     for c in tok.children:
         if c.lower_ in _SELF and c.dep_ in ("dobj", "pobj", "npadvmod"):
             out.append((c, True))
         elif (c.dep_ == "nsubjpass" or (c.dep_ == "nsubj" and (intransitive or passive))
-              or (c.dep_ == "dobj" and not passive and not intransitive)):
-            out.append((c, False))
+              or (c.dep_ == "dobj" and not passive and not intransitive)) and _is_people(c):
+            out.append((c, False))  # not "killed outside bar": the rules below may find them
     # "killing his own son": object of an active verb; "leaving two dead": the object
     # of the head verb whose complement is the adjective
     if tok.pos_ == "ADJ" and tok.dep_ in ("oprd", "xcomp", "ccomp", "acomp", "amod"):
@@ -425,8 +462,15 @@ def _is_people(tok: Token) -> bool:
     w = tok.lower_
     return (w in _PEOPLE or w in _PRONOUNS or w in _CIVILIAN or w in _COMBATANT
             or tok.ent_type_ == "PERSON"
-            or w.endswith("-year-old") or w.endswith("-year-olds")
+            or w.endswith("-year-old") or w.endswith("-year-olds") or _age_noun(tok)
             or (tok.pos_ == "NUM" and tok.dep_ in ("nsubj", "nsubjpass", "dobj")))
+
+
+def _age_noun(tok: Token) -> bool:
+    """"A 17-year-old was shot": the tokenizer splits the age, whose last word is the head."""
+    doc = tok.doc
+    return (tok.lower_ in ("old", "olds") and tok.i >= 2 and doc[tok.i - 1].text == "-"
+            and doc[tok.i - 2].lower_ in ("year", "years"))
 
 
 def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyMention | None:

@@ -268,6 +268,7 @@ def _source_tolls(doc: Doc, article: Article, incident: Incident, toll: Toll | N
             sent = doc.char_span(strongest.start, strongest.end, alignment_mode="expand")
             lo, hi = (sent.sent.start_char, sent.sent.end_char) if sent is not None else (
                 strongest.start, strongest.end)
+            hi = lo + len(article.text[lo:hi].rstrip())
             cited = [c.claimant for c in killed
                      if c.sentence_start <= strongest.start < c.sentence_end]
             claimant = cited[0] if cited else None

@@ -61,6 +61,14 @@ def _toll(nlp, text: str) -> tuple[int | None, int | None]:
     ("3 dead, 2 injured in south Houston shooting", 3, 2),
     # one age, two people: the words give them different sexes
     ("An 18-year-old female was shot. An 18-year-old male was also shot.", 0, 2),
+    # a man "shot", fate untold, beside a total of dead: one of the dead
+    ("Two people were killed early Sunday. Police said a man was shot in the head.", 2, 0),
+    # an age alone names the victim (the tokenizer splits it: "17 - year - old")
+    ("Police said a 17-year-old was shot in the leg. The 17-year-old is expected to live.",
+     0, 1),
+    # a question is no event
+    ("A 12-year-old boy died on Sunday. Police are trying to determine whether the boy shot "
+     "himself or if someone else shot him.", 1, 0),
     # "she" is the girl, not the man spoken of last
     ("A 15-year-old girl was shot on Elm Street and a man was wounded nearby. She was "
      "pronounced dead at the hospital.", 1, 1),
