@@ -2,9 +2,11 @@
 
 Exit codes mean something (scripts and schedulers act on them):
 0 everything read was stored; 1 some inputs failed but others were stored;
-2 usage error; 3 nothing could be read at all; 4 newsdesk could not run as set up (a
-bad setting or actor file, a missing model or extra, a store from a newer newsdesk):
-one line `error: ...` says what to fix, and -vv adds the traceback.
+2 usage error (including a `--db` file that is not a store); 3 nothing could be read at
+all; 4 newsdesk could not run as set up (a bad setting or actor file, a missing model or
+extra, a store from a newer newsdesk); 5 the disk filled up (free space and re-run: the
+run resumes after the last article stored). One line `error: ...` says what to fix, and
+-vv adds the traceback.
 """
 
 from __future__ import annotations
@@ -20,10 +22,18 @@ import click
 from click.core import ParameterSource
 
 from newsdesk import __version__, settings
-from newsdesk.errors import MissingExtraError, NewsdeskError, StoreMissingError
+from newsdesk.errors import (
+    DiskFullError,
+    MissingExtraError,
+    NewsdeskError,
+    NotAStoreError,
+    StoreMissingError,
+    printable,
+    shown,
+)
 from newsdesk.models import InputError
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING, EXIT_ERROR, EXIT_DISK_FULL = 0, 1, 2, 3, 4, 5
 log = logging.getLogger(__name__)
 
 db_option = click.option(
@@ -43,7 +53,8 @@ def out_option(*, required: bool, help: str) -> Callable[[Any], Any]:
 
 
 class _ErrorBoundary(click.Group):
-    """Where every command's domain errors meet the user: one line and exit 4.
+    """Where every command's domain errors meet the user: one line and exit 4 (2 for a
+    `--db` that is not a store, 5 for a full disk).
 
     A `NewsdeskError` is something the user can fix, so a traceback (and exit 1, which
     means "some inputs failed") would mislead scripts and people alike. Errors that are
@@ -55,8 +66,10 @@ class _ErrorBoundary(click.Group):
             return super().invoke(ctx)
         except NewsdeskError as exc:
             log.debug("%s", type(exc).__name__, exc_info=True)
-            click.echo(f"error: {' '.join(str(exc).splitlines())}", err=True)
-            ctx.exit(EXIT_ERROR)
+            click.echo(f"error: {printable(' '.join(str(exc).splitlines()))}", err=True)
+            if isinstance(exc, DiskFullError):
+                ctx.exit(EXIT_DISK_FULL)
+            ctx.exit(EXIT_USAGE if isinstance(exc, NotAStoreError) else EXIT_ERROR)
 
 
 @click.group(cls=_ErrorBoundary, context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,7 +139,7 @@ def analyze(
         raise click.UsageError("--workers and --scheduler apply to --executor dask")
 
     def report_error(err: InputError) -> None:
-        click.echo(f"error: {err}", err=True)
+        click.echo(f"error: {shown(err.source)}: {printable(err.reason)}", err=True)
 
     given = click.get_current_context().get_parameter_source("db_path")
     if not db_path.exists() and given is not ParameterSource.COMMANDLINE:
@@ -146,10 +159,11 @@ def analyze(
         on_error=report_error,
     )
     if not quiet:
-        wrote = (f"wrote {out_dir}/ (open {out_dir}/report.html)" if summary.read
+        read_any = summary.stored + summary.unchanged + summary.duplicates
+        wrote = (f"wrote {out_dir}/ (open {out_dir}/report.html)" if read_any
                  else f"nothing read: {out_dir}/ left as it was")
         click.echo(f"{summary.line()}\n{wrote}; store {db_path}", err=True)
-    if summary.read == 0:
+    if summary.stored + summary.unchanged + summary.duplicates == 0:
         sys.exit(EXIT_NOTHING)
     sys.exit(EXIT_PARTIAL if summary.failed else EXIT_OK)
 

@@ -14,11 +14,14 @@ added or corrected): it is analysed again with it.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal, TypedDict, Unpack
 
+from newsdesk.errors import DiskFullError, shown
 from newsdesk.executors.local import analyze_locally
 from newsdesk.ingest.readers import read_inputs
 from newsdesk.link import dedup, stories
@@ -35,24 +38,37 @@ ErrorSink = Callable[[InputError], None]
 
 @dataclass(slots=True)
 class RunSummary:
-    """What a run did, for the summary line and the exit code."""
+    """What a run did, for the summary line and the exit code.
+
+    Every input read (an article, or an input that could not be read) is counted once
+    as stored, unchanged, duplicate or failed, so `read` is their sum (`accounted`):
+    nothing read can vanish from the count. `copies` is not part of that sum: it counts
+    the stored or unchanged articles the linker found to copy another report.
+    """
 
     read: int = 0
     stored: int = 0  # newly analysed and stored
     unchanged: int = 0  # already in the store from an earlier run
-    duplicates: int = 0
+    duplicates: int = 0  # the same report read again in this run (another file, a copy)
     failed: int = 0
+    copies: int = 0  # stored or unchanged articles that copy another report
     stories: int = 0
     incidents: int = 0
     errors: list[InputError] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
+    last_stored: str | None = None  # the source of the last article stored, for a stop
 
     def line(self) -> str:
+        copies = f" ({self.copies} copies of other reports)" if self.copies else ""
         return (
-            f"read {self.read}, stored {self.stored}, unchanged {self.unchanged}, "
-            f"duplicates {self.duplicates}, failed {self.failed}; "
+            f"read {self.read}: stored {self.stored}, unchanged {self.unchanged}, "
+            f"duplicates {self.duplicates}, failed {self.failed}{copies}; "
             f"{self.stories} stories, {self.incidents} incidents"
         )
+
+    def accounted(self) -> bool:
+        """Whether every input read is counted once as stored, unchanged, duplicate or failed."""
+        return self.read == self.stored + self.unchanged + self.duplicates + self.failed
 
 
 class RunOptions(TypedDict, total=False):
@@ -124,71 +140,113 @@ def run_articles(
         if on_error is not None:
             on_error(err)
 
-    with Store.open(db_path) as store:
-        run_id = store.start_run(list(sources))
-        stored: set[str] = set()  # ids stored by an earlier run, filled as articles are read
-        articles = _ingested(items, store, stored, summary, fail, on_article)
-        results: Iterable[ArticleRecords | InputError]
-        if executor == "dask":
-            from newsdesk.executors.dask_executor import analyze_with_dask
+    try:
+        with Store.open(db_path) as store:
+            run_id = store.start_run(list(sources))
+            stored: set[str] = set()  # ids stored by an earlier run, filled as they are read
+            again: list[tuple[str, str]] = []  # (id, source) of reports read again
+            articles = _ingested(items, store, stored, again, summary, fail, on_article)
+            results: Iterable[ArticleRecords | InputError]
+            if executor == "dask":
+                from newsdesk.executors.dask_executor import analyze_with_dask
 
-            results = analyze_with_dask(
-                articles, stored=stored, store=store, workers=workers, scheduler=scheduler
+                results = analyze_with_dask(
+                    articles, stored=stored, store=store, workers=workers, scheduler=scheduler
+                )
+            else:
+                results = analyze_locally(articles, stored=stored, progress=progress)
+            new = _store_analysed(store, results, summary, fail, on_article)
+            summary.article_ids = [a for a in summary.article_ids if a in stored or a in new]
+            store.add_sources([(a, src) for a, src in again if a in stored or a in new])
+            if link == "all":
+                link_stored(store)
+            elif new:
+                link_stored(store, new_ids=sorted(new))
+            summary.copies = sum(
+                1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
             )
-        else:
-            results = analyze_locally(articles, stored=stored, progress=progress)
-        new = _store_analysed(store, results, summary, fail, on_article)
-        summary.article_ids = [a for a in summary.article_ids if a in stored or a in new]
-        if link == "all":
-            link_stored(store)
-        elif new:
-            link_stored(store, new_ids=sorted(new))
-        summary.duplicates = sum(
-            1 for a in store.iter_articles(ids=summary.article_ids) if a.duplicate_of
-        )
-        if out_dir is not None and summary.read:
-            # a run that read nothing (a mistyped path) leaves an earlier output as it was
-            counts = publish(store, out_dir, article_ids=summary.article_ids, parquet=parquet)
-            summary.stories, summary.incidents = counts["stories"], counts["incidents"]
-        store.finish_run(
-            run_id,
-            {
-                "read": summary.read,
-                "stored": summary.stored,
-                "unchanged": summary.unchanged,
-                "duplicates": summary.duplicates,
-                "failed": summary.failed,
-            },
-        )
+            if out_dir is not None and summary.article_ids:
+                # a run that read nothing (a mistyped path) leaves an earlier output as it was
+                counts = publish(store, out_dir, article_ids=summary.article_ids,
+                                 parquet=parquet)
+                summary.stories, summary.incidents = counts["stories"], counts["incidents"]
+            store.finish_run(
+                run_id,
+                {
+                    "read": summary.read,
+                    "stored": summary.stored,
+                    "unchanged": summary.unchanged,
+                    "duplicates": summary.duplicates,
+                    "failed": summary.failed,
+                    "copies": summary.copies,
+                },
+            )
+    except (sqlite3.OperationalError, OSError) as exc:
+        if not _disk_full(exc):
+            raise
+        raise DiskFullError(_disk_full_message(exc, summary, db_path, out_dir)) from exc
     return summary
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _disk_full_message(
+    exc: BaseException, summary: RunSummary, db_path: Path, out_dir: Path | None
+) -> str:
+    """One line that says what was being written and where the store stopped.
+
+    Articles are stored one transaction each, so the store holds everything up to the
+    last one stored and a re-run resumes after it (stored articles are not analysed again).
+    """
+    kept = summary.stored + summary.unchanged
+    if not isinstance(exc, sqlite3.Error):  # the store is written through SQLite alone
+        where = shown(str(getattr(exc, "filename", None) or out_dir))
+        stopped = f"the store holds this run's {kept} articles; the output files are not"
+    elif summary.last_stored is None:
+        where, stopped = f"the store {shown(str(db_path))}", "no new article was stored"
+    else:
+        where = f"the store {shown(str(db_path))}"
+        stopped = f"nothing after article {kept} ({shown(summary.last_stored)}) was stored"
+    return f"disk full writing {where}; {stopped}; free space and re-run"
 
 
 def _ingested(
     items: Iterable[Article | InputError],
     store: Store,
     stored: set[str],
+    again: list[tuple[str, str]],
     summary: RunSummary,
     fail: ErrorSink,
     on_article: Callable[[str], None] | None,
 ) -> Iterator[Article]:
     """Each distinct article once, in input order; one already stored is noted in `stored`.
 
+    Every item counts in `summary.read`. A report read again in this run (an exact copy
+    in a second file) counts as a duplicate and its source goes to `again`, as does the
+    source of an unchanged one, so the store names every file a report was found in.
     `summary.article_ids` gets every distinct id here, in input order; the runner drops
     those whose analysis failed once the executor is done.
     """
     seen: set[str] = set()
     for item in items:
+        summary.read += 1
         if isinstance(item, InputError):
             fail(item)
             continue
-        summary.read += 1
-        if item.id in seen:  # the same file given twice, or an exact copy without a URL
+        if item.id in seen:
+            summary.duplicates += 1
+            again.append((item.id, item.source))
             continue
         seen.add(item.id)
         summary.article_ids.append(item.id)
         if store.has_article(item.id) and not _says_more(store, item):
             stored.add(item.id)
             summary.unchanged += 1
+            again.append((item.id, item.source))
             if on_article is not None:
                 on_article(item.id)
         yield item
@@ -228,6 +286,7 @@ def _store_analysed(
         store.save_records(result)
         new.add(result.article.id)
         summary.stored += 1
+        summary.last_stored = result.article.source
         if on_article is not None:
             on_article(result.article.id)
     return new

@@ -12,6 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from newsdesk.analyse import actors, casualties, claims, dates, geocode, incidents, quotes
+from newsdesk.analyse.nlp import parse
 from newsdesk.models import Article, ArticleRecords
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def load_resources() -> Resources:
 
 def analyze_article(article: Article, res: Resources) -> ArticleRecords:
     """Extract places, actors, dates, claims, quotes and incidents from one article."""
-    doc = res.nlp(article.text)
+    doc = parse(res.nlp, article.text)
     place_mentions = geocode.extract_places(doc, article, res.gazetteer)
     actor_mentions = actors.extract_actors(doc, article, res.registry)
     date_refs = dates.extract_dates(doc, article)

@@ -19,6 +19,7 @@ from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +62,35 @@ def load_nlp() -> Language:
     nlp = spacy.load(MODEL_PACKAGE, exclude=["lemmatizer"])
     log.debug("loaded %s with pipes %s", MODEL_PACKAGE, nlp.pipe_names)
     return nlp
+
+
+PIECE_CHARS = 100_000
+"""Longest text parsed in one go. spaCy refuses over a million characters (E088) because
+its parser and tagger take about 1 GB per 100,000; a longer report (a UN report, a
+transcript) is parsed in pieces of at most this size, cut between paragraphs."""
+
+
+def parse(nlp: Language, text: str) -> Doc:
+    """`nlp(text)`, in pieces for a long text, joined into one `Doc` whose text and
+    character offsets are the text's own, so every record points into the article."""
+    if len(text) <= PIECE_CHARS:
+        return nlp(text)
+    from spacy.tokens import Doc
+
+    # without added whitespace the joined text is the pieces' concatenation: the text
+    return Doc.from_docs(list(nlp.pipe(_pieces(text))), ensure_whitespace=False)
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut into pieces of at most PIECE_CHARS, each ending after a paragraph break
+    (else a line break, else a space) so no sentence is cut where another exists."""
+    pieces = []
+    start = 0
+    while len(text) - start > PIECE_CHARS:
+        window = text[start:start + PIECE_CHARS]
+        cut = next((i + len(sep) for sep in ("\n\n", "\n", ". ", " ")
+                    if (i := window.rfind(sep)) > PIECE_CHARS // 2), PIECE_CHARS)
+        pieces.append(window[:cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces

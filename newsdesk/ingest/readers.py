@@ -17,9 +17,11 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 import stat
 import sys
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from newsdesk.errors import shown
 from newsdesk.ingest.clean import clean_text
 from newsdesk.ingest.metadata import (
     Sidecar,
@@ -107,9 +110,10 @@ def read_inputs(
 def _read_path(given: str, sidecars: Sidecars) -> Iterator[Article | InputError]:
     path = Path(given)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*")
-                       if not _hidden(p, path) and not p.is_dir() and not is_sidecar(p))
-        if not files:
+        files, unreadable = _walk(path)
+        files = [p for p in files if not is_sidecar(p)]
+        yield from unreadable
+        if not files and not unreadable:
             yield InputError(given, "folder has no files to read")
             return
         found = False
@@ -134,9 +138,22 @@ def _read_path(given: str, sidecars: Sidecars) -> Iterator[Article | InputError]
     yield InputError(given, "no such file or folder; check the path")
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    """Dotfiles and dot-folders (.git, .DS_Store) inside a folder are not reports."""
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _walk(root: Path) -> tuple[list[Path], list[InputError]]:
+    """The files under `root` in sorted order, and one error per folder that cannot be
+    listed: `Path.rglob` skips those without a word, losing every report inside."""
+    unreadable: list[InputError] = []
+
+    def failed(exc: OSError) -> None:
+        folder = exc.filename or str(root)
+        unreadable.append(InputError(
+            folder, f"cannot read this folder ({exc.strerror or exc}); the files in it were "
+            "not read: check its permissions"))
+
+    files = []
+    for top, dirs, names in os.walk(root, onerror=failed):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(Path(top, n) for n in names if not n.startswith("."))
+    return sorted(files), unreadable
 
 
 def _read_file(path: Path, source: str, sidecars: Sidecars) -> Iterator[Article | InputError]:
@@ -225,7 +242,7 @@ def _read_bytes(source: str, name: str, data: bytes) -> Iterator[Article | Input
     elif kind == "feed":
         yield from _read_feed(source, data)
     elif kind == "html":
-        yield _to_article(source, _html_doc(text) or _no_text(source))
+        yield _to_article(source, _html_doc(text, source))
     else:
         yield _to_article(source, _text_doc(source, text))
 
@@ -274,7 +291,8 @@ def _binary(data: bytes) -> bool:
 
 def _decode(source: str, data: bytes) -> str:
     """UTF-8 when it is; otherwise decode line by line so a file that mixes UTF-8 with a
-    legacy encoding (pasted from several places) keeps its UTF-8 lines intact."""
+    legacy encoding (pasted from several places) keeps its UTF-8 lines intact, and say
+    how many lines were decoded how: a wrong guess must be visible to the user."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -282,15 +300,20 @@ def _decode(source: str, data: bytes) -> str:
     lines = data.split(b"\n")
     bad = [line for line in lines if not _utf8(line)]
     guess = _guess_encoding(b"\n".join(bad))
-    mixed = len(bad) < sum(1 for line in lines if any(b > 127 for b in line))
+    utf8 = sum(1 for line in lines if any(b > 127 for b in line)) - len(bad)
     log.warning(
-        "%s: not valid UTF-8; decoded %s as %s. Save the file as UTF-8 if words look wrong.",
-        source, "the non-UTF-8 lines" if mixed else "it", guess,
+        "%s: not valid UTF-8; decoded %s as %s%s. Save the file as UTF-8 if words look wrong.",
+        shown(source), _lines(len(bad)), guess,
+        f" and {_lines(utf8)} with other non-ASCII text as UTF-8" if utf8 else "",
     )
     return "\n".join(
         line.decode("utf-8") if _utf8(line) else line.decode(guess, errors="replace")
         for line in lines
     ).removeprefix("\ufeff")
+
+
+def _lines(n: int) -> str:
+    return f"{n} line" if n == 1 else f"{n} lines"
 
 
 def _utf8(line: bytes) -> bool:
@@ -302,16 +325,29 @@ def _utf8(line: bytes) -> bool:
 
 
 def _guess_encoding(data: bytes) -> str:
+    """charset-normalizer's guess when it reads the bytes as another script (Arabic,
+    Cyrillic, Greek, Hebrew...); cp1252 when the text is Latin and cp1252 decodes it.
+
+    On a few short lines of western text the detector often names a rare Latin code
+    page (cp1250, iso8859_2...), and western news text that is not UTF-8 is
+    overwhelmingly cp1252, a superset of latin-1's printables. Its guess of a non-Latin
+    code page is a different matter: overriding it stored Arabic as mojibake.
+    """
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    # charset-normalizer on a few short lines often says a rare code page; western news
-    # text that is not UTF-8 is overwhelmingly cp1252, a superset of latin-1's printables.
     if best is None or best.encoding in {"utf_8", "ascii"}:
         return "cp1252"
-    if best.encoding.startswith(("cp125", "latin", "iso8859")) and best.encoding != "cp1251":
-        return "cp1252" if _cp1252_ok(data) else best.encoding
+    if _cp1252_ok(data) and not _other_script(str(best)):
+        return "cp1252"
     return best.encoding
+
+
+def _other_script(text: str) -> bool:
+    """Whether most non-ASCII letters of `text` are of a script other than Latin."""
+    letters = [c for c in text if ord(c) > 127 and c.isalpha()]
+    other = sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
+    return other * 2 > len(letters)
 
 
 def _cp1252_ok(data: bytes) -> bool:
@@ -396,14 +432,49 @@ def _text_doc(source: str, text: str) -> _Doc | InputError:
     return _Doc(text=text, title_in_text=True)
 
 
-def _html_doc(html: str, *, url: str | None = None) -> _Doc | None:
+def _html_doc(html: str, where: str, *, url: str | None = None) -> _Doc | InputError:
     """Main text and metadata by trafilatura; the date only from the page's own markup.
 
     `extensive_search` is off: it would fall back to any date in the page text, such as
     a render stamp ("23:45 GMT24 May 2020"), and a wrong date is worse than none.
     `favor_precision` without comments scored best on the extraction benchmark
     (bench/extraction.py): reader comments are not the report.
+
+    libxml2 stops building the tree 256 elements deep, so a page nested deeper lost its
+    text as if it had none; such a page is parsed again without that limit (up to
+    libxml2's hard 2,048), and said to be too deep when even that cannot reach it.
     """
+    doc = _extract(html, url)
+    if doc is None:
+        deep = _deep_tree(html)
+        if deep is None:
+            return _no_text(where)
+        tree, depth = deep
+        doc = _extract(tree, url)
+        if doc is None and depth >= _HUGE_DEPTH:
+            return InputError(where, (
+                f"HTML nested over {_HUGE_DEPTH:,} elements deep, beyond what the HTML parser "
+                "reads; no article text could be recovered: save the page again from a browser"))
+        if doc is None:
+            return _no_text(where)
+    published = _iso_date(doc.date) if doc.date else None
+    return _Doc(
+        text=doc.text,
+        title=doc.title,
+        url=url or doc.url,
+        published=published,
+        published_source="html-meta",
+        author=doc.author,
+        site_name=site_name(html, doc.sitename),
+    )
+
+
+_LIBXML_DEPTH = 255  # the deepest element libxml2 builds by default, counted from <html>
+_HUGE_DEPTH = 2047  # and with its huge-tree option
+
+
+def _extract(html: Any, url: str | None) -> Any:
+    """trafilatura's document for `html` (markup or a parsed tree), None if it has no text."""
     import trafilatura
 
     try:
@@ -421,16 +492,33 @@ def _html_doc(html: str, *, url: str | None = None) -> _Doc | None:
         return None
     if doc is None or not getattr(doc, "text", None):
         return None
-    published = _iso_date(doc.date) if doc.date else None
-    return _Doc(
-        text=doc.text,
-        title=doc.title,
-        url=url or doc.url,
-        published=published,
-        published_source="html-meta",
-        author=doc.author,
-        site_name=site_name(html, doc.sitename),
-    )
+    return doc
+
+
+def _deep_tree(html: str) -> tuple[Any, int] | None:
+    """The page parsed without libxml2's depth limit, and its depth, when it needs that."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    parser = lxml.html.HTMLParser(huge_tree=True, collect_ids=False, default_doctype=False,
+                                  remove_comments=True, remove_pis=True)
+    try:
+        tree = lxml.html.document_fromstring(html, parser=parser)
+    except (ParserError, ValueError):
+        return None
+    depth = max(sum(1 for _ in el.iterancestors()) for el in tree.iter())
+    return (tree, depth) if depth >= _LIBXML_DEPTH else None
+
+
+class _NoDiscardWarning(logging.Filter):
+    """trafilatura warns "discarding data: None" for every page it finds no text in; the
+    reader says that itself, once, naming the file, so the warning is only noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("discarding data")
+
+
+logging.getLogger("trafilatura.core").addFilter(_NoDiscardWarning())
 
 
 def read_page(
@@ -449,9 +537,9 @@ def read_page(
     leaves empty. A saved page's site name is used too (`outlet_source` "page"), but a
     sidecar beside the file says more and wins over it.
     """
-    doc = _html_doc(html)
-    if doc is None:
-        return _no_text(url)
+    doc = _html_doc(html, url)
+    if isinstance(doc, InputError):
+        return doc
     doc.url = doc.url or url
     doc.outlet = doc.site_name or outlet
     if not doc.published and published:
@@ -495,14 +583,15 @@ def _record_doc(where: str, record: Any) -> _Doc | InputError:
     if isinstance(body, str) and body.strip():
         doc: _Doc | InputError = _Doc(text=body, title_in_text=not _str_field(record, "title"))
     elif isinstance(html, str) and html.strip():
-        doc = _html_doc(html, url=url) or _no_text(where)
+        doc = _html_doc(html, where, url=url)
     else:
         return InputError(where, "no \"text\" or \"html\" field with content")
     if isinstance(doc, InputError):
         return doc
     published = _iso_date(record.get("published"))
     if record.get("published") and published is None:
-        log.warning("%s: cannot read published date %r; left empty", where, record["published"])
+        log.warning("%s: cannot read published date %r; left empty",
+                    shown(where), record["published"])
     doc.url = url or doc.url
     doc.title = _str_field(record, "title") or doc.title
     doc.outlet = _str_field(record, "outlet")
@@ -537,19 +626,156 @@ def _iso_date(value: Any) -> str | None:
         return None
 
 
+_WARC_HEADER = re.compile(rb"(?:\A|\n)(WARC/1\.[01]\r?\n)")
+_MAX_WARC_BYTES = 10 * MAX_DOCUMENT_BYTES
+"""Largest WARC read once ungzipped: a crawl is a container of documents, not one."""
+
+
 def _read_warc(source: str, data: bytes) -> Iterator[Article | InputError]:
     """HTML responses of a crawl. WARC-Date is when the crawler fetched the page, not
-    when it was published, so it is never used as the publication date."""
+    when it was published, so it is never used as the publication date.
+
+    The records are framed here rather than by warcio's iterator, which trusts each
+    `Content-Length`: one wrong length swallowed every record after it, without a word.
+    A record is taken only when its declared length ends exactly at the `\r\n\r\n` that
+    closes a record; otherwise it is reported by its number and reading resumes at the
+    next `WARC/1.x` line. warcio still parses each framed record (HTTP headers, chunked
+    and compressed payloads).
+    """
+    if not data.startswith(b"WARC/") and data[:2] != b"\x1f\x8b":
+        yield from _read_arc(source, data)  # the older ARC format, which warcio reads
+        return
+    raw, gzip_error = _ungzip_members(data) if data[:2] == b"\x1f\x8b" else (data, None)
+    if gzip_error and not raw.startswith(b"WARC/"):
+        yield InputError(source, f"not a readable WARC file ({gzip_error}); re-download it")
+        return
+    found = 0
+    for n, record in enumerate(_warc_records(raw), 1):
+        where = f"{source}#record-{n}"
+        if isinstance(record, str):
+            yield InputError(where, record)
+            continue
+        item = _warc_article(where, record)
+        if item is not None:
+            found += 1
+            yield item
+    if gzip_error:
+        yield InputError(source, f"the gzip stream breaks off ({gzip_error}); the records "
+                                 "after the last one read are lost: re-download the file")
+    elif not found:
+        yield InputError(source, "WARC file has no HTML response records")
+
+
+def _ungzip_members(data: bytes) -> tuple[bytes, str | None]:
+    """Every gzip member of a WARC.gz, concatenated (one member per record is the norm),
+    and why decompression stopped early, if it did."""
+    out: list[bytes] = []
+    size = 0
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            chunk = inflater.decompress(data, _MAX_WARC_BYTES + 1 - size)
+        except zlib.error as exc:
+            return b"".join(out), f"corrupt gzip data: {exc}"
+        out.append(chunk)
+        size += len(chunk)
+        if size > _MAX_WARC_BYTES:
+            return b"".join(out)[:_MAX_WARC_BYTES], (
+                f"over {_MAX_WARC_BYTES // 1_048_576} MB uncompressed; split the crawl")
+        if not inflater.eof:
+            return b"".join(out), "the file ends inside a compressed record"
+        data = inflater.unused_data.lstrip(b"\x00")
+    return b"".join(out), None
+
+
+def _warc_records(raw: bytes) -> Iterator[bytes | str]:
+    """Each record's bytes (header to the blank lines after it), or why one is unreadable."""
+    pos = 0
+    end_of_data = len(raw.rstrip(b"\r\n\x00"))
+    while pos < end_of_data:
+        nxt = _next_header(raw, pos + 1)
+        if not raw.startswith(b"WARC/1.", pos):
+            got = raw[pos:pos + 20].decode("latin-1")
+            yield f"not a WARC record header ({got!r}); skipped to the next record"
+            pos = nxt
+            continue
+        head_end = raw.find(b"\r\n\r\n", pos)
+        if head_end < 0 or (nxt < len(raw) and head_end > nxt):
+            yield "WARC record header without its blank line; skipped to the next record"
+            pos = nxt
+            continue
+        length = _content_length(raw[pos:head_end])
+        if length is None:
+            yield "WARC record without a valid Content-Length; skipped to the next record"
+            pos = nxt
+            continue
+        body = head_end + 4
+        end = body + length
+        if raw.startswith(b"\r\n\r\n", end):
+            yield raw[pos:end + 4]
+            pos = end + 4
+            while raw.startswith(b"\r\n", pos) and not raw.startswith(b"WARC/", pos):
+                pos += 2
+            continue
+        if nxt >= len(raw) and end > len(raw):
+            yield (f"record cut short: Content-Length says {length:,} bytes but the file ends "
+                   f"after {len(raw) - body:,}; not stored (re-download or re-crawl it)")
+            return
+        yield (f"Content-Length {length:,} does not match the record (its content runs "
+               f"{max(nxt, body) - body:,} bytes to the next record); skipped")
+        pos = nxt
+
+
+def _next_header(raw: bytes, start: int) -> int:
+    """Where the next line `WARC/1.x` starts after `start`, or the end of the data."""
+    found = _WARC_HEADER.search(raw, start)
+    return found.start(1) if found else len(raw)
+
+
+def _content_length(head: bytes) -> int | None:
+    for line in head.split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep and name.strip().lower() == b"content-length":
+            value = value.strip()
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _warc_article(where: str, record: bytes) -> Article | InputError | None:
+    """The article of one framed record; None for what is not an HTML response."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        for rec in ArchiveIterator(io.BytesIO(record)):
+            if rec.rec_type != "response" or rec.http_headers is None:
+                return None
+            ctype = (rec.http_headers.get_header("Content-Type") or "").lower()
+            if "html" not in ctype:
+                return None
+            url = rec.rec_headers.get_header("WARC-Target-URI")
+            payload = rec.content_stream().read(MAX_DOCUMENT_BYTES + 1)
+            break
+        else:
+            return None
+    except (ArchiveLoadFailed, ValueError, OSError, EOFError, zlib.error) as exc:
+        return InputError(where, f"unreadable WARC record ({exc}); skipped")
+    if len(payload) > MAX_DOCUMENT_BYTES:
+        return InputError(where, _too_big(len(payload)))
+    return _to_article(where, _html_doc(_decode(where, payload), where, url=url))
+
+
+def _read_arc(source: str, data: bytes) -> Iterator[Article | InputError]:
+    """An ARC file (the WARC's predecessor), through warcio's iterator."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     found = 0
     try:
-        for n, record in enumerate(ArchiveIterator(io.BytesIO(data)), 1):
+        for n, record in enumerate(ArchiveIterator(io.BytesIO(data), arc2warc=True), 1):
             if record.rec_type != "response" or record.http_headers is None:
                 continue
-            ctype = (record.http_headers.get_header("Content-Type") or "").lower()
-            if "html" not in ctype:
+            if "html" not in (record.http_headers.get_header("Content-Type") or "").lower():
                 continue
             found += 1
             where = f"{source}#record-{n}"
@@ -559,7 +785,7 @@ def _read_warc(source: str, data: bytes) -> Iterator[Article | InputError]:
                 yield InputError(where, _too_big(len(payload)))
                 continue
             html = _decode(where, payload)
-            yield _to_article(where, _html_doc(html, url=url) or _no_text(where))
+            yield _to_article(where, _html_doc(html, where, url=url))
     except (ArchiveLoadFailed, ValueError, OSError, EOFError, zlib.error) as exc:
         yield InputError(source, f"not a readable WARC file ({exc}); check it with `warcio check`")
         return

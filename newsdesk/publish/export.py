@@ -376,8 +376,11 @@ class _atomic_text:
         return self.fh
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.fh.close()
-        if exc_type is None:
-            Path(self.tmp).replace(self.path)
-        else:
+        # Closing flushes the last buffer, which is where a full disk usually shows: the
+        # temporary file must go whether the writing or the closing failed.
+        try:
+            self.fh.close()
+            if exc_type is None:
+                Path(self.tmp).replace(self.path)
+        finally:
             Path(self.tmp).unlink(missing_ok=True)

@@ -22,11 +22,15 @@ def connect(path: Path, *, timeout: float) -> sqlite3.Connection:
         str(path), timeout=timeout, isolation_level=None, check_same_thread=False
     )
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    # WAL with synchronous=NORMAL keeps every commit across a process kill; only a
-    # power loss can drop the last transactions, and never corrupts the file.
-    conn.execute("PRAGMA synchronous = NORMAL")
+    try:  # the first statement is where a file that is not a database fails
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # WAL with synchronous=NORMAL keeps every commit across a process kill; only a
+        # power loss can drop the last transactions, and never corrupts the file.
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 
@@ -56,7 +60,7 @@ class Transaction:
             return
         if exc_type is None:
             self._conn.execute("COMMIT")
-        else:
+        elif self._conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
             self._conn.execute("ROLLBACK")
 
 

@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import newsdesk.store.queries as queries
 import newsdesk.store.reviews as review_trail
+from newsdesk.errors import NotAStoreError, shown
 from newsdesk.link import dedup
 from newsdesk.models import (
     ActorMention,
@@ -50,7 +51,15 @@ class Store:
         Raises `SchemaError` for a file from a newer newsdesk or a migration that failed.
         """
         path = Path(path)
-        conn = connect(path, timeout=timeout)
+        try:
+            conn = connect(path, timeout=timeout)
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_NOTADB:
+                raise
+            raise NotAStoreError(
+                f"{shown(str(path))} is not a newsdesk store (not an SQLite database); "
+                "give --db a store or the name of a new file"
+            ) from exc
         try:
             migrate(conn, path)
         except BaseException:
@@ -84,6 +93,11 @@ class Store:
     def has_article(self, article_id: str) -> bool:
         row = self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,))
         return row.fetchone() is not None
+
+    def add_sources(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Record more files a stored article was read from: (article id, source)."""
+        with self._tx():
+            self._conn.executemany("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", pairs)
 
     def save_records(self, rec: ArticleRecords) -> bool:
         """Write one article and everything extracted from it atomically; True if new.
