@@ -652,9 +652,12 @@ def _undated(recs: Sequence[ArticleRecords], incidents: Sequence[Incident]) -> s
     """Undated items said once ("3 undated reports"), never as a row per item."""
     n_reports = sum(1 for r in recs if not r.article.published)
     n_incidents = sum(1 for i in incidents if not i.event_date)
-    said = [f"{n} undated {word}{'s' if n != 1 else ''}"
+    said = [(n, f"{word}{'s' if n != 1 else ''}")
             for n, word in ((n_reports, "report"), (n_incidents, "incident")) if n]
-    return " and ".join(said) if said else None
+    if not said:
+        return None
+    # "10 undated reports and 3 incidents": the word said once
+    return " and ".join(f"{n} {'undated ' if i == 0 else ''}{w}" for i, (n, w) in enumerate(said))
 
 
 def _all_sources(recs: Sequence[ArticleRecords], cites: _Citations) -> list[dict[str, Any]]:

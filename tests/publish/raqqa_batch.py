@@ -9,7 +9,7 @@ same on every run.
 
 Per original, of its 40 versions (k = 0..39):
 - k % 5 == 0: the original outlet's own updates, figures varied (k == 0 is the report itself;
-  k == 35 is undated);
+  k == 35 is undated, and so is its wire copy, k == 38);
 - k % 5 in (1, 2): rewrites by other outlets, figures varied;
 - k % 5 == 3: a wire copy of version k - 3 carried by another site (republished, and marked
   `duplicate_of` it, as dedup marks near-identical copies);

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from raqqa import load_records
+from raqqa import AFP_BREACH, GULF, load_records
 
 from newsdesk.link import stories
 from newsdesk.models import ArticleRecords
-from newsdesk.publish.brief import write_brief
+from newsdesk.publish.brief import story_title, write_brief
 
 
 def _story(data_dir):
@@ -93,3 +93,33 @@ def test_brief_key_figures_first_and_measurements_never_contested(raqqa_records)
     wall = next(x for x in other.splitlines() if x.startswith("- Wall length"))
     assert "2.5 km" in wall and "2,500 m" in wall and "compatible" in wall
     assert "<h4>Other figures</h4>" in html
+
+
+def test_brief_timeline_gives_figures_over_time_and_undated_reports_once(data_dir):
+    """The fighters estimate as two points by two sources, in date order; the two undated
+    reports said once, never as rows dated "?"."""
+    records = load_records(data_dir)
+    result = stories.link(records)
+    story = next(s for s in result.stories if "001_b5309f86b7870f1b" in s.article_ids)
+    md, html = write_brief(story, {r.article.id: r for r in records},
+                           incidents=result.incidents_of[story.id])
+    timeline = md.split("## Timeline")[1].split("## Sources")[0]
+    rows = [x for x in timeline.splitlines() if x.startswith("- 2017-")]
+    assert [r[2:12] for r in rows] == ["2017-07-04", "2017-07-09"]
+    assert "2 reports (AFP, Middle East Eye)" in rows[0] and "Air/drone strike" in rows[0]
+    over = next(x for x in timeline.splitlines() if "Figures over time" in x)
+    assert re.search(r"around 2,500 \(US-led coalition, 2017-07-04\) \[\d+\] → "
+                     r"around 2,000 \(Ryan Dillon, 2017-07-09\) \[\d+\]", over)
+    assert timeline.count("undated") == 1 and "2 undated reports" in timeline
+    assert "?" not in timeline
+    assert "2 undated reports" in html
+
+
+def test_brief_story_title_is_the_most_representative_headline(data_dir):
+    """A headline that is a lede line (the Gulf daily's 'AIN ISSA, Syria: ...') is not the
+    title; the headline sharing most words with the others is."""
+    records = load_records(data_dir)
+    assert story_title(records) == "US-backed forces breach wall in Syria IS stronghold Raqqa"
+    assert story_title([r for r in records if r.article.id == GULF]) is not None
+    lede_only = [r for r in records if r.article.id in (GULF, AFP_BREACH)]
+    assert story_title(lede_only) == records[1].article.title
