@@ -224,6 +224,7 @@ def _brief_data(story: Story, recs: Sequence[ArticleRecords], incidents: Sequenc
         "other_more": len({_what(g) for g in other}) - len(other_lines),
         "timeline": _timeline(recs, incidents, detail),
         "over_time": [line for g in key if (line := _over_time(g, cites)) is not None],
+        "chart": _chart(recs, incidents, [g for g in key if _over_time(g, cites) is not None]),
         "undated": _undated(recs, incidents),
         "citations": cites.items, "all_sources": _all_sources(recs, cites),
         "outlet_counts": _outlet_counts(recs), "detail": detail,
@@ -646,6 +647,60 @@ def _timeline(recs: Sequence[ArticleRecords], incidents: Sequence[Incident], det
                           f"{' in ' + inc.location if inc.location else ''}", []))
         out.append(_Line(parts, when))
     return out
+
+
+_CHART_WIDTH = 640
+_BAR_HEIGHT = 40  # the reports row; the incidents row and each figure row below it
+_ROW_HEIGHT = 48  # a figure's row: its label, then its points
+_COLOURS = ("#1a5fb4", "#c01c28", "#26a269", "#e66100", "#813d9c", "#986a44")
+
+
+def _chart(recs: Sequence[ArticleRecords], incidents: Sequence[Incident],
+           groups: Sequence[ClaimGroup]) -> dict[str, Any] | None:
+    """The timeline on one axis, for the HTML brief: reports per day as bars, dated
+    incidents as marks, and the key figures given on several days as points per claimant
+    (one per claimant and day, placed between the group's lowest and highest figure)."""
+    days = sorted({r.article.published[:10] for r in recs if r.article.published}
+                  | {i.event_date[:10] for i in incidents if i.event_date})
+    if len(days) < 2:
+        return None
+    first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    span = max((last - first).days, 1)
+    step = _CHART_WIDTH / (span + 1)
+
+    def x(day: str) -> float:
+        return round((date.fromisoformat(day[:10]) - first).days * step, 1)
+
+    per_day = Counter(r.article.published[:10] for r in recs if r.article.published)
+    most = max(per_day.values(), default=1)
+    bars = [{"x": x(d), "w": round(max(step - 1, 1), 1), "h": round(_BAR_HEIGHT * n / most, 1),
+             "title": f"{d}: {n} report{'s' if n != 1 else ''}"}
+            for d, n in sorted(per_day.items())]
+    marks = [{"x": round(x(i.event_date) + step / 2, 1),
+              "title": f"{i.event_date}: {i.sub_event_type or i.event_type}"
+                       f"{' in ' + i.location if i.location else ''}"}
+             for i in incidents if i.event_date]
+    rows = []
+    for g in groups:
+        sizes = [sum(_size(v)) / 2 for v in g.values if v.get("published")]
+        low, high = min(sizes, default=0.0), max(sizes, default=0.0)
+        who = {c.who: _COLOURS[n % len(_COLOURS)] for n, c in enumerate(_claimants(g.values))}
+        points = []
+        for day, c in _points([v for v in g.values if v.get("published")]):
+            mid = sum(sum(_size(v)) / 2 for v in c.values) / len(c.values)
+            y = 0.5 if high == low else (mid - low) / (high - low)
+            shown, _ = c.figure(_Citations({}, _DETAILS[-1]), latest=False)  # text only
+            points.append({"x": round(x(day or "") + step / 2, 1),
+                           "y": round((1 - y) * (_ROW_HEIGHT - 24) + 18, 1),
+                           "colour": who[c.who], "title": f"{c.who}: {shown} ({day})"})
+        rows.append({"label": _what(g), "points": points,
+                     "legend": [{"who": w, "colour": col} for w, col in who.items()]})
+    top = _BAR_HEIGHT + 24
+    return {"width": _CHART_WIDTH, "bar_height": _BAR_HEIGHT, "bars": bars, "marks": marks,
+            "marks_y": _BAR_HEIGHT + 12, "rows": [dict(r, y=top + n * _ROW_HEIGHT)
+                                                 for n, r in enumerate(rows)],
+            "row_height": _ROW_HEIGHT, "height": top + len(rows) * _ROW_HEIGHT + 16,
+            "first": days[0], "last": days[-1]}
 
 
 def _undated(recs: Sequence[ArticleRecords], incidents: Sequence[Incident]) -> str | None:

@@ -113,6 +113,14 @@ def test_brief_timeline_gives_figures_over_time_and_undated_reports_once(data_di
     assert timeline.count("undated") == 1 and "2 undated reports" in timeline
     assert "?" not in timeline
     assert "2 undated reports" in html
+    # and on one axis in the HTML: a bar per day of reports, a mark per dated incident,
+    # a point per claimant and day of the fighters estimate
+    chart = html.split('<svg class="timeline-chart"')[1].split("</svg>")[0]
+    assert chart.count("<rect") - chart.count('fill="#f0f0f0"') == 2
+    assert chart.count('fill="#c01c28"><title>2017-07-04: ') == 2
+    assert re.findall(r"<title>(US-led coalition|Ryan Dillon): around (2,[05]00) \((2017-07-0\d)\)",
+                      chart) == [("US-led coalition", "2,500", "2017-07-04"),
+                                 ("Ryan Dillon", "2,000", "2017-07-09")]
 
 
 def test_brief_story_title_is_the_most_representative_headline(data_dir):
