@@ -159,7 +159,7 @@ def write_briefs(
 
 
 def story_title(records: Iterable[ArticleRecords]) -> str | None:
-    """The headline that shares the most words with the story's other headlines.
+    """The headline whose words are most shared by the story's other headlines.
 
     The founding report's headline is often a wire slug or missing, in which case linking
     fell back to a lede line; the most representative headline names what most reports
@@ -174,10 +174,12 @@ def story_title(records: Iterable[ArticleRecords]) -> str | None:
     if not heads:
         return None
     words = {k: set(re.findall(r"\w{3,}", k)) for k in heads}
+    headlines_with = Counter(w for ws in words.values() for w in ws)
 
     def score(k: str) -> tuple[bool, float]:
-        shared = sum(len(words[k] & w) / (len(words[k] | w) or 1)
-                     for o, w in words.items() if o != k)
+        # how many other headlines each of its words is in, on average: linear in the
+        # number of headlines, where comparing them pairwise would not be
+        shared = sum(headlines_with[w] - 1 for w in words[k]) / (len(words[k]) or 1)
         return (_reads_as_lede(heads[k][1]), -shared)
 
     return heads[min(heads, key=score)][1]
@@ -217,14 +219,15 @@ def _brief_data(story: Story, recs: Sequence[ArticleRecords], incidents: Sequenc
     other = [g for g in story.claim_groups if g not in key]
     figures = [_figure_line(g, cites) for g in key]
     other_lines = _other_lines(other, cites, detail.other_lines)
+    over_time = [(g, line) for g in key if (line := _over_time(g, cites)) is not None]
     return {
         "title": story_title(recs) or story.title, "story_id": story.id,
         "facts": _facts(story, recs), "happened": happened, "figures": figures,
         "other_figures": other_lines,
         "other_more": len({_what(g) for g in other}) - len(other_lines),
         "timeline": _timeline(recs, incidents, detail),
-        "over_time": [line for g in key if (line := _over_time(g, cites)) is not None],
-        "chart": _chart(recs, incidents, [g for g in key if _over_time(g, cites) is not None]),
+        "over_time": [line for _, line in over_time],
+        "chart": _chart(recs, incidents, [g for g, _ in over_time]),
         "undated": _undated(recs, incidents),
         "citations": cites.items, "all_sources": _all_sources(recs, cites),
         "outlet_counts": _outlet_counts(recs), "detail": detail,
@@ -244,7 +247,8 @@ def _facts(story: Story, recs: Sequence[ArticleRecords]) -> list[tuple[str, str]
     named = ", ".join(name for name, _ in outlets[:_TOP_NAMES])
     if len(outlets) > _TOP_NAMES:
         named += f" and {len(outlets) - _TOP_NAMES} more"
-    copies = sum(1 for r in recs if _is_copy(r, {x.article.id: x for x in recs}))
+    by_id = {r.article.id: r for r in recs}
+    copies = sum(1 for r in recs if _is_copy(r, by_id))
     reports = f"{len(story.article_ids)} from {len(outlets)} outlet" \
               f"{'s' if len(outlets) != 1 else ''} ({named or 'unknown outlets'})"
     if copies:
