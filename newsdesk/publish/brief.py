@@ -186,6 +186,7 @@ def story_title(records: Iterable[ArticleRecords]) -> str | None:
 
 
 def _reads_as_lede(title: str) -> bool:
+    """Long, a full sentence, or opening on a dateline ("AIN ISSA, Syria: ...")."""
     return (len(title.split()) > 18 or title.endswith(".")
             or bool(re.match(r"[A-Z][A-Z .'-]+,[^:]{0,30}:", title)))
 
@@ -366,10 +367,6 @@ def _display(value: dict[str, Any]) -> str:
     return f"{q} {shown}" if q else shown
 
 
-def _who(value: dict[str, Any]) -> str:
-    return value.get("claimant") or value.get("outlet") or "an unnamed source"
-
-
 def _size(value: dict[str, Any]) -> tuple[float, float]:
     """(lowest, highest) the value allows, in the group's base unit: 2.5 km and 2,500 m."""
     factor = _BASE_UNITS.get(value.get("unit") or "", 1.0)
@@ -388,7 +385,7 @@ def _latest(values: Sequence[dict[str, Any]]) -> dict[str, Any]:
 class _Claimant:
     """One claimant's figures in a claim group (within one scope, when scopes differ).
 
-    Figures the outlets state themselves (no claimant) are one party, "the reports".
+    Figures the outlets state themselves (no claimant) are one party, named by its outlets.
     """
 
     who: str
