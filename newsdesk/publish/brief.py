@@ -411,10 +411,10 @@ class _Claimant:
             text = f"{_display(low)} to {_display(high)}"
         if latest:
             last = _latest(self.values)
-            reports = len({v["article_id"] for v in self.values})
-            text += f" (latest {_display(last)}"
-            text += f" on {last['published']}" if last.get("published") else ""
-            text += f"; {reports} reports)"
+            reports = f"{len({v['article_id'] for v in self.values})} reports"
+            # the latest only where reports are dated: otherwise there is no latest
+            text += (f" (latest {_display(last)} on {last['published']}; {reports})"
+                     if last.get("published") else f" ({reports})")
         ends = (low, high) if cites.detail.range_ends > 1 else (_latest(self.values),)
         ns: list[int] = []
         for v in ends[:most]:
