@@ -8,6 +8,7 @@ import re
 from raqqa import AFP_BREACH, GULF, load_records
 
 from newsdesk.link import stories
+from newsdesk.link.claim_groups import group_claims
 from newsdesk.models import ArticleRecords
 from newsdesk.publish.brief import story_title, write_brief
 
@@ -131,3 +132,24 @@ def test_brief_story_title_is_the_most_representative_headline(data_dir):
     assert story_title([r for r in records if r.article.id == GULF]) is not None
     lede_only = [r for r in records if r.article.id in (GULF, AFP_BREACH)]
     assert story_title(lede_only) == records[1].article.title
+
+
+def test_brief_cites_a_wire_copy_through_the_agency_report(data_dir):
+    """A site's copy of AFP's report, not marked as a duplicate, is cited through AFP's own
+    report, never itself; it still counts among the story's reports."""
+    story, recs = _story(data_dir)
+    afp = recs[AFP_BREACH]
+    # its id sorts before the agency's, so it would be the first passage of every figure
+    copy = dataclasses.replace(afp.article, id="000-copy-of-afp", outlet="Yahoo News",
+                               wire="AFP", republished=True)
+    recs = {**recs, copy.id: dataclasses.replace(afp, article=copy, claims=[
+        dataclasses.replace(c, id=c.id + "-copy", article_id=copy.id) for c in afp.claims])}
+    ids = [*story.article_ids, copy.id]
+    story = dataclasses.replace(story, article_ids=ids,
+                                claim_groups=group_claims([recs[a] for a in ids]))
+    assert any(v["article_id"] == copy.id for g in story.claim_groups for v in g.values)
+    md, html = write_brief(story, recs)
+    cited = {aid for aid, _, _ in _citations(md).values()}
+    assert AFP_BREACH in cited and copy.id not in cited
+    assert copy.id not in html.split("Show all sources")[0]
+    assert f"**Reports:** {len(story.article_ids)} from" in md
