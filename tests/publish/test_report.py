@@ -67,8 +67,9 @@ def test_report_opens_in_headless_browser_offline(report):
             assert page.locator("#incident-map path.land").count() >= 3
             box = page.locator("#incident-map").bounding_box()
             assert box is not None and box["width"] > 300 and box["height"] > 100
+            page.locator("details.claims summary").first.click()  # collapsed until asked
             claims = page.locator("table.claims").first.inner_text()
-            assert "contested" in claims and "2000" in claims and "since 2014" in claims
+            assert "contested" in claims and "2,000" in claims and "since 2014" in claims
             assert page.evaluate("window.pwned") is None
         finally:
             browser.close()
