@@ -199,7 +199,7 @@ def _disk_full_message(
     kept = summary.stored + summary.unchanged
     if not isinstance(exc, sqlite3.Error):  # the store is written through SQLite alone
         where = shown(str(getattr(exc, "filename", None) or out_dir))
-        stopped = f"the store holds this run's {kept} articles; the output files are not"
+        stopped = f"the store holds this run's {kept} articles but not every output was written"
     elif summary.last_stored is None:
         where, stopped = f"the store {shown(str(db_path))}", "no new article was stored"
     else:

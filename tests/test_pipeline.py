@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -328,3 +329,143 @@ def test_pipeline_incidents_full_csv_has_every_incident_and_its_ranges(raqqa_run
         for key in ("fatalities_low", "fatalities_high", "injured", "injured_low", "injured_high"):
             assert row[key] == ("" if inc[key] is None else str(inc[key])), key
         assert row["article_ids"].split("; ") == inc["article_ids"]
+
+
+# -- issue 16: nothing read is lost without a word -------------------------------------
+
+
+def _counts(output: str) -> dict[str, int]:
+    line = next(ln for ln in output.splitlines() if ln.startswith("read "))
+    return {k: int(v) for k, v in re.findall(r"(read|stored|unchanged|duplicates|failed) (\d+)",
+                                              line)}
+
+
+def _accounted(counts: dict[str, int]) -> bool:
+    return counts["read"] == sum(counts[k] for k in ("stored", "unchanged", "duplicates",
+                                                     "failed"))
+
+
+def test_pipeline_every_input_is_counted_once(example_dir: Path, tmp_path: Path) -> None:
+    """A copy in a second file was dropped with 'duplicates 0'; one run did not add up."""
+    reports = sorted(example_dir.glob("*.txt"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for report in reports[:3]:
+        shutil.copy(report, folder / report.name)
+    shutil.copy(reports[0], folder / "copy-of-000.txt")  # the same report, another file
+    (folder / "empty.txt").write_text("")
+    lines = [json.dumps({"text": reports[3].read_text("utf-8")}), "{not json", ""]
+    (folder / "dump.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    db, out = tmp_path / "n.db", tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(out), "--db", str(db)])
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    counts = _counts(result.stderr)
+    assert counts == {"read": 7, "stored": 4, "unchanged": 0, "duplicates": 1, "failed": 2}
+    assert _accounted(counts)
+    with sqlite3.connect(db) as conn:
+        sources = [r[0] for r in conn.execute(
+            "SELECT s.source FROM article_sources s JOIN articles a ON a.id = s.article_id "
+            "WHERE a.source = ? ORDER BY s.source", (str(folder / reports[0].name),))]
+        (logged,) = conn.execute("SELECT counts FROM runs").fetchone()
+    assert sources == sorted([str(folder / reports[0].name), str(folder / "copy-of-000.txt")])
+    assert json.loads(logged) == {**counts, "copies": 0}
+
+    again = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(out), "--db", str(db)])
+    counts = _counts(again.stderr)
+    assert counts == {"read": 7, "stored": 0, "unchanged": 4, "duplicates": 1, "failed": 2}
+
+
+def _fill_disk_after(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    """After `n` articles, cap the store at its current size: SQLite's own SQLITE_FULL,
+    "database or disk is full", as on a full disk. The cap holds for this connection
+    only, so a re-run has room again."""
+    from newsdesk.store import Store
+
+    save = Store.save_records
+    calls = []
+
+    def capped(self: Store, rec: object) -> bool:
+        if len(calls) == n:
+            pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+            self._conn.execute(f"PRAGMA max_page_count = {pages}")
+        calls.append(rec)
+        return save(self, rec)
+
+    monkeypatch.setattr(Store, "save_records", capped)
+
+
+def test_pipeline_disk_full_in_the_store_is_one_line_and_a_rerun_completes(
+    example_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdesk.cli import EXIT_DISK_FULL
+
+    db, out = tmp_path / "n.db", tmp_path / "out"
+    _fill_disk_after(monkeypatch, 2)
+    first = sorted(example_dir.glob("*.txt"))[1]
+    result = CliRunner().invoke(main, ["analyze", "--quiet", str(example_dir),
+                                       "--out", str(out), "--db", str(db)])
+    assert result.exit_code == EXIT_DISK_FULL, (result.output, result.exception)
+    assert result.stderr.splitlines() == [
+        f"error: disk full writing the store {db}; nothing after article 2 ({first}) was "
+        "stored; free space and re-run"
+    ]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM places WHERE article_id NOT IN "
+                            "(SELECT id FROM articles)").fetchone()[0] == 0
+    monkeypatch.undo()
+    again = CliRunner().invoke(main, ["analyze", str(example_dir), "--out", str(out),
+                                      "--db", str(db)])
+    assert again.exit_code == EXIT_OK, again.output
+    assert _counts(again.stderr) == {"read": 5, "stored": 3, "unchanged": 2, "duplicates": 0,
+                                     "failed": 0}
+
+
+def test_pipeline_disk_full_writing_outputs_leaves_no_temporary_file(
+    example_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC shows when the output's last buffer is flushed, at close: the temporary file
+    was left behind because `_atomic_text` closed before its clean-up."""
+    import errno
+    import io
+    import os
+
+    from newsdesk.cli import EXIT_DISK_FULL
+    from newsdesk.publish import export
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, fd: int) -> None:
+            self.fd = fd
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, _data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self) -> None:
+            if not self.closed:
+                os.close(self.fd)
+            super().close()
+
+    def fdopen(fd: int, mode: str, encoding: str, newline: str) -> io.TextIOWrapper:
+        return io.TextIOWrapper(io.BufferedWriter(FullDisk(fd)), encoding=encoding,
+                                newline=newline)
+
+    db, out = tmp_path / "n.db", tmp_path / "out"
+    monkeypatch.setattr(export.os, "fdopen", fdopen)
+    result = CliRunner().invoke(main, ["analyze", "--quiet", str(example_dir),
+                                       "--out", str(out), "--db", str(db)])
+    assert result.exit_code == EXIT_DISK_FULL, (result.output, result.exception)
+    assert result.stderr.splitlines() == [
+        f"error: disk full writing {out}; the store holds this run's 5 articles but not every "
+        "output was written; free space and re-run"
+    ]
+    assert list(out.iterdir()) == []  # no temporary file, no half file
+    monkeypatch.undo()
+    again = CliRunner().invoke(main, ["analyze", "--quiet", str(example_dir),
+                                      "--out", str(out), "--db", str(db)])
+    assert again.exit_code == EXIT_OK
+    assert set(CONTRACT) <= {p.name for p in out.iterdir()}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
