@@ -7,10 +7,13 @@ import json
 import re
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsdesk.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, main
 
@@ -469,3 +472,113 @@ def test_pipeline_disk_full_writing_outputs_leaves_no_temporary_file(
     assert again.exit_code == EXIT_OK
     assert set(CONTRACT) <= {p.name for p in out.iterdir()}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def _paragraphs() -> list[str]:
+    """Paragraphs of the Raqqa reports: short, so each generated file analyses fast."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "raqqa-2017"
+    return [p for f in sorted(example.glob("*.txt"))
+            for p in f.read_text("utf-8").split("\n\n")[1:] if len(p) > 80][:12]
+
+
+_PARAS = _paragraphs()
+_para = st.sampled_from(_PARAS)
+_cut = st.none() | st.floats(min_value=0.05, max_value=0.95)
+
+
+def _cut_at(data: bytes, at: float | None) -> bytes:
+    return data if at is None else data[: int(len(data) * at)]
+
+
+def _warc_record(text: str, fault: str, n: int) -> bytes:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+    buf = BytesIO()
+    writer = WARCWriter(buf, gzip=False)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(
+        f"https://example.org/{n}", "response", payload=BytesIO(page), http_headers=headers))
+    record = buf.getvalue()
+    if fault in ("long", "short"):
+        delta = 500 if fault == "long" else -30
+        record = re.sub(rb"Content-Length: (\d+)",
+                        lambda m: b"Content-Length: %d" % (int(m.group(1)) + delta), record,
+                        count=1)
+    elif fault == "garbage":
+        record = b"GET /x HTTP/1.1\r\n\r\n" + record[40:]
+    elif fault == "nolength":
+        record = re.sub(rb"Content-Length: \d+\r\n", b"", record, count=1)
+    return record
+
+
+@st.composite
+def _warc(draw: st.DrawFn) -> tuple[str, bytes]:
+    faults = st.sampled_from(["ok", "ok", "long", "short", "garbage", "nolength"])
+    records = draw(st.lists(st.tuples(_para, faults), min_size=1, max_size=4))
+    data = b"".join(_warc_record(t, f, n) for n, (t, f) in enumerate(records))
+    data = _cut_at(data, draw(_cut))
+    if draw(st.booleans()):
+        return "crawl.warc.gz", gzip.compress(data)
+    return "crawl.warc", data
+
+
+@st.composite
+def _jsonl(draw: st.DrawFn) -> tuple[str, bytes]:
+    line = st.one_of(
+        _para.map(lambda t: json.dumps({"text": t, "url": f"https://example.org/{len(t)}"})),
+        st.just("{not json"), st.just("[1, 2]"), st.just('{"title": "no text"}'),
+        st.text(max_size=30),
+    )
+    return "dump.jsonl", "\n".join(draw(st.lists(line, min_size=1, max_size=5))).encode()
+
+
+@st.composite
+def _rss(draw: st.DrawFn) -> tuple[str, bytes]:
+    entries = draw(st.lists(_para | st.just(""), min_size=0, max_size=3))
+    items = "".join(f"<item><title>t{n}</title><link>https://example.org/rss/{n}</link>"
+                    f"<description>{t}</description></item>" for n, t in enumerate(entries))
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}'
+            "</channel></rss>")
+    return "feed.rss", _cut_at(feed.encode(), draw(_cut))
+
+
+@st.composite
+def _html(draw: st.DrawFn) -> tuple[str, bytes]:
+    depth = draw(st.sampled_from([1, 300, 2100]))
+    page = (f"<html><head><title>x</title></head><body>{'<div>' * depth}<p>{draw(_para)}</p>"
+            f"{'</div>' * depth}</body></html>")
+    data = _cut_at(page.encode(), draw(_cut))
+    return "page.html", draw(st.sampled_from([data, b"<html><body><<<>>></", b""]))
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(files=st.lists(st.one_of(_warc(), _jsonl(), _rss(), _html()), min_size=1, max_size=4))
+def test_pipeline_malformed_inputs_are_all_accounted_for(
+    files: list[tuple[str, bytes]], tmp_path: Path
+) -> None:
+    """Whatever the files hold, no exception escapes the CLI, the summary adds up, and each
+    file is either a source of a stored article or named by an error."""
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    paths = []
+    for n, (name, data) in enumerate(files):
+        paths.append(folder / f"{n}-{name}")
+        paths[-1].write_bytes(data)
+    db = tmp_path / "n.db"  # shared by the examples: what one stored is unchanged in the next
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(folder / "out"),
+                                       "--db", str(db)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING), result.output
+    counts = _counts(result.stderr)
+    assert _accounted(counts), result.stderr
+    assert counts["read"] >= len(paths)
+    with sqlite3.connect(db) as conn:
+        named = [r[0] for r in conn.execute("SELECT source FROM article_sources")]
+        named += [r[0] for r in conn.execute(
+            "SELECT source FROM input_errors WHERE run_id = (SELECT max(id) FROM runs)")]
+    for path in paths:
+        assert any(s == str(path) or s.startswith((f"{path}#", f"{path}:")) for s in named), path
