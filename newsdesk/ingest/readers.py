@@ -100,7 +100,14 @@ def read_inputs(
 
 def _read_path(given: str) -> Iterator[Article | InputError]:
     path = Path(given)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+        exists = is_dir or path.exists() or path.is_symlink()
+    except OSError as exc:  # a folder above it cannot be searched
+        yield InputError(given, f"cannot read: {exc.strerror or exc}; check the permissions "
+                                "of the folders above it")
+        return
+    if is_dir:
         files, unreadable = _walk(path)
         yield from unreadable
         if not files and not unreadable:
@@ -108,7 +115,7 @@ def _read_path(given: str) -> Iterator[Article | InputError]:
         for file in files:
             yield from _read_file(file, str(file))
         return
-    if path.exists() or path.is_symlink():
+    if exists:
         yield from _read_file(path, given)
         return
     if glob.has_magic(given):

@@ -251,3 +251,22 @@ def test_html_beyond_any_parser_depth_says_so(example_dir, tmp_path, caplog):
     assert error.source == str(path)
     assert "nested over 2,047 elements deep" in error.reason
     assert "discarding" not in caplog.text
+
+
+def test_file_under_an_unsearchable_folder_says_why(tmp_path, monkeypatch):
+    """stat() of a file in a folder without search permission raises EACCES, which
+    `Path.is_dir` passes on: it escaped as a traceback."""
+    path = tmp_path / "locked" / "report.txt"
+    path.parent.mkdir()
+    path.write_text("Some report.")
+    real = Path.stat
+
+    def stat(self: Path, **kwargs: object) -> os.stat_result:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    [error] = _read(path)[1]
+    assert error.source == str(path)
+    assert error.reason.startswith("cannot read: Permission denied; check the permissions")
