@@ -195,7 +195,11 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
         "Frappe a\u00e9rienne\n\nUne frappe a\u00e9rienne a touch\u00e9 "
         "le march\u00e9 de Raqqa, selon l'Observatoire.\n".encode("latin-1")
     )
+    long_report = tmp / "long-report.txt"
+    paragraph = REPORT.partition("\n\n")[2]
+    long_report.write_text("A long report\n\n" + "\n".join([paragraph] * 10_000))  # 1.3 MB
     return {
+        "long report": (long_report, "too long to analyse"),
         "binary": (binary, "binary"),
         "empty": (empty, "empty"),
         "huge": (huge, "limit"),
@@ -207,7 +211,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize(
-    "case", ["binary", "empty", "huge", "broken gzip", "broken html", "missing", "latin-1"]
+    "case",
+    ["binary", "empty", "huge", "long report", "broken gzip", "broken html", "missing", "latin-1"],
 )
 def test_pipeline_bad_input_is_reported_and_batch_goes_on(case: str, tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
