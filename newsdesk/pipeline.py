@@ -40,8 +40,8 @@ class RunSummary:
     """What a run did, for the summary line and the exit code.
 
     Every input read (an article, or an input that could not be read) is counted once
-    as stored, unchanged, duplicate or failed, so `read` is their sum (`accounted`):
-    nothing read can vanish from the count. `copies` is not part of that sum: it counts
+    as stored, unchanged, duplicate or failed, so `read` is their sum: nothing read can
+    vanish from the count. `copies` is not part of that sum: it counts
     the stored or unchanged articles the linker found to copy another report.
     """
 
@@ -64,10 +64,6 @@ class RunSummary:
             f"duplicates {self.duplicates}, failed {self.failed}{copies}; "
             f"{self.stories} stories, {self.incidents} incidents"
         )
-
-    def accounted(self) -> bool:
-        """Whether every input read is counted once as stored, unchanged, duplicate or failed."""
-        return self.read == self.stored + self.unchanged + self.duplicates + self.failed
 
 
 class RunOptions(TypedDict, total=False):
