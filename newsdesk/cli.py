@@ -2,11 +2,11 @@
 
 Exit codes mean something (scripts and schedulers act on them):
 0 everything read was stored; 1 some inputs failed but others were stored;
-2 usage error (including a `--db` file that is not a store); 3 nothing could be read at
-all; 4 newsdesk could not run as set up (a bad setting or actor file, a missing model or
-extra, a store from a newer newsdesk); 5 the disk filled up (free space and re-run: the
-run resumes after the last article stored). One line `error: ...` says what to fix, and
--vv adds the traceback.
+2 usage error (including a `--db` file that is not a store); 3 nothing could be read or
+analysed at all; 4 newsdesk could not run as set up (a bad setting or actor file, a
+missing model or extra, a store from a newer newsdesk); 5 the disk filled up (free space
+and re-run: the run resumes after the last article stored). One line `error: ...` says
+what to fix, and -vv adds the traceback.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ class RunSummary:
     """What a run did, for the summary line and the exit code.
 
     Every input read (an article, or an input that could not be read) is counted once
-    as stored, unchanged, duplicate or failed, so `read` is their sum (`accounted`):
-    nothing read can vanish from the count. `copies` is not part of that sum: it counts
+    as stored, unchanged, duplicate or failed, so `read` is their sum: nothing read can
+    vanish from the count. `copies` is not part of that sum: it counts
     the stored or unchanged articles the linker found to copy another report.
     """
 
@@ -65,10 +65,6 @@ class RunSummary:
             f"duplicates {self.duplicates}, failed {self.failed}{copies}; "
             f"{self.stories} stories, {self.incidents} incidents"
         )
-
-    def accounted(self) -> bool:
-        """Whether every input read is counted once as stored, unchanged, duplicate or failed."""
-        return self.read == self.stored + self.unchanged + self.duplicates + self.failed
 
 
 class RunOptions(TypedDict, total=False):
@@ -205,7 +201,7 @@ def _disk_full_message(
     kept = summary.stored + summary.unchanged
     if not isinstance(exc, sqlite3.Error):  # the store is written through SQLite alone
         where = shown(str(getattr(exc, "filename", None) or out_dir))
-        stopped = f"the store holds this run's {kept} articles; the output files are not"
+        stopped = f"the store holds this run's {kept} articles but not every output was written"
     elif summary.last_stored is None:
         where, stopped = f"the store {shown(str(db_path))}", "no new article was stored"
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from newsdesk.cli import EXIT_ERROR, main
+from newsdesk.cli import EXIT_ERROR, EXIT_PARTIAL, EXIT_USAGE, main
 
 
 def _run(*args: str, stdin: str | None = None) -> Result:
@@ -150,3 +150,37 @@ def test_cli_verbose_error_adds_the_traceback(tmp_path):
     assert proc.returncode == EXIT_ERROR
     assert "Traceback" in proc.stderr and "ConfigError" in proc.stderr
     assert proc.stderr.splitlines()[-1].startswith("error: NEWSDESK_SHARD_ARTICLES=")
+
+
+@pytest.mark.parametrize("command", ["articles", "analyze"])
+def test_cli_db_that_is_not_sqlite_is_a_usage_error(tmp_path, example_dir, command):
+    notadb = tmp_path / "notadb.txt"
+    notadb.write_text("Notes from the desk, not a database.\n" * 20)
+    before = notadb.read_bytes()
+    args = ["--db", str(notadb)]
+    if command == "analyze":
+        args = [str(example_dir), "--out", str(tmp_path / "out"), "--quiet", *args]
+    result = _run(command, *args)
+    assert result.exit_code == EXIT_USAGE, (result.output, result.exception)
+    assert result.stderr.splitlines() == [
+        f"error: {notadb} is not a newsdesk store (not an SQLite database); "
+        "give --db a store or the name of a new file"
+    ]
+    assert notadb.read_bytes() == before  # nothing written into the user's file
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_file_name_with_a_newline_stays_on_one_line(tmp_path, example_dir):
+    """A name holding a newline split its error over two lines (and could forge one)."""
+    bad = tmp_path / "empty\nerror: forged.txt"
+    bad.write_text("")
+    good = tmp_path / "report.txt"
+    good.write_bytes(sorted(example_dir.glob("*.txt"))[0].read_bytes())
+    result = _run("analyze", "--quiet", str(bad), str(good),
+                  "--out", str(tmp_path / "out"), "--db", str(tmp_path / "n.db"))
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert result.stderr.splitlines() == [f"error: {str(bad)!r}: empty file"]
+    with sqlite3.connect(tmp_path / "n.db") as conn:
+        (source,) = conn.execute("SELECT source FROM input_errors").fetchone()
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert source == str(bad) and stored == 1  # the store keeps the real name

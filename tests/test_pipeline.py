@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsdesk.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, main
 
@@ -191,7 +195,11 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
         "Frappe a\u00e9rienne\n\nUne frappe a\u00e9rienne a touch\u00e9 "
         "le march\u00e9 de Raqqa, selon l'Observatoire.\n".encode("latin-1")
     )
+    long_report = tmp / "long-report.txt"
+    paragraph = REPORT.partition("\n\n")[2]
+    long_report.write_text("A long report\n\n" + "\n".join([paragraph] * 10_000))  # 1.3 MB
     return {
+        "long report": (long_report, "too long to analyse"),
         "binary": (binary, "binary"),
         "empty": (empty, "empty"),
         "huge": (huge, "limit"),
@@ -203,7 +211,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize(
-    "case", ["binary", "empty", "huge", "broken gzip", "broken html", "missing", "latin-1"]
+    "case",
+    ["binary", "empty", "huge", "long report", "broken gzip", "broken html", "missing", "latin-1"],
 )
 def test_pipeline_bad_input_is_reported_and_batch_goes_on(case: str, tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
@@ -353,3 +362,253 @@ def test_pipeline_tolls_name_each_source_and_the_latest_is_final(tmp_path: Path,
         text = articles[row["article_id"]]["text"]
         assert text[int(row["start"]):int(row["end"])] == row["sentence"]
     assert rows[0]["injured"] == "3"
+
+
+# -- issue 16: nothing read is lost without a word -------------------------------------
+
+
+def _counts(output: str) -> dict[str, int]:
+    line = next(ln for ln in output.splitlines() if ln.startswith("read "))
+    return {k: int(v) for k, v in re.findall(r"(read|stored|unchanged|duplicates|failed) (\d+)",
+                                              line)}
+
+
+def _accounted(counts: dict[str, int]) -> bool:
+    return counts["read"] == sum(counts[k] for k in ("stored", "unchanged", "duplicates",
+                                                     "failed"))
+
+
+def test_pipeline_every_input_is_counted_once(example_dir: Path, tmp_path: Path) -> None:
+    """A copy in a second file was dropped with 'duplicates 0'; one run did not add up."""
+    reports = sorted(example_dir.glob("*.txt"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for report in reports[:3]:
+        shutil.copy(report, folder / report.name)
+    shutil.copy(reports[0], folder / "copy-of-000.txt")  # the same report, another file
+    (folder / "empty.txt").write_text("")
+    lines = [json.dumps({"text": reports[3].read_text("utf-8")}), "{not json", ""]
+    (folder / "dump.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    db, out = tmp_path / "n.db", tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(out), "--db", str(db)])
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    counts = _counts(result.stderr)
+    assert counts == {"read": 7, "stored": 4, "unchanged": 0, "duplicates": 1, "failed": 2}
+    assert _accounted(counts)
+    with sqlite3.connect(db) as conn:
+        sources = [r[0] for r in conn.execute(
+            "SELECT s.source FROM article_sources s JOIN articles a ON a.id = s.article_id "
+            "WHERE a.source = ? ORDER BY s.source", (str(folder / reports[0].name),))]
+        (logged,) = conn.execute("SELECT counts FROM runs").fetchone()
+    assert sources == sorted([str(folder / reports[0].name), str(folder / "copy-of-000.txt")])
+    assert json.loads(logged) == {**counts, "copies": 0}
+
+    again = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(out), "--db", str(db)])
+    counts = _counts(again.stderr)
+    assert counts == {"read": 7, "stored": 0, "unchanged": 4, "duplicates": 1, "failed": 2}
+
+
+def _fill_disk_after(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    """After `n` articles, cap the store at its current size: SQLite's own SQLITE_FULL,
+    "database or disk is full", as on a full disk. The cap holds for this connection
+    only, so a re-run has room again."""
+    from newsdesk.store import Store
+
+    save = Store.save_records
+    calls = []
+
+    def capped(self: Store, rec: object) -> bool:
+        if len(calls) == n:
+            pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+            self._conn.execute(f"PRAGMA max_page_count = {pages}")
+        calls.append(rec)
+        return save(self, rec)
+
+    monkeypatch.setattr(Store, "save_records", capped)
+
+
+def test_pipeline_disk_full_in_the_store_is_one_line_and_a_rerun_completes(
+    example_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdesk.cli import EXIT_DISK_FULL
+
+    db, out = tmp_path / "n.db", tmp_path / "out"
+    _fill_disk_after(monkeypatch, 2)
+    first = sorted(example_dir.glob("*.txt"))[1]
+    result = CliRunner().invoke(main, ["analyze", "--quiet", str(example_dir),
+                                       "--out", str(out), "--db", str(db)])
+    assert result.exit_code == EXIT_DISK_FULL, (result.output, result.exception)
+    assert result.stderr.splitlines() == [
+        f"error: disk full writing the store {db}; nothing after article 2 ({first}) was "
+        "stored; free space and re-run"
+    ]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM places WHERE article_id NOT IN "
+                            "(SELECT id FROM articles)").fetchone()[0] == 0
+    monkeypatch.undo()
+    again = CliRunner().invoke(main, ["analyze", str(example_dir), "--out", str(out),
+                                      "--db", str(db)])
+    assert again.exit_code == EXIT_OK, again.output
+    assert _counts(again.stderr) == {"read": 5, "stored": 3, "unchanged": 2, "duplicates": 0,
+                                     "failed": 0}
+
+
+def test_pipeline_disk_full_writing_outputs_leaves_no_temporary_file(
+    example_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC shows when the output's last buffer is flushed, at close: the temporary file
+    was left behind because `_atomic_text` closed before its clean-up."""
+    import errno
+    import io
+    import os
+
+    from newsdesk.cli import EXIT_DISK_FULL
+    from newsdesk.publish import export
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, fd: int) -> None:
+            self.fd = fd
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, _data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self) -> None:
+            if not self.closed:
+                os.close(self.fd)
+            super().close()
+
+    def fdopen(fd: int, mode: str, encoding: str, newline: str) -> io.TextIOWrapper:
+        return io.TextIOWrapper(io.BufferedWriter(FullDisk(fd)), encoding=encoding,
+                                newline=newline)
+
+    db, out = tmp_path / "n.db", tmp_path / "out"
+    monkeypatch.setattr(export.os, "fdopen", fdopen)
+    result = CliRunner().invoke(main, ["analyze", "--quiet", str(example_dir),
+                                       "--out", str(out), "--db", str(db)])
+    assert result.exit_code == EXIT_DISK_FULL, (result.output, result.exception)
+    assert result.stderr.splitlines() == [
+        f"error: disk full writing {out}; the store holds this run's 5 articles but not every "
+        "output was written; free space and re-run"
+    ]
+    assert list(out.iterdir()) == []  # no temporary file, no half file
+    monkeypatch.undo()
+    again = CliRunner().invoke(main, ["analyze", "--quiet", str(example_dir),
+                                      "--out", str(out), "--db", str(db)])
+    assert again.exit_code == EXIT_OK
+    assert set(CONTRACT) <= {p.name for p in out.iterdir()}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def _paragraphs() -> list[str]:
+    """Paragraphs of the Raqqa reports: short, so each generated file analyses fast."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "raqqa-2017"
+    return [p for f in sorted(example.glob("*.txt"))
+            for p in f.read_text("utf-8").split("\n\n")[1:] if len(p) > 80][:12]
+
+
+_PARAS = _paragraphs()
+_para = st.sampled_from(_PARAS)
+_cut = st.none() | st.floats(min_value=0.05, max_value=0.95)
+
+
+def _cut_at(data: bytes, at: float | None) -> bytes:
+    return data if at is None else data[: int(len(data) * at)]
+
+
+def _warc_record(text: str, fault: str, n: int) -> bytes:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+    buf = BytesIO()
+    writer = WARCWriter(buf, gzip=False)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(
+        f"https://example.org/{n}", "response", payload=BytesIO(page), http_headers=headers))
+    record = buf.getvalue()
+    if fault in ("long", "short"):
+        delta = 500 if fault == "long" else -30
+        record = re.sub(rb"Content-Length: (\d+)",
+                        lambda m: b"Content-Length: %d" % (int(m.group(1)) + delta), record,
+                        count=1)
+    elif fault == "garbage":
+        record = b"GET /x HTTP/1.1\r\n\r\n" + record[40:]
+    elif fault == "nolength":
+        record = re.sub(rb"Content-Length: \d+\r\n", b"", record, count=1)
+    return record
+
+
+@st.composite
+def _warc(draw: st.DrawFn) -> tuple[str, bytes]:
+    faults = st.sampled_from(["ok", "ok", "long", "short", "garbage", "nolength"])
+    records = draw(st.lists(st.tuples(_para, faults), min_size=1, max_size=4))
+    data = b"".join(_warc_record(t, f, n) for n, (t, f) in enumerate(records))
+    data = _cut_at(data, draw(_cut))
+    if draw(st.booleans()):
+        return "crawl.warc.gz", gzip.compress(data)
+    return "crawl.warc", data
+
+
+@st.composite
+def _jsonl(draw: st.DrawFn) -> tuple[str, bytes]:
+    line = st.one_of(
+        _para.map(lambda t: json.dumps({"text": t, "url": f"https://example.org/{len(t)}"})),
+        st.just("{not json"), st.just("[1, 2]"), st.just('{"title": "no text"}'),
+        st.text(max_size=30),
+    )
+    return "dump.jsonl", "\n".join(draw(st.lists(line, min_size=1, max_size=5))).encode()
+
+
+@st.composite
+def _rss(draw: st.DrawFn) -> tuple[str, bytes]:
+    entries = draw(st.lists(_para | st.just(""), min_size=0, max_size=3))
+    items = "".join(f"<item><title>t{n}</title><link>https://example.org/rss/{n}</link>"
+                    f"<description>{t}</description></item>" for n, t in enumerate(entries))
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}'
+            "</channel></rss>")
+    return "feed.rss", _cut_at(feed.encode(), draw(_cut))
+
+
+@st.composite
+def _html(draw: st.DrawFn) -> tuple[str, bytes]:
+    depth = draw(st.sampled_from([1, 300, 2100]))
+    page = (f"<html><head><title>x</title></head><body>{'<div>' * depth}<p>{draw(_para)}</p>"
+            f"{'</div>' * depth}</body></html>")
+    data = _cut_at(page.encode(), draw(_cut))
+    return "page.html", draw(st.sampled_from([data, b"<html><body><<<>>></", b""]))
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(files=st.lists(st.one_of(_warc(), _jsonl(), _rss(), _html()), min_size=1, max_size=4))
+def test_pipeline_malformed_inputs_are_all_accounted_for(
+    files: list[tuple[str, bytes]], tmp_path: Path
+) -> None:
+    """Whatever the files hold, no exception escapes the CLI, the summary adds up, and each
+    file is either a source of a stored article or named by an error."""
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    paths = []
+    for n, (name, data) in enumerate(files):
+        paths.append(folder / f"{n}-{name}")
+        paths[-1].write_bytes(data)
+    db = tmp_path / "n.db"  # shared by the examples: what one stored is unchanged in the next
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(folder / "out"),
+                                       "--db", str(db)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING), result.output
+    counts = _counts(result.stderr)
+    assert _accounted(counts), result.stderr
+    assert counts["read"] >= len(paths)
+    with sqlite3.connect(db) as conn:
+        named = [r[0] for r in conn.execute("SELECT source FROM article_sources")]
+        named += [r[0] for r in conn.execute(
+            "SELECT source FROM input_errors WHERE run_id = (SELECT max(id) FROM runs)")]
+    for path in paths:
+        assert any(s == str(path) or s.startswith((f"{path}#", f"{path}:")) for s in named), path

@@ -66,8 +66,9 @@ def load_nlp() -> Language:
 
 PIECE_CHARS = 100_000
 """Longest text parsed in one go. spaCy refuses over a million characters (E088) because
-its parser and tagger take about 1 GB per 100,000; a longer report (a UN report, a
-transcript) is parsed in pieces of at most this size, cut between paragraphs."""
+its parser and tagger take about 1 GB per 100,000; a longer report is parsed in pieces of
+at most this size, cut between paragraphs, so memory stays bounded whatever the length
+(ingest's `MAX_ARTICLE_CHARS` bounds the time the later stages take)."""
 
 
 def parse(nlp: Language, text: str) -> Doc:

@@ -59,7 +59,8 @@ def test_web_upload_records_a_run_and_stores_what_analyze_stores(
         "upload:002-again.txt",
         "upload:003-empty.txt",
     ]
-    assert run["counts"] == {"read": 3, "stored": 2, "unchanged": 0, "duplicates": 0, "failed": 1}
+    assert run["counts"] == {"read": 4, "stored": 2, "unchanged": 0, "duplicates": 1, "failed": 1,
+                             "copies": 0}  # again.txt: the first report read again
     assert [Path(e["source"]).name for e in run["errors"]] == ["003-empty.txt"]
     assert run["finished"] is not None
 
