@@ -107,6 +107,7 @@ _MULTIPLE_NOUNS: dict[str, Kind] = {
     "homicides": "killed", "slaying": "killed", "slayings": "killed", "killing": "killed",
     "killings": "killed",
 }
+_MURDER_SUICIDE = re.compile(r"\bmurder[- ]suicide\b", re.I)
 _FAMILY_OF = re.compile(r"\bfamily\s+of\s+(\w+)", re.I)
 
 
@@ -175,6 +176,9 @@ def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
     mentions: list[CasualtyMention] = []
     for sent in doc.sents:
         mentions.extend(_sentence_mentions(sent))
+    if _MURDER_SUICIDE.search(doc.text):
+        # a murder-suicide: the people shot, their fate untold, are the murdered
+        mentions = [replace(m, kind="killed") if m.kind == "shot" else m for m in mentions]
     if title is not None:
         mentions.extend(replace(m, in_title=True) for sent in title.sents
                         for m in _sentence_mentions(sent, headline=True))
@@ -320,6 +324,12 @@ def _sentence_mentions(sent: Span, *, headline: bool = False) -> list[CasualtyMe
         if noun is not None and not tally and tok.i not in seen:
             seen.add(tok.i)
             found.append(noun)
+        for victim in _of_victims(tok):  # "the shooting death of a 2-year-old boy"
+            if victim.i not in seen:
+                seen.add(victim.i)
+                mention = _mention(victim, tok, _EVENT_NOUNS[tok.lower_], sent)
+                if mention is not None and not (tally and mention.total):
+                    found.append(mention)
         kind = _trigger(tok)
         if kind is None or _unreal(tok):
             continue
@@ -328,17 +338,35 @@ def _sentence_mentions(sent: Span, *, headline: bool = False) -> list[CasualtyMe
                 continue
             seen.add(victim.i)
             if self_harm:
-                # "killed himself" after an attack is the attacker's death, one more; a
-                # child who "shot himself" by accident is the victim, counted as anyone
+                # "killed himself" after an attack is the attacker's death, one more, and
+                # so is "then shot himself" in a murder-suicide; a child who "shot himself"
+                # by accident is the victim, counted as anyone
+                dead = kind == "killed" or bool(_MURDER_SUICIDE.search(sent.doc.text))
                 found.append(CasualtyMention(
-                    kind, 1, *_extent(victim, tok), total=False,
+                    "killed" if dead else kind, 1, *_extent(victim, tok), total=False,
                     keys=frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"}),
-                    perpetrator=kind == "killed", trigger=tok.idx))
+                    perpetrator=dead, trigger=tok.idx))
                 continue
             mention = _mention(victim, tok, kind, sent)
             if mention is not None and not (tally and mention.total):
                 found.append(mention)
     return found
+
+
+_EVENT_NOUNS: dict[str, Kind] = {
+    "death": "killed", "deaths": "killed", "killing": "killed", "killings": "killed",
+    "murder": "killed", "murders": "killed", "slaying": "killed", "slayings": "killed",
+    "homicide": "killed", "shooting": "shot",
+}
+
+
+def _of_victims(tok: Token) -> list[Token]:
+    """The people a noun of the event names with "of": "the killing of Marcus Smith"."""
+    if tok.lower_ not in _EVENT_NOUNS or tok.pos_ != "NOUN" or _unreal(tok):
+        return []
+    return [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+            for g in c.children if g.dep_ == "pobj" and _is_people(g)
+            and g.lower_ not in _PRONOUNS]
 
 
 def _noun_mention(tok: Token) -> CasualtyMention | None:

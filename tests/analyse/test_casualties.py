@@ -66,6 +66,12 @@ def _toll(nlp, text: str) -> tuple[int | None, int | None]:
     # an age alone names the victim (the tokenizer splits it: "17 - year - old")
     ("Police said a 17-year-old was shot in the leg. The 17-year-old is expected to live.",
      0, 1),
+    # "the shooting death of ...", "the killing of ...": the noun's "of" names the victim
+    ("Police are investigating the shooting death of a 2-year-old boy.", 1, 0),
+    ("Police are investigating the shooting of a 15-year-old on Elm Street.", 0, 1),
+    # a murder-suicide: those shot are the murdered, and the gunman's own death counts
+    ("Police said the deaths were a murder-suicide. The man shot his wife and then shot "
+     "himself.", 2, 0),
     # a question is no event
     ("A 12-year-old boy died on Sunday. Police are trying to determine whether the boy shot "
      "himself or if someone else shot him.", 1, 0),
