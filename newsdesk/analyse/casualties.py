@@ -259,12 +259,13 @@ def _tally(mentions: list[CasualtyMention]) -> Toll:
             people.append((keys, kind))
         else:
             people.append((set(m.keys), m.kind))
-    single_k = _singles(people, "killed")
+    single_k = _singles(people, {"killed"})
     killed = max(totals.get("killed", 0), single_k)
     # someone "shot", with no word of how it ended, may be one of the dead a total counted
     # ("two people were killed ... a man was shot in the head"); beyond those, wounded
     unmatched = killed - single_k
-    single_h = _singles(people, "injured") + max(0, _singles(people, "shot") - unmatched)
+    single_h = max(_singles(people, {"injured"}), _singles(people, {"injured", "shot"})
+                   - min(unmatched, _singles(people, {"shot"})))
     injured = max(totals.get("injured", 0), single_h, totals.get("shot", 0) - killed)
     if selves == "killed":
         killed += 1
@@ -291,17 +292,17 @@ def _ident(keys: Collection[str]) -> set[str]:
     return {k for k in keys if k.startswith(("name:", "age:"))}
 
 
-def _singles(people: list[tuple[set[str], Kind]], kind: Kind) -> int:
-    """People counted one by one whose worst fate is `kind`: those identified by a name or
-    an age, else those known only as "a man", distinct within a sentence and the same
-    across sentences ("a woman was shot in the back, another woman in the face and a man
+def _singles(people: list[tuple[set[str], Kind]], kinds: set[Kind]) -> int:
+    """People counted one by one whose worst fate is one of `kinds`: those identified by a
+    name or an age, else those known only as "a man", distinct within a sentence and the
+    same across sentences ("a woman was shot in the back, another woman in the face and a man
     in the chest" is three; "a man was shot" said again two paragraphs later is one)."""
-    known = sum(1 for keys, k in people if _ident(keys) and k == kind)
+    known = sum(1 for keys, k in people if _ident(keys) and k in kinds)
     if known:
         return known
     per_sentence: dict[int, int] = {}
     for keys, k in people:
-        if _ident(keys) or k != kind:
+        if _ident(keys) or k not in kinds:
             continue
         for key in keys:
             if key.startswith("at:"):
