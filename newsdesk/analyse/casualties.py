@@ -259,6 +259,7 @@ def _tally(mentions: list[CasualtyMention]) -> Toll:
             people.append((keys, kind))
         else:
             people.append((set(m.keys), m.kind))
+    people = _name_meets_age(people)
     single_k = _singles(people, {"killed"})
     killed = max(totals.get("killed", 0), single_k)
     # someone "shot", with no word of how it ended, may be one of the dead a total counted
@@ -274,6 +275,27 @@ def _tally(mentions: list[CasualtyMention]) -> Toll:
     if not mentions:
         return Toll(killed=None, injured=None)
     return Toll(killed=killed, injured=injured, mentions=mentions)
+
+
+def _name_meets_age(people: list[tuple[set[str], Kind]]) -> list[tuple[set[str], Kind]]:
+    """A victim known only by name and one known only by age, of one fate and no other
+    sex, are taken for one person: "the shooting death of Devin Anderson ... a
+    17-year-old was found dead" is one death, the report naming him two ways."""
+    def has(keys: set[str], prefix: str) -> bool:
+        return any(k.startswith(prefix) for k in keys)
+
+    merged = list(people)
+    for keys, kind in people:
+        if not has(keys, "name:") or has(keys, "age:"):
+            continue
+        match = next((j for j, (other, k) in enumerate(merged) if k == kind
+                      and has(other, "age:") and not has(other, "name:")
+                      and not _other_sex(keys, other)), None)
+        if match is not None:
+            me = merged.index((keys, kind))
+            merged[match] = (merged[match][0] | keys, kind)
+            del merged[me]
+    return merged
 
 
 def _sex(keys: Collection[str]) -> set[str]:

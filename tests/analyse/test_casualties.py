@@ -72,6 +72,9 @@ def _toll(nlp, text: str) -> tuple[int | None, int | None]:
     # a murder-suicide: those shot are the murdered, and the gunman's own death counts
     ("Police said the deaths were a murder-suicide. The man shot his wife and then shot "
      "himself.", 2, 0),
+    # a victim the report names once by name and once by age alone is one person
+    ("Police are investigating the shooting death of Devin Anderson. A 17-year-old was "
+     "found dead in a car on Birch Street on Saturday.", 1, 0),
     # a question is no event
     ("A 12-year-old boy died on Sunday. Police are trying to determine whether the boy shot "
      "himself or if someone else shot him.", 1, 0),
