@@ -440,3 +440,26 @@ def test_web_basemap_draws_no_line_across_the_world(client) -> None:
     russia = next(f for f in fc["features"] if f["properties"]["name"] == "Russia")
     lons = [c[0] for p in russia["geometry"]["coordinates"] for r in p for c in r]
     assert max(lons) > 180  # Chukotka runs on east of the antimeridian
+
+
+def test_incident_page_shows_each_sources_toll(tmp_path: Path, data_dir: Path) -> None:
+    """Who reported which toll: one row per report, with outlet, date, figures and the
+    sentence, linked to the report at the sentence's offset."""
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from newsdesk.cli import main
+
+    db = tmp_path / "n.db"
+    result = CliRunner().invoke(main, ["analyze", "--quiet", str(data_dir / "casualties"),
+                                       "--out", str(tmp_path / "out"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    with TestClient(create_app(db, token=None)) as c:
+        [incident] = c.get("/api/incidents").json()["items"]
+        page = c.get(f"/incidents/{incident['id']}").text
+    table = page[page.index('id="tolls"'):page.index("</table>", page.index('id="tolls"'))]
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>"
+                      r"<td>(.*?)</td>", table)
+    assert rows == [("(the report)", "Dayton Daily News", "2016-04-30", "1", "3"),
+                    ("(the report)", "WHIO", "2016-05-02", "2", "1")]
+    assert "Two people were killed and two others remain in hospital." in table
