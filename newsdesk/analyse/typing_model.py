@@ -176,7 +176,10 @@ _CUES: list[tuple[str, str, float]] = [
      r"|\bcurfew\b|\bdeploy\w*|\breinforcements?\b|\bjoined forces\b|\bbanned\b"
      r"|\bstate of emergency\b|\bcoalition of\b|\ballegiance\b|\bsuspend\w*|\bresum\w*"
      r"|\bmobili[sz]\w+|\bmilitary (?:exercises?|drills?)\b|\bparade\b|\bclosed the border\b"
-     r"|\bmassed\b|\bbuild-?up\b|\bmoved (?:into|to)\b|\barrived in\b", 2.5),
+     # Forces that moved, not "fighting moved into the old city" (the war's course).
+     r"|\bmassed\b|\bbuild-?up\b|\barrived in\b|\b(?:troops|forces|soldiers|fighters"
+     r"|militants|units|reinforcements|convoys?|columns?)\b[^.,;]{0,40}\bmoved (?:into|to)\b",
+     2.5),
     (_DISRUPT, r"\bdefus\w+|\bdisarm\w*|\bfoil\w*|\bthwart\w*|\bbomb disposal\b"
      r"|\b(?:seiz\w+|recover\w*|found|discover\w*|confiscat\w+|uncover\w*|unearth\w*)"
      r" (?:\w+ ){0,4}(?:weapons|arms|ammunition|explosives?|rifles|guns|grenades|ieds?"
@@ -245,7 +248,9 @@ _PROTEST_VIOLENCE = re.compile(
     r"|\btorch\w*|\bset (?:on )?fire\b|\bset ablaze\b|\bvandali[sz]\w*|\bransack\w*"
     r"|\bclash(?:es|ed)? with (?:the )?(?:police|security)|\bburn(?:ed|t|ing)\b"
     r"|\bdamag\w+|\battack(?:ed|ing) (?:the )?(?:police|officers|vehicles)|\bsmash\w*"
-    r"|\briot(?!\s+(?:police|gear|control|squad))\w*"
+    r"|\briot(?!\s+(?:police|gear|control|squad))\w*|\bturned violent\b|\brunning battles\b"
+    r"|\bpitched battles\b|\bforced their way\b|\bbroke (?:down|open|through)\b|\bassault\w*"
+    r"|\binjur\w+ (?:\w+ ){0,3}(?:police\w*|officers)\b|\brampag\w+"
 )
 _PROTEST_CAUSE = re.compile(
     r"\b(?:against|over|condemn\w*|denounc\w*|protest\w*|demand\w*|justice for|release of"
