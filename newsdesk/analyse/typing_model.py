@@ -2,13 +2,15 @@
 
 Two layers. A weighted lexicon over surface forms, written from the definitions in ACLED's
 codebook, decides whether a sentence reports an event at all and carries the codebook's
-precedences; a small logistic regression over word stems, stem bigrams and the lexicon's
+precedences; a small logistic regression over words, word bigrams and the lexicon's
 scores picks the sub-event type. There is no licensed training set of ACLED notes we could
-ship, so the model learns from `newsdesk/data/acled_training.jsonl`: about 2,500 sentences
-we wrote ourselves from the codebook, in wire, headline and ACLED-notes styles. It trains
-deterministically at first use in about a second (CPU, numpy and scipy.sparse only), which
-is cheaper to keep honest than a stored weight file. The spaCy model is loaded without its
-lemmatizer, so cues are regular expressions over word stems.
+ship, so the model learns from `newsdesk/data/acled_training.jsonl`: about 2,800 sentences
+we wrote ourselves from the codebook, in wire, headline, local-outlet and ACLED-notes styles.
+It is fitted once with scipy's L-BFGS-B (`bench/case2021.py --fit`, a few seconds) and
+shipped as `newsdesk/data/typing_model.npz` (weights, vocabulary, and the digest of the
+sentences it was fitted on, which a test checks), so a start-up only reads a file. The
+spaCy model is loaded without its lemmatizer, so cues are regular expressions that match
+every inflection, and the model's words are left unstemmed.
 
 Lexicon scoring works in three steps:
 1. every cue that matches adds its weight to its sub-event type;
