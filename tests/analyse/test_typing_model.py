@@ -1,0 +1,86 @@
+"""The event typer's shipped model file, and the sub-event types the codebook finds hardest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib import resources
+
+import pytest
+
+from newsdesk.analyse.typing_model import (
+    _features,
+    classify,
+    probabilities,
+    read_model,
+    train,
+    training_digest,
+    training_examples,
+    write_model,
+)
+
+
+def _shipped():
+    return read_model(resources.files("newsdesk").joinpath("data/typing_model.npz"))
+
+
+def test_shipped_model_was_fitted_on_the_shipped_sentences():
+    _, digest = _shipped()
+    assert digest == training_digest(), (
+        "newsdesk/data/acled_training.jsonl changed since the model was fitted: "
+        "run `python bench/case2021.py --fit`"
+    )
+
+
+def test_shipped_model_has_the_features_the_code_computes_now():
+    """Catches a change to the features left unfitted, without the cost of a refit."""
+    shipped, _ = _shipped()
+    rows = [_features(t) for t, s in training_examples() if s is not None]
+    counts = Counter(name for feats in rows for name in feats)
+    assert set(shipped.vocabulary) == {name for name, n in counts.items() if n >= 2}
+
+
+def test_model_file_round_trip_keeps_the_probabilities(tmp_path):
+    rows = [(t, s) for t, s in training_examples() if s is not None][::10]
+    model = train(rows)
+    write_model(model, tmp_path / "m.npz")
+    stored, digest = read_model(tmp_path / "m.npz")
+    assert digest == training_digest()
+    for text, _ in rows[:40]:
+        a, b = probabilities(text, model), probabilities(text, stored)
+        assert a.keys() == b.keys()
+        assert max(abs(a[k] - b[k]) for k in a) < 1e-4
+
+
+def test_words_the_model_never_saw_give_its_prior_not_an_error():
+    p = probabilities("zyxw qvuts")
+    assert abs(sum(p.values()) - 1.0) < 1e-6
+    assert len(p) == 25
+
+
+# Written for this test, not taken from the training file or any benchmark.
+@pytest.mark.parametrize(("text", "sub"), [
+    ("Troops fired live bullets into a crowd of peaceful marchers in the town square, "
+     "killing a schoolgirl and a street vendor.", "Excessive force against protesters"),
+    ("Riot police fired tear gas and detained eleven students who were holding a sit-in "
+     "outside the education ministry.", "Protest with intervention"),
+    ("The two rebel factions announced that they would unite under a single command and "
+     "a new name.", "Change to group/activity"),
+    ("Jihadist fighters seized the town of Dori after driving out the gendarmes in a "
+     "night-long battle.", "Non-state actor overtakes territory"),
+    ("The army retook the village from the insurgents after a gun battle on Sunday.",
+     "Government regains territory"),
+])
+def test_weak_classes(text, sub):
+    assert classify(text)[1] == sub
+
+
+def test_shipped_model_loads_without_training():
+    """Start-up: the first call reads the stored weights; it must not fit anything."""
+    import time
+
+    from newsdesk.analyse import typing_model
+
+    typing_model._shipped_model.cache_clear()
+    start = time.perf_counter()
+    typing_model._shipped_model()
+    assert time.perf_counter() - start < 2.0
