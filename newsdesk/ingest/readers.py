@@ -132,7 +132,7 @@ def _read_path(given: str, sidecars: Sidecars) -> Iterator[Article | InputError]
         if not files and not unreadable:
             yield InputError(given, "folder has no files to read")
             return
-        found = False
+        found = bool(unreadable)  # an unreadable folder was named already
         for file in files:
             for item in _read_file(file, str(file), sidecars):
                 found = found or isinstance(item, Article)
