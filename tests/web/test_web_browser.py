@@ -79,53 +79,9 @@ def running(db: Path, *, token: str | None, **options: Any) -> Iterator[str]:
         thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def db(raqqa_copy: Path) -> Path:
     return raqqa_copy
-
-
-# Runs before any page script; Playwright injects it outside the page's CSP.
-_RECORD_VIOLATIONS = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) =>
-  window.__csp.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline")));
-"""
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    context.add_init_script(_RECORD_VIOLATIONS)
-    pg = context.new_page()
-    dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.dialogs = dialogs
-    console: list[str] = []
-    pg.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    pg.console_errors = console
-    yield pg
-    context.close()
-    assert not [m for m in console if "Content Security Policy" in m], console
 
 
 def csp_violations(page) -> list[str]:

@@ -22,14 +22,7 @@ import pytest
 from newsdesk.link import stories
 from newsdesk.publish.brief import write_briefs
 from newsdesk.store import Store
-from tests.web.test_web_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    SHOTS,
-    browser,
-    csp_violations,
-    page,
-    running,
-)
+from tests.web.test_web_browser import CHROMIUM, SHOTS, csp_violations, running
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_BYTES = 1_000_000

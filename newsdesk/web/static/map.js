@@ -210,7 +210,7 @@
         radius: radius(i), color: "#222", weight: 1, fillColor: TYPES[i.type] || OTHER, fillOpacity: 0.85,
         className: "incident-marker",
       });
-      marker.bindPopup(popup(i));
+      marker.bindPopup(function () { return popup(i); }); // built when opened
       return { i: i, marker: marker };
     });
     days = Array.from(new Set(items.map(function (i) { return i.date; }).filter(Boolean))).sort();
