@@ -205,7 +205,7 @@ def test_web_browser_analyst_flow(page, db: Path) -> None:
         page.goto(f"{base}/map?story_id={story_id}")
         page.wait_for_selector("#map[data-markers]")
         page.wait_for_selector("#map path.leaflet-interactive, #map .marker-cluster")
-        page.wait_for_function("document.querySelectorAll('#map svg path').length > 100")
+        page.wait_for_selector("#map[data-basemap-layers]")
         assert int(page.locator("#map").get_attribute("data-markers")) == len(located) > 0
         page.screenshot(path=str(SHOTS / "map.png"))
         assert_nothing_injected(page)
@@ -321,7 +321,7 @@ def test_web_browser_every_page_runs_under_the_policy(page, db: Path) -> None:
             policy = resp.headers["content-security-policy"]
             assert "script-src 'self'" in policy and "unsafe-inline" not in policy, path
             if path == "/map":
-                page.wait_for_function("document.querySelectorAll('#map svg path').length > 100")
+                page.wait_for_selector("#map[data-basemap-layers]")
             page.wait_for_load_state("networkidle")
             assert csp_violations(page) == [], path
         # The check can fail: what an injection would add is blocked and recorded.
