@@ -59,10 +59,12 @@
   }
 
   // Place names from the zoom Natural Earth gives each (min_zoom: Raqqa 6.1, Aleppo 4.7),
-  // one zoom early so the towns of a region show when it fills the map; region
-  // (governorate) names from zoom 6. Only names inside the view are made.
+  // one zoom early so the towns of a region show when it fills the map, the most important
+  // first; region (governorate) names from zoom 6. Only names inside the view are made,
+  // and a name that would overlap one already placed is left out.
   function placeLabels(places, regions) {
     const group = L.layerGroup().addTo(map);
+    places = places.slice().sort(function (a, b) { return a.properties.min_zoom - b.properties.min_zoom; });
     function label(f, cls) {
       const c = f.geometry.coordinates;
       const span = document.createElement("span");
@@ -76,19 +78,27 @@
       group.clearLayers();
       const zoom = map.getZoom();
       const view = map.getBounds().pad(0.1);
+      const taken = [];
+      function free(f) {
+        const c = f.geometry.coordinates;
+        if (!view.contains([c[1], c[0]])) { return false; }
+        const p = map.latLngToContainerPoint([c[1], c[0]]);
+        const box = [p.x - 3, p.y - 9, p.x + 8 + 6.5 * f.properties.name.length, p.y + 7];
+        const clash = taken.some(function (b) {
+          return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+        });
+        if (!clash) { taken.push(box); }
+        return !clash;
+      }
       let n = 0;
       places.forEach(function (f) {
-        const c = f.geometry.coordinates;
-        if (f.properties.min_zoom <= zoom + 1 && view.contains([c[1], c[0]]) && n < 400) {
+        if (f.properties.min_zoom <= zoom + 1 && n < 400 && free(f)) {
           group.addLayer(label(f, "place-label" + (f.properties.capital ? " capital" : "")));
           n += 1;
         }
       });
       if (zoom >= 6) {
-        regions.forEach(function (f) {
-          const c = f.geometry.coordinates;
-          if (view.contains([c[1], c[0]])) { group.addLayer(label(f, "region-label")); }
-        });
+        regions.forEach(function (f) { if (free(f)) { group.addLayer(label(f, "region-label")); } });
       }
       el.dataset.labels = String(n);
     }
