@@ -37,6 +37,8 @@ MAP_CAP = 2_000
 """The map draws at most this many incidents, the latest; its filters narrow the rest."""
 COUNT_CAP = 10_000
 """Totals count matches up to here; beyond it a total is reported as a lower bound."""
+CLAIM_ROWS = 20
+"""A story page lists at most this many figures per claim group, each claimant's value once."""
 SEARCH_CANDIDATES = 1_000
 """A full-text filter looks at this many matching reports at most, the most recently stored."""
 
@@ -227,7 +229,8 @@ class Desk:
                         "confirmed": bool(value.get("confirmed")),
                     }
                 )
-            group["claim_rows"] = rows
+            group["claim_rows"] = _distinct_rows(rows)
+            group["claim_rows_more"] = len(rows) - len(group["claim_rows"])
         # casualty, force and displacement figures first, as in the brief
         (story.get("claim_groups") or []).sort(key=lambda g: not any(
             r.get("category") in KEY_CATEGORIES for r in g["claim_rows"]))
@@ -313,6 +316,19 @@ class Desk:
     def sources(self) -> list[dict[str, Any]]:
         """Each watched source's health, as `newsdesk sources` prints it."""
         return state.source_health(self._store())
+
+
+def _distinct_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each claimant's value once (its first report), up to `CLAIM_ROWS`: a story of 200
+    reports repeats the same figures, and its page must stay readable and bounded."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for r in rows:
+        key = (r.get("claimant") or r.get("outlet") or "", r["value_text"])
+        if key not in seen and len(out) < CLAIM_ROWS:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def _map_item(inc: dict[str, Any]) -> dict[str, Any]:

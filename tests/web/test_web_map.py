@@ -245,6 +245,16 @@ def test_web_pages_bounded_with_200_reports_in_one_story(page, batch_store: Path
         sizes = _page_sizes(page, base, paths)
         print(sizes)
         assert max(sizes.values()) < PAGE_BYTES, sizes
+        # the story's figures: each claimant's value once, the repeats counted
+        page.goto(f"{base}/stories/{listed['id']}")
+        groups = page.locator(".claim-group")
+        assert groups.count() >= 1
+        for n in range(groups.count()):
+            values = groups.nth(n).locator(".claim-value").evaluate_all(
+                "els => els.map(e => e.querySelector('strong').textContent + ' per '"
+                " + e.querySelector('.claimant').textContent)")
+            assert len(values) == len(set(values)) <= 20, values
+        assert page.locator(".claim-more").count() >= 1
         _open_map(page, f"{base}/map?story_id={listed['id']}")
         assert _state(page)["markers"] > 0
         _assert_clean(page)

@@ -109,8 +109,6 @@
   if (tileUrl) {
     L.tileLayer(tileUrl, { maxZoom: 18, attribution: "map tiles: see --tile-url" }).addTo(map);
     el.dataset.basemapLayers = "tiles";
-  } else {
-    drawBasemap();
   }
 
   // -- incidents ------------------------------------------------------------------------
@@ -310,5 +308,10 @@
     if (data.unlocated) { notes.push(data.unlocated + " without a location not drawn"); }
     if (notes.length) { document.getElementById("map-count").append(" (" + notes.join("; ") + ")"); }
     el.dataset.loaded = "yes";
-  }).catch(function (err) { console.error("incidents: " + err.message); });
+  }).catch(function (err) {
+    console.error("incidents: " + err.message);
+  }).finally(function () {
+    // after the incidents: parsing the 4 MB of layers would otherwise hold them back
+    if (!tileUrl) { drawBasemap(); }
+  });
 })();
