@@ -175,9 +175,26 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return west - pad <= lon <= east + pad and south - pad <= lat <= north + pad
 
     def path(lines: list[list[list[float]]], close: bool) -> str:
-        return "".join("M" + "L".join("{},{}".format(*xy(lon, lat)) for lon, lat in line)
-                       + ("Z" if close else "") for line in lines
-                       if any(inside(lon, lat, 5) for lon, lat in line))
+        """Whole rings near the frame (a cut polygon would fill wrongly); lines cut to the
+        runs of points inside it, so a river or coast far outside adds nothing."""
+        if close:
+            runs = [line for line in lines if any(inside(lon, lat, 1) for lon, lat in line)]
+        else:
+            runs = []
+            for line in lines:
+                run: list[list[float]] = []
+                for n, (lon, lat) in enumerate(line):
+                    near = any(inside(*line[m], 0.2) for m in (n - 1, n, n + 1)
+                               if 0 <= m < len(line))
+                    if near:
+                        run.append([lon, lat])
+                    elif run:
+                        runs.append(run)
+                        run = []
+                if len(run) > 1:
+                    runs.append(run)
+        return "".join("M" + "L".join("{:.0f},{:.0f}".format(*xy(lon, lat)) for lon, lat in r)
+                       + ("Z" if close else "") for r in runs if len(r) > 1)
 
     countries = [{"name": c["name"], "d": d} for c in _outlines()
                  if (d := path(c["rings"], close=True))]
