@@ -146,10 +146,14 @@ def _points(incidents: Sequence[dict[str, Any]], records: Sequence[ArticleRecord
 
 
 def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Project the points and the country outlines into an SVG viewport around them."""
-    if points:
-        lons = [p["lon"] for p in points]
-        lats = [p["lat"] for p in points]
+    """Project the points, the Natural Earth layers and place names into an SVG viewport
+    framed on the incidents (on the places only when no incident is located): a place
+    a report names far away (Washington, London) is left off rather than shrinking the
+    area of the events to a corner. Labels that would overlap an earlier one are skipped."""
+    framed = [p for p in points if p["kind"] == "incident"] or points
+    if framed:
+        lons = [p["lon"] for p in framed]
+        lats = [p["lat"] for p in framed]
         west, east = min(lons) - _MARGIN_DEG, max(lons) + _MARGIN_DEG
         south, north = min(lats) - _MARGIN_DEG, max(lats) + _MARGIN_DEG
         for lo, hi in ((west, east), (south, north)):
@@ -167,20 +171,86 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
     def xy(lon: float, lat: float) -> tuple[float, float]:
         return round((lon - west) * scale, 1), round((north - lat) * scale, 1)
 
-    paths = []
-    for country in _outlines():
-        d = []
-        for ring in country["rings"]:
-            if not any(west - 5 <= lon <= east + 5 and south - 5 <= lat <= north + 5
-                       for lon, lat in ring):
-                continue
-            d.append("M" + "L".join(f"{x},{y}" for x, y in (xy(lon, lat) for lon, lat in ring))
-                     + "Z")
-        if d:
-            paths.append({"name": country["name"], "d": "".join(d)})
-    projected = [dict(p, x=xy(p["lon"], p["lat"])[0], y=xy(p["lon"], p["lat"])[1])
-                 for p in points]
-    return {"width": _MAP_WIDTH, "height": height, "countries": paths, "points": projected}
+    def inside(lon: float, lat: float, pad: float = 0.0) -> bool:
+        return west - pad <= lon <= east + pad and south - pad <= lat <= north + pad
+
+    def path(lines: list[list[list[float]]], close: bool) -> str:
+        """Whole rings near the frame (a cut polygon would fill wrongly); lines cut to the
+        runs of points inside it, so a river or coast far outside adds nothing."""
+        if close:
+            runs = [line for line in lines if any(inside(lon, lat, 1) for lon, lat in line)]
+        else:
+            runs = []
+            for line in lines:
+                run: list[list[float]] = []
+                for n, (lon, lat) in enumerate(line):
+                    near = any(inside(*line[m], 0.2) for m in (n - 1, n, n + 1)
+                               if 0 <= m < len(line))
+                    if near:
+                        run.append([lon, lat])
+                    elif run:
+                        runs.append(run)
+                        run = []
+                if len(run) > 1:
+                    runs.append(run)
+        return "".join("M" + "L".join("{:.0f},{:.0f}".format(*xy(lon, lat)) for lon, lat in r)
+                       + ("Z" if close else "") for r in runs if len(r) > 1)
+
+    countries = [{"name": c["name"], "d": d} for c in _outlines()
+                 if (d := path(c["rings"], close=True))]
+    layers = {name: [d for lines in _layer(name) if (d := path(lines, close=name == "lakes"))]
+              for name in ("lakes", "coast", "rivers", "admin0")}
+    shown = [dict(p, x=xy(p["lon"], p["lat"])[0], y=xy(p["lon"], p["lat"])[1])
+             for p in points if inside(p["lon"], p["lat"])]
+    # the story's places first, then Natural Earth's towns, most important first
+    zoom = 7 if east - west <= 12 else 5
+    towns = sorted((f for f in _places() if f["min_zoom"] <= zoom and inside(f["lon"], f["lat"])),
+                   key=lambda f: f["min_zoom"])
+    taken: list[tuple[float, float, float, float]] = [(p["x"] - 6, p["y"] - 6, p["x"] + 6,
+                                                       p["y"] + 6) for p in shown]
+    labels = []
+    for kind, label, x, y in [*(("place", p["label"], p["x"], p["y"]) for p in shown
+                                if p["kind"] == "place"),
+                              *(("town", f["name"], *xy(f["lon"], f["lat"])) for f in towns)]:
+        box = (x + 7, y - 14, x + 9 + 6.2 * len(label), y)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+               for b in taken) or len(labels) >= 60:
+            continue
+        taken.append(box)
+        labels.append({"kind": kind, "text": label, "x": x, "y": y})
+    return {"width": _MAP_WIDTH, "height": height, "countries": countries, "layers": layers,
+            "points": shown, "labels": labels}
+
+
+@cache
+def _layer(name: str) -> list[list[list[list[float]]]]:
+    """One basemap layer (`newsdesk/web/static/basemap/`, Natural Earth) as lists of lines;
+    a polygon's rings are its lines."""
+    fc = json.loads(_basemap_file(f"{name}.geojson"))
+    out = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        coords = g["coordinates"]
+        if g["type"] == "LineString":
+            out.append([coords])
+        elif g["type"] in ("MultiLineString", "Polygon"):
+            out.append(coords)
+        else:  # MultiPolygon
+            out.append([ring for polygon in coords for ring in polygon])
+    return out
+
+
+@cache
+def _places() -> list[dict[str, Any]]:
+    """Natural Earth's populated places: name, position and the zoom they are labelled from."""
+    fc = json.loads(_basemap_file("places.geojson"))
+    return [{"name": f["properties"]["name"], "min_zoom": f["properties"]["min_zoom"],
+             "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+            for f in fc["features"]]
+
+
+def _basemap_file(name: str) -> str:
+    return resources.files("newsdesk").joinpath(f"web/static/basemap/{name}").read_text()
 
 
 @cache

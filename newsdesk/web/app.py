@@ -228,6 +228,14 @@ def create_app(
             out["suggestions"] = desk.actor_suggestions(f.actor)
         return out
 
+    @api.get("/map", tags=["incidents"])
+    def api_map(f: FiltersDep) -> JSONResponse:
+        """The incidents the desk's map draws: the latest located ones the filters select, at
+        most `cap` (`limit` and `offset` do not apply), with what a marker and its popup show.
+        `unlocated` counts those among them without coordinates."""
+        # plain JSON values already: FastAPI's encoder would take longer than the query
+        return JSONResponse(desk.map_incidents(f))
+
     @api.get("/incidents/{incident_id}", tags=["incidents"])
     def api_incident(incident_id: str) -> dict[str, Any]:
         return {

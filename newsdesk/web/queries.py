@@ -33,8 +33,12 @@ __all__ = ["ACLED_EVENT_TYPES", "COUNT_CAP", "SEARCH_CANDIDATES", "Desk", "Filte
 ACLED_EVENT_TYPES = tuple(dict.fromkeys(EVENT_TYPES.values()))
 """ACLED's event types, in the order of the typology table (`typing_model.EVENT_TYPES`)."""
 _EXPORT_CAP = 100_000  # one export answers at most this many incidents
+MAP_CAP = 2_000
+"""The map draws at most this many incidents, the latest; its filters narrow the rest."""
 COUNT_CAP = 10_000
 """Totals count matches up to here; beyond it a total is reported as a lower bound."""
+CLAIM_ROWS = 20
+"""A story page lists at most this many figures per claim group, each claimant's value once."""
 SEARCH_CANDIDATES = 1_000
 """A full-text filter looks at this many matching reports at most, the most recently stored."""
 
@@ -102,6 +106,16 @@ class Desk:
     def incidents_for_export(self, f: Filters) -> list[dict[str, Any]]:
         """Every incident the filters select (not only one page), oldest first."""
         return queries.incidents_oldest_first(self._db(), f, cap=_EXPORT_CAP)
+
+    def map_incidents(self, f: Filters) -> dict[str, Any]:
+        """The latest `MAP_CAP` incidents the filters select, each cut to what the map's
+        marker, popup and list show, so the page stays small on a store of any size."""
+        capped = replace(f, limit=MAP_CAP, offset=0)
+        page = self._page(queries.incidents(capped), capped)
+        items = [_map_item(i) for i in page.items]
+        located = [i for i in items if i["lat"] is not None and i["lon"] is not None]
+        return {"ok": True, "total": page.total, "total_is_lower_bound": page.total_is_lower_bound,
+                "cap": MAP_CAP, "unlocated": len(items) - len(located), "items": located}
 
     def incident_facets(self) -> dict[str, list[str]]:
         """The values the incident filters offer, recomputed only after a write.
@@ -215,7 +229,8 @@ class Desk:
                         "confirmed": bool(value.get("confirmed")),
                     }
                 )
-            group["claim_rows"] = rows
+            group["claim_rows"] = _distinct_rows(rows)
+            group["claim_rows_more"] = len(rows) - len(group["claim_rows"])
         # casualty, force and displacement figures first, as in the brief
         (story.get("claim_groups") or []).sort(key=lambda g: not any(
             r.get("category") in KEY_CATEGORIES for r in g["claim_rows"]))
@@ -301,6 +316,31 @@ class Desk:
     def sources(self) -> list[dict[str, Any]]:
         """Each watched source's health, as `newsdesk sources` prints it."""
         return state.source_health(self._store())
+
+
+def _distinct_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each claimant's value once (its first report), up to `CLAIM_ROWS`: a story of 200
+    reports repeats the same figures, and its page must stay readable and bounded."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for r in rows:
+        key = (r.get("claimant") or r.get("outlet") or "", r["value_text"])
+        if key not in seen and len(out) < CLAIM_ROWS:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _map_item(inc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": inc["id"], "lat": inc.get("lat"), "lon": inc.get("lon"),
+        "date": inc.get("event_date"), "precision": inc.get("date_precision"),
+        "type": inc.get("event_type"), "sub_type": inc.get("sub_event_type"),
+        "location": inc.get("location"), "actor1": inc.get("actor1"), "actor2": inc.get("actor2"),
+        "fatalities": inc.get("fatalities"), "low": inc.get("fatalities_low"),
+        "high": inc.get("fatalities_high"), "grade": inc.get("grade"),
+        "outlets": inc.get("outlets") or [], "reports": len(inc.get("article_ids") or []),
+    }
 
 
 def _story_summary(story: dict[str, Any]) -> dict[str, Any]:

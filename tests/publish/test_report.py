@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,22 @@ def test_report_is_self_contained_and_escaped(report):
                 assert "<a href" in line, line
     assert "GeoNames" in html and "CC BY 4.0" in html
     assert "<svg" in html and 'class="incident"' in html and 'class="land"' in html
+
+
+def test_report_map_is_framed_on_the_incidents_over_natural_earth(report):
+    html = report.read_text("utf-8")
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    labels = {t: k for k, t in re.findall(r'<text class="(\w+)"[^>]*>([^<]*)<', svg)}
+    # the incidents are in Raqqa: the towns around it are named, the Euphrates and the
+    # borders drawn; Mosul, which a report names 400 km away, does not pull the frame east
+    assert labels.get("Ar Raqqah") == "place" and labels.get("Deir ez-Zor") == "place"
+    assert {"Aleppo", "Manbij", "Al-Hasakah"} <= {t for t, k in labels.items() if k == "town"}
+    assert "Mosul" not in labels
+    for layer in ("rivers", "lakes", "admin0"):
+        assert f'<path class="{layer}"' in svg, layer
+    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
+    x, y = map(float, re.search(r'<circle class="incident" cx="(\S+)" cy="(\S+)"', svg).groups())
+    assert 0.3 < x / width < 0.7 and 0.3 < y / height < 0.7
 
 
 @pytest.mark.browser

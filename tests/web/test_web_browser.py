@@ -79,53 +79,9 @@ def running(db: Path, *, token: str | None, **options: Any) -> Iterator[str]:
         thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def db(raqqa_copy: Path) -> Path:
     return raqqa_copy
-
-
-# Runs before any page script; Playwright injects it outside the page's CSP.
-_RECORD_VIOLATIONS = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) =>
-  window.__csp.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline")));
-"""
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    context.add_init_script(_RECORD_VIOLATIONS)
-    pg = context.new_page()
-    dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.dialogs = dialogs
-    console: list[str] = []
-    pg.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    pg.console_errors = console
-    yield pg
-    context.close()
-    assert not [m for m in console if "Content Security Policy" in m], console
 
 
 def csp_violations(page) -> list[str]:
@@ -249,7 +205,7 @@ def test_web_browser_analyst_flow(page, db: Path) -> None:
         page.goto(f"{base}/map?story_id={story_id}")
         page.wait_for_selector("#map[data-markers]")
         page.wait_for_selector("#map path.leaflet-interactive, #map .marker-cluster")
-        page.wait_for_function("document.querySelectorAll('#map svg path').length > 100")
+        page.wait_for_selector("#map[data-basemap-layers]")
         assert int(page.locator("#map").get_attribute("data-markers")) == len(located) > 0
         page.screenshot(path=str(SHOTS / "map.png"))
         assert_nothing_injected(page)
@@ -365,7 +321,7 @@ def test_web_browser_every_page_runs_under_the_policy(page, db: Path) -> None:
             policy = resp.headers["content-security-policy"]
             assert "script-src 'self'" in policy and "unsafe-inline" not in policy, path
             if path == "/map":
-                page.wait_for_function("document.querySelectorAll('#map svg path').length > 100")
+                page.wait_for_selector("#map[data-basemap-layers]")
             page.wait_for_load_state("networkidle")
             assert csp_violations(page) == [], path
         # The check can fail: what an injection would add is blocked and recorded.
