@@ -103,7 +103,7 @@ _FEATURE_WORDS: dict[str, frozenset[str]] = {
 }
 _FEATURE_LEAD = {"gulf": _WATER, "strait": _WATER, "straits": _WATER, "sea": _WATER,
                  "bay": _WATER, "lake": frozenset({"lake", "reservoir"}),
-                 "port": frozenset({"port"}), "isle": frozenset({"island"})}
+                 "isle": frozenset({"island"})}
 # Facilities that lie in a town: unknown to the gazetteer, they stand for the town.
 _FACILITY_KINDS = frozenset({"airport", "airbase", "port", "dam"})
 _FACILITY_AFTER = re.compile(
@@ -129,6 +129,8 @@ _KINDS = {"city": "town", "admin1": "region", "admin2": "district", "region": "r
           "continent": "continent", "country": "country", "airbase": "air base",
           "disputed_area": "disputed area", "island_group": "island", "atoll": "island",
           "reservoir": "lake", "range": "mountains", "peak": "mountain", "plateau": "mountains"}
+# What an institution or venue can lie in: not a river or a peak of the name.
+_HOSTS = frozenset({"city", "admin1", "admin2", "country", "continent", "region"})
 _FACILITY_NAMES = {"airport": "airport", "airfield": "airport", "airbase": "air base",
                    "air base": "air base", "port": "port", "harbour": "port", "harbor": "port",
                    "dam": "dam"}
@@ -198,6 +200,11 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
     cands = gazetteer.candidates(name, limit=25)
     if kind == "admin2" and not any(c.match >= 0.97 for c in cands):
         cands = cands + gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
+    elif kind in _FEATURE_WORDS and not any(c.match >= 0.97 for c in cands):
+        # "Socotra Island", "Neches River": the feature under its bare name
+        wanted = _wanted(kind)
+        cands = cands + [c for c in gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
+                         if c.place.feature in wanted]
     return cands
 
 
@@ -248,7 +255,7 @@ def _facility_fallback(gazetteer: Gazetteer, name: str, kind: str | None,
     A facility is only ever the one the name says: "Kharkiv airport" is no other airport
     with a similar name. Unknown, the town named before the facility word stands for it.
     """
-    if kind is None or not _wanted(kind) & _FACILITY_KINDS:
+    if kind is None or kind.startswith("lead:") or not _wanted(kind) & _FACILITY_KINDS:
         return cands
     own = [c for c in cands if c.place.feature in _wanted(kind) and c.match >= 0.9]
     if own:
@@ -282,7 +289,7 @@ def _inner_place(gazetteer: Gazetteer, name: str) -> tuple[tuple[str, str | None
         if sub == name:
             continue
         found = [replace(c, within=True) for c in gazetteer.candidates(sub, limit=25)
-                 if c.match >= 0.97]
+                 if c.match >= 0.97 and c.place.feature in _HOSTS]
         if found:
             return (sub, None), found
     return (name, None), []
@@ -314,7 +321,8 @@ def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
     weights = [math.exp(2 * (p - top)) for p in priors]
     total = sum(weights)
     for c, w in zip(cs, weights, strict=True):
-        by_cc[c.place.country_code] += w / total
+        if c.place.country_code:  # seas, rivers and world regions lie in no one country
+            by_cc[c.place.country_code] += w / total
         if c.place.admin1 and c.place.feature != "country":
             by_a1[(c.place.country_code, c.place.admin1)] += w / total
     return by_cc, by_a1
@@ -541,7 +549,7 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
         pending.append(ent)
     rejected: list[Span] = []
     for ent in pending:
-        cands = gazetteer.candidates(_clean(ent.text)[0], limit=10) if _clean(ent.text)[0] else []
+        cands = _lookup(gazetteer, *_clean(ent.text), ent.text)
         if not _plausible(ent.text, cands):
             continue
         before = text[max(0, ent.start_char - 30):ent.start_char]
@@ -553,6 +561,9 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
             ok = any(c.match >= 0.97 for c in cands)
         elif ent.label_ == "ORG" and _polity(cands):
             ok = True  # "Pakistan said", "Washington warned": a polity tagged as its government
+        elif ent.label_ in ("ORG", "PERSON") and text[:ent.start_char].endswith("the ") and any(
+                c.match >= 0.97 and c.place.feature in _AREAS for c in cands):
+            ok = True  # "crossed the Euphrates": a river, sea or region is named with "the"
         else:  # ORG, PERSON...: the model's tag is overruled only on strong evidence
             ok = cued and _strong(cands, countries)
         if ok:

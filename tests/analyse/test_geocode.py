@@ -38,7 +38,7 @@ def places(nlp, example_dir: Path, gaz: Gazetteer) -> list[PlaceMention]:
 def test_geocode_raqqa_places_resolve(places: list[PlaceMention]) -> None:
     by_text: dict[str, set[int | None]] = {}
     for m in places:
-        if m.precision == "exact":
+        if m.precision != "parent":
             by_text.setdefault(m.text, set()).add(m.geonameid)
     for written, gid in EXPECTED.items():
         assert by_text.get(written) == {gid}, written
@@ -230,7 +230,7 @@ def test_polity_tagged_as_organisation_is_still_a_place(nlp, gaz: Gazetteer) -> 
 @pytest.mark.slow
 def test_geocode_places_carry_their_first_level_region(places: list[PlaceMention]) -> None:
     kobane = {m.admin1 for m in places if m.text == "Kobane"}
-    raqqa = {m.admin1 for m in places if m.text in ("Raqqa", "Raqa") and m.precision == "exact"}
+    raqqa = {m.admin1 for m in places if m.text in ("Raqqa", "Raqa") and m.precision != "parent"}
     assert kobane == {"Aleppo"} and raqqa == {"Ar-Raqqah"}
     assert all(m.admin1 is None for m in places if m.feature == "country")
 
@@ -319,3 +319,21 @@ def test_geocode_raqqa_dariya_rafiqah_wall_and_old_city(places: list[PlaceMentio
             assert m.name == "Mosul", sentence
         elif re.search(r"Raqq?a", sentence) and "Mosul" not in sentence:
             assert m.name == "Ar Raqqah", sentence
+
+
+@pytest.mark.parametrize(("text", "name", "precision", "acled"), [
+    ("Shelling hit Tabqa and Raqqa, Syria.", "Tabqa", "exact", 1),
+    ("Shelling hit villages across Syria.", "Syria", "country", 3),
+    ("A tanker was struck in the Red Sea.", "Red Sea", "region", 3),
+    ("Shelling along the Euphrates River continued.", "Euphrates River", "region", 3),
+    ("Clashes spread across Deir Ezzor province.", "Deir Ezzor province", "admin1", 3),
+    ("Iraqi forces retook Mosul airport.", "Mosul airport", "exact", 1),
+    ("Government troops shelled Tabqa airport.", "Tabqa airport", "parent", 2),
+])
+def test_precision_gives_acled_geo_precision(gaz: Gazetteer, text: str, name: str,
+                                             precision: str, acled: int) -> None:
+    from newsdesk.publish.export import _GEO_PRECISION
+
+    (r,) = _resolve_all(gaz, text, [name])
+    assert r is not None and r.precision == precision
+    assert _GEO_PRECISION[r.precision] == acled

@@ -16,8 +16,10 @@ Only what the index uses is kept: names (Latin script; ICAO/IATA codes and the s
 country that Natural Earth lists as a disputed area's alternate name dropped), kind, point,
 country, and a `weight` that stands in for population when ranking same-named places
 (Natural Earth's scalerank, a river's extent, GeoNames' population for world regions).
-A name already in `regions.tsv` (but for disputed areas, which are kept as such), or repeated by a later source within 1,000 km for the same
-kind of place, is kept once. No row comes from evaluation data.
+A world region named like a country or state is left out (Alaska is the state). A name
+already in `regions.tsv` (but for disputed areas, which are kept as such),
+or repeated by a later source within 1,000 km for the same kind of place, is kept once.
+No row comes from evaluation data.
 
 Usage: python make_features.py PATH/TO/gazetteer-extra
 """
@@ -84,6 +86,8 @@ def main(src: Path) -> None:
     with (HERE / "countries.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             countries.add(_norm(r["name"]))
+    with (HERE / "admin1.tsv").open(encoding="utf-8") as fh:
+        states = {_norm(r["name"]) for r in csv.DictReader(fh, delimiter="\t")}
     with (HERE / "regions.tsv").open(encoding="utf-8") as fh:
         known = {_norm(n) for r in csv.DictReader(fh, delimiter="\t")
                  for n in [r["name"], *filter(None, (r["alternatenames"] or "").split("|"))]}
@@ -100,6 +104,8 @@ def main(src: Path) -> None:
                 norm = _norm(r["name"])
                 if norm in known and r["kind"] != "disputed_area":
                     continue
+                if r["kind"] == "region" and norm in countries | states:
+                    continue  # Natural Earth's "Alaska" region is the state
                 spot = (norm, _family(r["kind"]))
                 if any(abs(lat - a) < 9 and _close(lat, lon, a, b) for a, b in seen.get(spot, [])):
                     continue
