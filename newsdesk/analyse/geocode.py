@@ -308,6 +308,20 @@ def _hint_places(text: str, end: int, gazetteer: Gazetteer) -> list[Place]:
     return out
 
 
+_ADJECTIVE_BEFORE = re.compile(
+    r"\b([A-Z][a-z]+)\s+(?:border\s+|coastal\s+|northern\s+|southern\s+|eastern\s+|"
+    r"western\s+)?(?:town|city|village|province|capital|port|region|district)\s+of\s+$")
+
+
+def _adjective_hints(text: str, start: int, gazetteer: Gazetteer) -> list[Place]:
+    """The country of "the Syrian town of X", "the Canadian city of London"."""
+    m = _ADJECTIVE_BEFORE.search(text[max(0, start - 60):start])
+    if not m:
+        return []
+    return [c.place for c in gazetteer.candidates(m.group(1), limit=5)
+            if c.demonym and c.match >= 0.97 and c.place.feature == "country"][:1]
+
+
 def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
                                                             dict[tuple[str, str], float]]:
     """How one mention's plausible readings split over countries and first-level regions."""
@@ -349,7 +363,8 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         if not cands[i]:
             # "Colorado State University", "Bank of Japan": the place inside
             names[i], cands[i] = _inner_place(gazetteer, names[i][0])
-    hints = [_hint_places(text, e, gazetteer) for _, e in spans]
+    hints = [_hint_places(text, e, gazetteer) + _adjective_hints(text, s, gazetteer)
+             for s, e in spans]
     own = [normalize_name(n) for n, _ in names]
     rivals = [any(_primary(c) and c.match >= 0.97 for c in cs) for cs in cands]
 

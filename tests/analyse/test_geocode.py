@@ -337,3 +337,11 @@ def test_precision_gives_acled_geo_precision(gaz: Gazetteer, text: str, name: st
     (r,) = _resolve_all(gaz, text, [name])
     assert r is not None and r.precision == precision
     assert _GEO_PRECISION[r.precision] == acled
+
+
+def test_resolve_mentions_country_adjective_before_the_town(gaz: Gazetteer) -> None:
+    text = "Police in the Canadian city of London said two men were arrested."
+    (london,) = _resolve_all(gaz, text, ["London"])
+    assert london is not None and london.place.country_code == "CA"
+    (plain,) = _resolve_all(gaz, "Police in London said two men were arrested.", ["London"])
+    assert plain is not None and plain.place.country_code == "GB"
