@@ -80,7 +80,7 @@ def score_resolution(docs: list[tuple[str, list[dict]]], gaz: Gazetteer) -> dict
                 hit += 1
             if g["id"] is not None:
                 with_id += 1
-                exact += r.place.geonameid == g["id"] and r.precision == "exact"
+                exact += r.place.geonameid == g["id"] and r.precision != "parent"
     secs = time.perf_counter() - t0
     return {"toponyms": n, "acc@161km": hit / n, "exact_id": exact / with_id if with_id else
             float("nan"), "unresolved": unresolved / n, "places_per_s": n / secs}

@@ -157,10 +157,17 @@ class PlaceMention(Record):
     lon: float | None
     geonameid: int | None
     feature: str | None = None  # "country", "admin1", "city", "district"...
-    precision: str | None = None  # "exact", "parent" (vague place resolved to its parent)
+    # "exact" (a town or facility), "parent" (a vague place or facility resolved to its
+    # town), "admin1" (a first- or second-level region), "country", "region" (wider areas
+    # and lines: seas, rivers, world regions, disputed areas)
+    precision: str | None = None
     parent: str | None = None  # for vague places: "Old City" of which place
     score: float | None = None
     admin1: str | None = None  # the first-level region it lies in (ACLED's admin1)
+    # what the mention names: "town", "district", "region", "country", "sea", "gulf",
+    # "river", "island", "disputed area", "airport", "air base", "facility", "area"...
+    kind: str | None = None
+    dateline: bool = False  # the report's dateline ("BEIRUT (AFP) -"): where it was filed
 
 
 @dataclass(slots=True)

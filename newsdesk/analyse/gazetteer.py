@@ -9,8 +9,12 @@ of their towns' extent, replaced by GeoNames' own points and ids wherever one Ge
 record in PyPI `pyowm`'s city list bears a region's name, world regions and seas
 (`regions.tsv`), seats of power that stand for their city (`landmarks.tsv`), and
 `aliases.tsv`: general abbreviations and adjectives news uses for countries, continents
-and states (UAE, EU, "European", "W.Va.").
-Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0".
+and states (UAE, EU, "European", "W.Va."), and `features.tsv`: seas, rivers, lakes, islands,
+ranges, deserts, disputed areas, airports, air bases, ports and dams from Natural Earth
+(public domain), GeoNames' no-country features (CC BY 4.0) and OurAirports (public domain),
+see `make_features.py` there.
+Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0"; "Made with Natural
+Earth"; airports from OurAirports (ourairports.com).
 
 News spells the same place many ways (Raqqa, Raqa, Ar-Raqqah; Deir Ezzor, Deir ez-Zor,
 Dayr az Zawr), so every name is indexed under a transliteration-blind key (`name_key`) and
@@ -41,7 +45,7 @@ from pathlib import Path
 
 from newsdesk import settings
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 _EXTRA = Path(__file__).resolve().parents[1] / "data" / "gazetteer_extra"
 
 # Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);
@@ -68,7 +72,9 @@ class Place:
     lat: float
     lon: float
     population: int
-    feature: str  # "continent", "region", "sea", "country", "admin1", "admin2", "city"
+    # "continent", "region", "sea", "country", "admin1", "admin2", "city", or a kind from
+    # features.tsv: "river", "gulf", "island", "disputed_area", "airport", "airbase", ...
+    feature: str
     capital: bool = False  # a national capital: news means it when a name is shared
 
 
@@ -242,6 +248,7 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
                 city_keys[named] = len(places)
     _add_landmarks(names, city_keys)
     _add_regions(add, points)
+    _add_features(add, aliases)
     return places, names
 
 
@@ -313,6 +320,27 @@ def _add_regions(add: Callable[..., None], points: dict[str, tuple[float, float,
                 round(lon, 4), pop, r["feature"],
                 [a for a in (r["alternatenames"] or "").split("|") if a],
                 _with_plurals([d for d in (r["demonyms"] or "").split("|") if d]))
+
+
+def _add_features(add: Callable[..., None], aliases: dict[str, list[tuple[str, int]]]
+                  ) -> None:
+    """Seas, rivers, islands, disputed areas, airports, ports... from `features.tsv`.
+
+    A port or dam bears its town's or reservoir's name, so it is indexed only as "Port of
+    X", "X port" or "X Dam": the bare name stays the town's. `aliases.tsv` rows aimed at
+    "feature:NAME" name a feature otherwise (Hmeimim air base shares Latakia's airport).
+    """
+    with (_EXTRA / "features.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            name, kind = r["name"], r["kind"]
+            alts = [a for a in r["alt_names"].split("|") if a]
+            if kind == "port":
+                name, alts = f"Port of {name}", [f"{name} port"]
+            elif kind == "dam" and not name.lower().endswith("dam"):
+                name, alts = f"{name} Dam", []
+            alts += [alias for alias, _ in aliases.get("feature:" + r["name"], [])]
+            add(None, name, r["country"], None, float(r["lat"]), float(r["lon"]),
+                int(r["weight"]), kind, alts, [])
 
 
 def _with_plurals(demonyms: list[str]) -> list[str]:

@@ -84,6 +84,56 @@ _INSTITUTION_WORDS = frozenset(
         "central", "upper", "lower",
     ]
 )
+# Feature words at the end of a name, and the gazetteer features they ask for ("Euphrates
+# River", "Gulf of Aden" is found by its first word below, "Hmeimim air base").
+_WATER = frozenset({"sea", "gulf", "bay", "strait", "channel", "ocean", "sound", "fjord",
+                    "lagoon"})
+_FEATURE_WORDS: dict[str, frozenset[str]] = {
+    "river": frozenset({"river"}), "sea": _WATER, "ocean": _WATER, "strait": _WATER,
+    "straits": _WATER, "gulf": _WATER, "bay": _WATER | {"admin2"},
+    "lake": frozenset({"lake", "reservoir"}),
+    "island": frozenset({"island", "island_group", "atoll"}),
+    "islands": frozenset({"island", "island_group", "atoll"}),
+    "desert": frozenset({"desert", "region", "plain"}),
+    "mountains": frozenset({"range", "peak", "plateau"}),
+    "airport": frozenset({"airport", "airbase"}), "airfield": frozenset({"airport", "airbase"}),
+    "airbase": frozenset({"airbase", "airport"}), "air base": frozenset({"airbase", "airport"}),
+    "port": frozenset({"port"}), "harbour": frozenset({"port"}), "harbor": frozenset({"port"}),
+    "dam": frozenset({"dam"}),
+}
+_FEATURE_LEAD = {"gulf": _WATER, "strait": _WATER, "straits": _WATER, "sea": _WATER,
+                 "bay": _WATER, "lake": frozenset({"lake", "reservoir"}),
+                 "isle": frozenset({"island"})}
+# Facilities that lie in a town: unknown to the gazetteer, they stand for the town.
+_FACILITY_KINDS = frozenset({"airport", "airbase", "port", "dam"})
+_FACILITY_AFTER = re.compile(
+    r"\s+(?:international\s+)?(airport|air\s?base|airfield|port|harbou?r|dam)\b", re.I)
+# Landmark words: a name ending in one is a structure or area inside a town ("Rafiqah Wall").
+_LANDMARK_WORDS = frozenset({"wall", "gate", "bridge", "square", "citadel", "castle",
+                             "mosque", "market", "souk", "roundabout", "palace", "hospital"})
+# A dateline: a line that opens with a place, maybe its country, then the agency and a dash.
+_DATELINE = re.compile(
+    r"^[ \t]*([A-Z][A-Za-z'’.-]+(?:[ -][A-Z][A-Za-z'’.-]+){0,2})"
+    r"(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*\([A-Z][\w .&-]{1,20}\)\s*[-—–]", re.M)
+# Title-case words that cue a place in a headline ("Jets Bomb Units Near Tabqa").
+_CUE_WORDS = frozenset({"near", "in", "at", "from", "to", "into", "outside", "around",
+                        "across", "of", "as", "and", "the", "on", "for", "over"})
+# Features that are areas or lines wider than a town: ACLED's geo_precision 3.
+_AREAS = frozenset({"continent", "region", "river", "lake", "reservoir", "island",
+                    "island_group", "atoll", "range", "plateau", "desert", "peninsula",
+                    "plain", "valley", "disputed_area", "coast", "delta", "basin", "playa",
+                    "depression", "lowland", "tundra", "wetland", "isthmus", "gorge"}) | _WATER \
+    | {"sea"}
+# Mention kinds by gazetteer feature; the rest keep the feature's own word.
+_KINDS = {"city": "town", "admin1": "region", "admin2": "district", "region": "region",
+          "continent": "continent", "country": "country", "airbase": "air base",
+          "disputed_area": "disputed area", "island_group": "island", "atoll": "island",
+          "reservoir": "lake", "range": "mountains", "peak": "mountain", "plateau": "mountains"}
+# What an institution or venue can lie in: not a river or a peak of the name.
+_HOSTS = frozenset({"city", "admin1", "admin2", "country", "continent", "region"})
+_FACILITY_NAMES = {"airport": "airport", "airfield": "airport", "airbase": "air base",
+                   "air base": "air base", "port": "port", "harbour": "port", "harbor": "port",
+                   "dam": "dam"}
 _PROXIMITY_KM = 300.0
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
 _LOOSE = 0.75
@@ -98,8 +148,9 @@ class Resolution:
 
     place: Place
     score: float
-    precision: str = "exact"
+    precision: str = "exact"  # "exact", "parent", "admin1", "country" or "region"
     parent: str | None = None
+    kind: str | None = None  # what the mention names: "town", "river", "airport"...
 
 
 def _clean(name: str) -> tuple[str, str | None]:
@@ -115,6 +166,13 @@ def _clean(name: str) -> tuple[str, str | None]:
     if words and words[-1].endswith("'s"):
         words[-1] = words[-1][:-2]
     kind = None
+    tail = " ".join(words[-2:]).lower() if len(words) > 2 else ""
+    if tail == "air base":
+        return " ".join(words), "air base"
+    if len(words) > 1 and words[-1].lower() in _FEATURE_WORDS:
+        return " ".join(words), words[-1].lower()
+    if len(words) > 1 and words[0].lower() in _FEATURE_LEAD:
+        return " ".join(words), "lead:" + words[0].lower()
     if len(words) > 1 and words[-1].lower() in _ADMIN2_WORDS:
         return " ".join(words), "admin2"
     if len(words) > 1 and words[-1].lower() in _REGION_WORDS | _SETTLEMENT_WORDS:
@@ -142,6 +200,11 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
     cands = gazetteer.candidates(name, limit=25)
     if kind == "admin2" and not any(c.match >= 0.97 for c in cands):
         cands = cands + gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
+    elif kind in _FEATURE_WORDS and not any(c.match >= 0.97 for c in cands):
+        # "Socotra Island", "Neches River": the feature under its bare name
+        wanted = _wanted(kind)
+        cands = cands + [c for c in gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
+                         if c.place.feature in wanted]
     return cands
 
 
@@ -163,18 +226,44 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
     score = 4.0 * (c.match - 1.0) + 0.45 * math.log10(p.population + 10)
     if c.match >= 0.97:
         # a city shares its name with its region (Raqqa, Deir ez-Zor): news means the city
-        score += {"continent": 2.0, "region": 2.0, "sea": 2.0, "country": 2.0}.get(p.feature, 0.0)
+        score += {"continent": 2.0, "region": 2.0, "sea": 2.0, "country": 2.0,
+                  "disputed_area": 2.0}.get(p.feature, 0.0)
         if p.capital:
             score += 1.0  # "Washington" is the capital before the state, "London" the UK's
     if p.feature == "city" and not _primary(c) and (c.match < _LOOSE or rival_primary):
         score -= 0.8
     if kind is not None:
-        score += 1.5 if p.feature == kind else -0.5
+        score += 1.5 if p.feature in _wanted(kind) else -0.5
     elif p.feature == "admin2" and p.name.split()[-1].lower() in _ADMIN2_WORDS:
         score -= 1.0  # "Laurel" means a town more often than Laurel County; bare Kent is Kent
     if c.demonym:
         score -= 0.3
     return score
+
+
+def _wanted(kind: str) -> frozenset[str]:
+    """The gazetteer features a type word asks for ("river": rivers, "gulf": waters)."""
+    if kind.startswith("lead:"):
+        return _FEATURE_LEAD[kind[5:]]
+    return _FEATURE_WORDS.get(kind, frozenset({kind}))
+
+
+def _facility_fallback(gazetteer: Gazetteer, name: str, kind: str | None,
+                       cands: list[Candidate]) -> list[Candidate]:
+    """"Mosul airport" is the airport when the gazetteer has it, else a place in Mosul.
+
+    A facility is only ever the one the name says: "Kharkiv airport" is no other airport
+    with a similar name. Unknown, the town named before the facility word stands for it.
+    """
+    if kind is None or kind.startswith("lead:") or not _wanted(kind) & _FACILITY_KINDS:
+        return cands
+    own = [c for c in cands if c.place.feature in _wanted(kind) and c.match >= 0.9]
+    if own:
+        return own
+    town = re.sub(r"\s+(international\s+)?(airport|air\s?base|airfield|port|harbou?r|dam)$",
+                  "", name, flags=re.I)
+    return [replace(c, within=True) for c in gazetteer.candidates(town, limit=25)
+            if c.match >= 0.97 and c.place.feature in ("city", "admin2")] if town else []
 
 
 def _inner_place(gazetteer: Gazetteer, name: str) -> tuple[tuple[str, str | None],
@@ -189,7 +278,8 @@ def _inner_place(gazetteer: Gazetteer, name: str) -> tuple[tuple[str, str | None
     runs: list[list[str]] = [[]]
     for w in words:
         bare = w.strip(".,'’").lower()
-        if w[:1].isupper() and bare not in _INSTITUTION_WORDS and bare not in _COMMON:
+        if w[:1].isupper() and bare not in _INSTITUTION_WORDS | _LANDMARK_WORDS \
+                and bare not in _COMMON:
             runs[-1].append(w)
         elif runs[-1]:
             runs.append([])
@@ -199,7 +289,7 @@ def _inner_place(gazetteer: Gazetteer, name: str) -> tuple[tuple[str, str | None
         if sub == name:
             continue
         found = [replace(c, within=True) for c in gazetteer.candidates(sub, limit=25)
-                 if c.match >= 0.97]
+                 if c.match >= 0.97 and c.place.feature in _HOSTS]
         if found:
             return (sub, None), found
     return (name, None), []
@@ -218,6 +308,20 @@ def _hint_places(text: str, end: int, gazetteer: Gazetteer) -> list[Place]:
     return out
 
 
+_ADJECTIVE_BEFORE = re.compile(
+    r"\b([A-Z][a-z]+)\s+(?:border\s+|coastal\s+|northern\s+|southern\s+|eastern\s+|"
+    r"western\s+)?(?:town|city|village|province|capital|port|region|district)\s+of\s+$")
+
+
+def _adjective_hints(text: str, start: int, gazetteer: Gazetteer) -> list[Place]:
+    """The country of "the Syrian town of X", "the Canadian city of London"."""
+    m = _ADJECTIVE_BEFORE.search(text[max(0, start - 60):start])
+    if not m:
+        return []
+    return [c.place for c in gazetteer.candidates(m.group(1), limit=5)
+            if c.demonym and c.match >= 0.97 and c.place.feature == "country"][:1]
+
+
 def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
                                                             dict[tuple[str, str], float]]:
     """How one mention's plausible readings split over countries and first-level regions."""
@@ -231,7 +335,8 @@ def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
     weights = [math.exp(2 * (p - top)) for p in priors]
     total = sum(weights)
     for c, w in zip(cs, weights, strict=True):
-        by_cc[c.place.country_code] += w / total
+        if c.place.country_code:  # seas, rivers and world regions lie in no one country
+            by_cc[c.place.country_code] += w / total
         if c.place.admin1 and c.place.feature != "country":
             by_a1[(c.place.country_code, c.place.admin1)] += w / total
     return by_cc, by_a1
@@ -254,9 +359,12 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     cands = [_lookup(gazetteer, n, kind, text[s:e]) for (n, kind), (s, e) in zip(names, spans,
                                                                                 strict=True)]
     for i, cs in enumerate(cands):
-        if not cs:  # "Colorado State University", "Bank of Japan": the place inside
+        cands[i] = _facility_fallback(gazetteer, names[i][0], names[i][1], cs)
+        if not cands[i]:
+            # "Colorado State University", "Bank of Japan": the place inside
             names[i], cands[i] = _inner_place(gazetteer, names[i][0])
-    hints = [_hint_places(text, e, gazetteer) for _, e in spans]
+    hints = [_hint_places(text, e, gazetteer) + _adjective_hints(text, s, gazetteer)
+             for s, e in spans]
     own = [normalize_name(n) for n, _ in names]
     rivals = [any(_primary(c) and c.match >= 0.97 for c in cs) for cs in cands]
 
@@ -278,10 +386,21 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             state[a1] += v
             mine_a1[own[i]][a1] += v
 
-    def score(i: int, c: Candidate, anchors: list[Place]) -> float:
+    # Scoring is memoised per distinct reading (written name, cleaned name and type word,
+    # comma hints) and weighs distances to distinct anchor places only: a long report names
+    # the same few places hundreds of times, and pairwise scoring was quadratic in mentions.
+    cc_cache: dict[str, tuple[dict[str, float], float]] = {}
+
+    def cc_votes_of(name: str) -> tuple[dict[str, float], float]:
+        hit = cc_cache.get(name)
+        if hit is None:
+            votes = {k: v - mine_cc[name].get(k, 0.0) for k, v in focus.items()}
+            hit = cc_cache[name] = (votes, max(votes.values(), default=0.0))
+        return hit
+
+    def score(i: int, c: Candidate, anchors: Sequence[Place]) -> float:
         p = c.place
-        cc_votes = {k: v - mine_cc[own[i]].get(k, 0.0) for k, v in focus.items()}
-        top_cc = max(cc_votes.values(), default=0.0)
+        cc_votes, top_cc = cc_votes_of(own[i])
         s = _prior(c, names[i][1], rivals[i])
         if top_cc > 0:
             s += 2.0 * max(0.0, cc_votes.get(p.country_code, 0.0)) / top_cc
@@ -298,24 +417,98 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             s += 1.5 * math.exp(-d / _PROXIMITY_KM)
         return s
 
-    first: list[Candidate | None] = [
-        max(cs, key=lambda c, i=i: score(i, c, [])) if cs else None
-        for i, cs in enumerate(cands)
-    ]
+    readings = [(text[s:e], names[i], tuple(h.key for h in hints[i]))
+                for i, (s, e) in enumerate(spans)]
+    first_by: dict[tuple, Candidate] = {}
+    first: list[Candidate | None] = []
+    for i, cs in enumerate(cands):
+        if cs and readings[i] not in first_by:
+            first_by[readings[i]] = max(cs, key=lambda c, i=i: score(i, c, []))
+        first.append(first_by[readings[i]] if cs else None)
+    # each town a mention reads as first, with the names that read so: a mention's anchors
+    # are the towns read by other names than its own
+    named_by: dict[int, tuple[Place, set[str]]] = {}
+    for j, c in enumerate(first):
+        if c is not None and c.place.feature == "city":
+            named_by.setdefault(c.place.key, (c.place, set()))[1].add(own[j])
+    best_by: dict[tuple, tuple[Candidate, float]] = {}
     results: list[Resolution | None] = []
     for i, cs in enumerate(cands):
         if not cs:
             results.append(None)
             continue
-        anchors = [c.place for j, c in enumerate(first)
-                   if c is not None and j != i and c.place.feature == "city"
-                   and own[j] != own[i]]
-        best = max(cs, key=lambda c, i=i: score(i, c, anchors))
-        results.append(Resolution(best.place, round(score(i, best, anchors), 3),
-                                  "parent" if best.within else "exact",
-                                  best.place.name if best.within else None))
+        if readings[i] not in best_by:
+            anchors = [p for p, by in named_by.values() if by - {own[i]}]
+            best = max(cs, key=lambda c, i=i, a=anchors: score(i, c, a))
+            best_by[readings[i]] = (best, round(score(i, best, anchors), 3))
+        best, value = best_by[readings[i]]
+        results.append(Resolution(best.place, value,
+                                  "parent" if best.within else _precision(best.place),
+                                  best.place.name if best.within else None,
+                                  _kind(best.place, names[i][1], best.within)))
     _apply_inner_cues(text, spans, results)
+    _apply_landmarks(text, spans, names, results)
     return results
+
+
+def _precision(p: Place) -> str:
+    """How wide the place is, in the words ACLED's geo_precision is mapped from."""
+    if p.feature in ("admin1", "admin2"):
+        return "admin1"
+    if p.feature == "country":
+        return "country"
+    return "region" if p.feature in _AREAS else "exact"
+
+
+def _kind(p: Place, kind: str | None, within: bool) -> str:
+    """What kind of place a mention names: its place's, or the facility's inside it."""
+    if within:
+        return _FACILITY_NAMES.get(kind or "", "facility")
+    if p.feature in _FACILITY_KINDS and kind in _FACILITY_NAMES:
+        return _FACILITY_NAMES[kind]  # "Hmeimim air base" is Latakia's airport's air base
+    return _KINDS.get(p.feature, p.feature.replace("_", " "))
+
+
+def _landmark(name: str) -> bool:
+    words = name.split()
+    return len(words) > 1 and words[-1].lower() in _LANDMARK_WORDS
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around a span, by full stops and blank lines: cheap, and enough to
+    tell which town a landmark belongs to."""
+    head = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start))
+    tail = min((i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0),
+               default=len(text))
+    return head + 1, tail
+
+
+def _host(text: str, start: int, end: int, spans: Sequence[tuple[int, int]],
+          results: Sequence[Resolution | None]) -> Resolution | None:
+    """The town a landmark or part of a town belongs to: the nearest town named in its
+    sentence, else the last one named before it."""
+    lo, hi = _sentence_bounds(text, start, end)
+    towns = [((s2, e2), r) for (s2, e2), r in zip(spans, results, strict=True)
+             if r is not None and r.place.feature == "city" and r.precision == "exact"]
+    near = [(min(abs(s2 - end), abs(start - e2)), r) for (s2, e2), r in towns
+            if lo <= s2 and e2 <= hi and (s2, e2) != (start, end)]
+    if near:
+        return min(near, key=lambda t: t[0])[1]
+    before = [(e2, r) for (_, e2), r in towns if e2 <= start]
+    return max(before, key=lambda t: t[0])[1] if before else None
+
+
+def _apply_landmarks(text: str, spans: Sequence[tuple[int, int]],
+                     names: list[tuple[str, str | None]],
+                     results: list[Resolution | None]) -> None:
+    """"Rafiqah Wall", "Nuri Mosque": a structure the gazetteer lacks is in its town."""
+    for i, (s, e) in enumerate(spans):
+        if results[i] is not None or not _landmark(names[i][0]):
+            continue
+        host = _host(text, s, e, spans, results)
+        if host is not None:
+            results[i] = Resolution(host.place, host.score, "parent", host.place.name,
+                                    "facility")
 
 
 def _apply_inner_cues(text: str, spans: Sequence[tuple[int, int]],
@@ -338,7 +531,8 @@ def _apply_inner_cues(text: str, spans: Sequence[tuple[int, int]],
         mine = results[i]
         if mine is None or distance_km(mine.place.lat, mine.place.lon,
                                        anchor.place.lat, anchor.place.lon) > 30:
-            results[i] = Resolution(anchor.place, anchor.score, "parent", anchor.place.name)
+            results[i] = Resolution(anchor.place, anchor.score, "parent", anchor.place.name,
+                                    "neighbourhood")
 
 
 def _strong(cands: list[Candidate], focus_cc: set[str]) -> bool:
@@ -370,7 +564,7 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
         pending.append(ent)
     rejected: list[Span] = []
     for ent in pending:
-        cands = gazetteer.candidates(_clean(ent.text)[0], limit=10) if _clean(ent.text)[0] else []
+        cands = _lookup(gazetteer, *_clean(ent.text), ent.text)
         if not _plausible(ent.text, cands):
             continue
         before = text[max(0, ent.start_char - 30):ent.start_char]
@@ -382,6 +576,9 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
             ok = any(c.match >= 0.97 for c in cands)
         elif ent.label_ == "ORG" and _polity(cands):
             ok = True  # "Pakistan said", "Washington warned": a polity tagged as its government
+        elif ent.label_ in ("ORG", "PERSON") and text[:ent.start_char].endswith("the ") and any(
+                c.match >= 0.97 and c.place.feature in _AREAS for c in cands):
+            ok = True  # "crossed the Euphrates": a river, sea or region is named with "the"
         else:  # ORG, PERSON...: the model's tag is overruled only on strong evidence
             ok = cued and _strong(cands, countries)
         if ok:
@@ -447,17 +644,20 @@ def _untagged_spans(doc: Doc, gazetteer: Gazetteer, taken: set[int], countries: 
     i = 0
     while i < len(doc):
         tok = doc[i]
-        if i in taken or not tok.text[:1].isupper() or tok.is_sent_start or tok.is_stop:
+        if i in taken or not tok.text[:1].isupper() or tok.is_sent_start or tok.is_stop \
+                or tok.lower_ in _CUE_WORDS:
             i += 1
             continue
         j = i
-        while j + 1 < len(doc) and j + 1 not in taken and (
-                doc[j + 1].text[:1].isupper() or doc[j + 1].text == "-"):
+        while j + 1 < len(doc) and j + 1 not in taken and doc[j + 1].lower_ not in _CUE_WORDS \
+                and (doc[j + 1].text[:1].isupper() or doc[j + 1].text == "-"):
             j += 1
         span = doc[i:j + 1]
         name = span.text
         before = text[max(0, span.start_char - 30):span.start_char]
-        if _PLACE_CUES.search(before) and _plausible(name, []):
+        if _landmark(name) and _plausible(name, []):  # "Rafiqah Wall": its town decides
+            out.append((span.start_char, span.end_char))
+        elif _PLACE_CUES.search(before) and _plausible(name, []):
             cands = gazetteer.candidates(_clean(name)[0], limit=10)
             if _strong([c for c in cands if c.match >= 0.97], countries):
                 out.append((span.start_char, span.end_char))
@@ -473,13 +673,13 @@ def _vague_spans(text: str, spans: list[tuple[int, int]], resolved: list[Resolut
         m = _DIRECTION_BEFORE.search(text[max(0, s - 20):s])
         if r is not None and m:
             start = max(0, s - 20) + m.start()
-            out.append((start, e, Resolution(r.place, r.score, "parent", r.place.name)))
+            out.append((start, e, Resolution(r.place, r.score, "parent", r.place.name,
+                                             "area")))
     for m in _VAGUE.finditer(text):
-        before = [(e, r) for (_, e), r in zip(spans, resolved, strict=True)
-                  if r is not None and e <= m.start() and r.place.feature == "city"]
-        if before:
-            _, r = max(before, key=lambda t: t[0])
-            out.append((m.start(), m.end(), Resolution(r.place, r.score, "parent", r.place.name)))
+        r = _host(text, m.start(), m.end(), spans, resolved)
+        if r is not None:
+            out.append((m.start(), m.end(), Resolution(r.place, r.score, "parent",
+                                                       r.place.name, "area")))
     return out
 
 
@@ -502,12 +702,48 @@ def _mention(article: Article, start: int, end: int, r: Resolution | None,
         lat=p.lat if p else None, lon=p.lon if p else None,
         geonameid=p.geonameid if p else None, feature=p.feature if p else None,
         precision=r.precision if r else None, parent=r.parent if r else None,
-        score=r.score if r else None, admin1=_admin1_name(gazetteer, p) if p else None)
+        score=r.score if r else None, admin1=_admin1_name(gazetteer, p) if p else None,
+        kind=r.kind if r else None)
+
+
+def _with_facilities(text: str, found: dict[tuple[int, int], bool], gazetteer: Gazetteer
+                     ) -> dict[tuple[int, int], bool]:
+    """"Kharkiv airport", "Hodeidah port": the NER tags the town (or, for "Hmeimim air
+    base", takes it for a people); the span takes the facility word too, so that the
+    facility, not the town, is resolved."""
+    out: dict[tuple[int, int], bool] = {}
+    for (s, e), cued in found.items():
+        m = _FACILITY_AFTER.match(text, e)
+        out[(s, m.end()) if m else (s, e)] = cued or bool(m)
+    for m in re.finditer(r"\b[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?=" +
+                         _FACILITY_AFTER.pattern + ")", text):
+        end = _FACILITY_AFTER.match(text, m.end()).end()
+        if any(s < end and m.start() < e for s, e in out):
+            continue
+        name, kind = _clean(text[m.start():end])
+        if _facility_fallback(gazetteer, name, kind, gazetteer.candidates(name, limit=10)):
+            out[(m.start(), end)] = True
+    return out
+
+
+def _datelines(text: str, found: dict[tuple[int, int], bool]) -> set[tuple[int, int]]:
+    """Datelines' places ("BEIRUT (AFP) -", "Beirut, Lebanon (AFP) -"), also where the
+    NER missed them or joined them to the headline."""
+    out = set()
+    for m in _DATELINE.finditer(text[:3000]):
+        span = m.span(1)
+        for s, e in [k for k in found if k[0] < span[1] and span[0] < k[1]]:
+            del found[(s, e)]
+        out.add(span)
+    return out
 
 
 def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[PlaceMention]:
     """Every place named in the article, resolved with the article as context."""
     found, countries = _candidate_spans(doc, gazetteer)
+    found = _with_facilities(article.text, found, gazetteer)
+    datelines = _datelines(article.text, found)
+    found.update(dict.fromkeys(datelines, True))
     spans = sorted(found)
     resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries))
     kept: list[tuple[int, int]] = []
@@ -527,4 +763,6 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
         if any(vs <= s and e <= ve for vs, ve in covered):
             continue
         mentions.append(_mention(article, s, e, r, gazetteer))
+    for m in mentions:
+        m.dateline = (m.start, m.end) in datelines
     return sorted(mentions, key=lambda m: m.start)

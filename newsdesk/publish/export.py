@@ -68,7 +68,7 @@ _DISORDER = {
 # ACLED's time_precision: 1 the day is known, 2 the week or a few days, 3 the month or wider.
 _TIME_PRECISION = {"day": 1, "week": 2, "month": 3, "year": 3, "range": 3}
 # ACLED's geo_precision: 1 the town itself, 2 part of or near a town, 3 a region.
-_GEO_PRECISION = {"exact": 1, "parent": 2, "admin1": 3, "country": 3}
+_GEO_PRECISION = {"exact": 1, "parent": 2, "admin1": 3, "country": 3, "region": 3}
 # ACLED's source scales, narrowest first; a row reported at several joins them with "-".
 _SCALES = ("Local", "Subnational", "National", "Regional", "International")
 _REGIONS = Path(__file__).resolve().parent.parent / "data" / "acled_regions.tsv"

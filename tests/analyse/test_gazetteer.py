@@ -158,3 +158,16 @@ def test_gazetteer_without_pyowm_keeps_the_derived_points(monkeypatch) -> None:
 
     monkeypatch.setattr(importlib.metadata, "files", missing)
     assert gazetteer._geonames_records(set()) == {}
+
+
+def test_gazetteer_indexes_places_beyond_towns(gaz: Gazetteer) -> None:
+    """Seas, rivers, disputed areas and airports from `features.tsv`; a port only under
+    its port's name, so that the bare name stays the town's."""
+    (river,) = [c.place for c in gaz.candidates("Euphrates") if c.match == 1.0]
+    assert river.feature == "river" and distance_km(river.lat, river.lon, 33.46, 43.25) < 50
+    golan = gaz.candidates("Golan Heights")[0].place
+    assert golan.feature == "disputed_area"
+    airport = gaz.candidates("Kharkiv Airport")[0].place
+    assert airport.feature == "airport" and airport.country_code == "UA"
+    assert gaz.candidates("Hodeidah port")[0].place.feature == "port"
+    assert all(c.place.feature != "port" for c in gaz.candidates("Hodeidah"))

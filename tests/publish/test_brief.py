@@ -93,6 +93,9 @@ def test_brief_key_figures_first_and_measurements_never_contested(raqqa_records)
     # the key figures; measures with their units come first among the other figures
     assert "Holes" not in key and "Directions" not in key and "Campaigns" not in key
     assert {"holes", "directions"} <= {g.counted for g in story.claim_groups}
+    # the Rafiqah Wall is a place mention now, so the wall's figures are Raqqa's; the
+    # campaigns may fall past the listed figures into the claim table
+    assert "- Wall length (Ar Raqqah)" in other
     assert other.index("- Wall length") < other.index("- Directions")
     assert not [x for x in md.splitlines() if "disagree" in x and "istance" in x]
     wall = next(x for x in other.splitlines() if x.startswith("- Wall length"))

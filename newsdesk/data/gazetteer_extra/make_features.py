@@ -1,0 +1,135 @@
+"""Regenerate `features.tsv`: the places beyond towns that the gazetteer indexes.
+
+Seas, gulfs, straits, rivers, lakes, islands, ranges, deserts, world regions, disputed
+areas, airports, air bases, ports and dams, from three open sources as prepared in
+`shared/data/gazetteer-extra/` (see the README's data section for credits):
+
+- Natural Earth 10m vectors v4.0 (public domain, "Made with Natural Earth"): physical
+  features, disputed areas, ports and dams. Its airports are left out: OurAirports has
+  the same ones with their towns.
+- GeoNames' no-country features (CC BY 4.0, "GeoNames (geonames.org)"): seas, oceans and
+  world regions (Sahel, Balkans, Horn of Africa). Reefs and oil fields are left out.
+- OurAirports (public domain): airports and air bases; closed ones, heliports and
+  seaplane bases are left out.
+
+Only what the index uses is kept: names (Latin script; ICAO/IATA codes and the sovereign
+country that Natural Earth lists as a disputed area's alternate name dropped), kind, point,
+country, and a `weight` that stands in for population when ranking same-named places
+(Natural Earth's scalerank, a river's extent, GeoNames' population for world regions).
+A world region named like a country or state is left out (Alaska is the state). A name
+already in `regions.tsv` (but for disputed areas, which are kept as such),
+or repeated by a later source within 1,000 km for the same kind of place, is kept once.
+No row comes from evaluation data.
+
+Usage: python make_features.py PATH/TO/gazetteer-extra
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+_SKIP_KINDS = {"reef", "oil_field", "airport_closed", "heliport", "seaplane_base"}
+_WATER = {"sea", "gulf", "bay", "strait", "channel", "ocean", "sound", "fjord", "lagoon"}
+_CODE = re.compile(r"^[A-Z0-9]{3,4}$")
+
+
+def _norm(name: str) -> str:
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name)
+                     if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", folded.casefold()).split())
+
+
+def _family(kind: str) -> str:
+    return "water" if kind in _WATER else kind
+
+
+def _extent_km(bbox: str) -> float:
+    if not bbox:
+        return 0.0
+    la1, lo1, la2, lo2 = (float(v) for v in bbox.split(","))
+    dy = (la2 - la1) * 111.0
+    dx = (lo2 - lo1) * 111.0 * math.cos(math.radians((la1 + la2) / 2))
+    return math.hypot(dx, dy)
+
+
+def _extra(value: str) -> dict[str, str]:
+    return dict(kv.split("=", 1) for kv in value.split(";") if "=" in kv)
+
+
+def _weight(row: dict[str, str]) -> int:
+    """A population-like prominence: seas and great rivers outrank villages of their name,
+    small lakes and peaks do not."""
+    extra = _extra(row["extra"])
+    if extra.get("population", "0").isdigit() and int(extra.get("population", "0")) > 0:
+        return min(10_000_000, int(extra["population"]))
+    if row["kind"] == "disputed_area":
+        return 1_000_000  # Gaza Strip, Golan Heights, Crimea: named as often as states
+    if row["kind"] == "river":
+        return int(10 * _extent_km(row["bbox"]))
+    if extra.get("scalerank", "").isdigit():
+        return int(10 ** max(2, 8 - int(extra["scalerank"])))
+    if row["source"].startswith("GeoNames") and _family(row["kind"]) == "water":
+        return 1_000_000
+    if row["kind"] == "airbase" or "large" in extra.get("type", ""):
+        return 1000
+    return 100
+
+
+def main(src: Path) -> None:
+    countries = set()
+    with (HERE / "countries.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            countries.add(_norm(r["name"]))
+    with (HERE / "admin1.tsv").open(encoding="utf-8") as fh:
+        states = {_norm(r["name"]) for r in csv.DictReader(fh, delimiter="\t")}
+    with (HERE / "regions.tsv").open(encoding="utf-8") as fh:
+        known = {_norm(n) for r in csv.DictReader(fh, delimiter="\t")
+                 for n in [r["name"], *filter(None, (r["alternatenames"] or "").split("|"))]}
+    kept: list[dict[str, str]] = []
+    seen: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    files = [("natural_earth.tsv", "NE"), ("geonames_nocountry.tsv", "GN"),
+             ("ourairports.tsv", "OA")]
+    for name, tag in files:
+        with (src / name).open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if r["kind"] in _SKIP_KINDS or (tag == "NE" and r["kind"] == "airport"):
+                    continue
+                lat, lon = float(r["lat"]), float(r["lon"])
+                norm = _norm(r["name"])
+                if norm in known and r["kind"] != "disputed_area":
+                    continue
+                if r["kind"] == "region" and norm in countries | states:
+                    continue  # Natural Earth's "Alaska" region is the state
+                spot = (norm, _family(r["kind"]))
+                if any(abs(lat - a) < 9 and _close(lat, lon, a, b) for a, b in seen.get(spot, [])):
+                    continue
+                seen.setdefault(spot, []).append((lat, lon))
+                alts = [a for a in r["alt_names"].split("|") if a and not _CODE.match(a)
+                        and _norm(a) not in countries and _norm(a) != norm]
+                kept.append({"name": r["name"], "alt_names": "|".join(dict.fromkeys(alts)),
+                             "kind": r["kind"], "lat": f"{lat:.4f}", "lon": f"{lon:.4f}",
+                             "country": r["country"], "weight": str(_weight(r)),
+                             "source": tag})
+    with (HERE / "features.tsv").open("w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(kept[0]), delimiter="\t",
+                             quoting=csv.QUOTE_NONE, lineterminator="\n")
+        out.writeheader()
+        out.writerows({k: v.replace('"', "") for k, v in row.items()} for row in kept)
+    print(f"{len(kept)} rows")
+
+
+def _close(la1: float, lo1: float, la2: float, lo2: float) -> bool:
+    p1, p2 = math.radians(la1), math.radians(la2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * \
+        math.sin(math.radians(lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h))) < 1000
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
