@@ -75,14 +75,26 @@ def test_export_incidents_csv_read_with_type_inference(run_dir: Path) -> None:
 
 
 def test_export_incidents_csv_with_pandas_and_a_gis_reader(run_dir: Path) -> None:
-    """The same files as pandas and pyogrio open them, where they are installed."""
+    """The same files as pandas and GDAL (through pyogrio) open them: ACLED's columns with
+    numeric types, and every feature a point whose coordinates are the CSV row's."""
+    import struct
+
     pd = pytest.importorskip("pandas")
     pyogrio = pytest.importorskip("pyogrio")
     frame = pd.read_csv(run_dir / "incidents.csv")
     assert tuple(frame.columns) == ACLED_COLUMNS
     assert str(frame["latitude"].dtype) == "float64" and str(frame["iso"].dtype) == "int64"
-    gdf = pyogrio.read_dataframe(run_dir / "incidents.geojson")
-    assert len(gdf) == len(frame) and gdf.geometry.is_valid.all()
+    info = pyogrio.read_info(run_dir / "incidents.geojson")
+    assert info["geometry_type"] == "Point" and info["features"] == len(frame)
+    _, _, wkb, _ = pyogrio.raw.read(run_dir / "incidents.geojson")
+    points = []
+    for geometry in wkb:  # WKB: byte order, type 1 (point), x, y
+        order = "<" if geometry[0] == 1 else ">"
+        kind, x, y = struct.unpack(order + "Idd", bytes(geometry[1:21]))
+        assert kind == 1 and -180 <= x <= 180 and -90 <= y <= 90
+        points.append((round(y, 5), round(x, 5)))
+    assert sorted(points) == sorted(zip(frame["latitude"].round(5), frame["longitude"].round(5),
+                                        strict=True))
 
 
 def test_export_geojson_every_point_valid(run_dir: Path) -> None:
