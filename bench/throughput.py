@@ -115,7 +115,8 @@ def main() -> None:
         for p in sorted(src.glob("*.txt"), key=lambda p: int(p.stem))[: args.limit]:
             shutil.copy(p, folder / p.name)
         n = len(list(folder.iterdir()))
-        print(f"corpus: {n} GeoWebNews texts; median of {args.repeat} alternating runs")
+        print(f"corpus: {n} GeoWebNews texts; median of {args.repeat} alternating runs",
+              flush=True)
 
         def analyze(workers: int, tag: str, code: Path = REPO) -> tuple[float, float, float, str]:
             # an older tree has no --workers: it always ran in one process
@@ -130,6 +131,9 @@ def main() -> None:
             analyze_runs.append(analyze(1, f"1.{i}"))
             if args.before:
                 before_runs.append(analyze(1, f"before.{i}", args.before))
+            print(f"run {i + 1}: spaCy {spacy_runs[-1][0]:.1f}, analyze {analyze_runs[-1][0]:.1f}"
+                  + (f", before {before_runs[-1][0]:.1f}" if before_runs else "") + " CPU s",
+                  flush=True)
         sp = statistics.median(r[0] for r in spacy_runs)
         print(f"spaCy full pipeline alone (nlp.pipe): {sp:7.1f} CPU s "
               f"(wall {statistics.median(r[1] for r in spacy_runs):.1f} s)")
@@ -140,20 +144,19 @@ def main() -> None:
                 print(f"{name}: {an:7.1f} CPU s "
                       f"(wall {statistics.median(r[1] for r in runs):.1f} s, "
                       f"peak RSS {max(r[2] for r in runs):.0f} MB); "
-                      f"ratio spaCy / it {sp / an:.2f}x")
+                      f"ratio spaCy / it {sp / an:.2f}x", flush=True)
+        _, _, _, out = _measure([PYTHON, SELF, str(folder), "--child", "stage"])
+        stage, pipe = map(float, out.split())
+        print(f"per-article stage alone: {stage:.1f} CPU s; nlp.pipe in the same process "
+              f"{pipe:.1f} CPU s; ratio {pipe / stage:.2f}x", flush=True)
         cpu2, wall2, rss2, _ = analyze(2, "2")
         print(f"whole analyze, two workers:           {cpu2:7.1f} CPU s (wall {wall2:.1f} s, "
               f"largest process peak RSS {rss2:.0f} MB)")
-        same = all(
-            (Path(f"{tmp}/out.1.0") / f.name).read_bytes() == f.read_bytes()
-            for f in Path(f"{tmp}/out.2").iterdir()
-        )
-        print(f"two workers' outputs equal one worker's: {same}")
-        for code in (REPO, args.before) if args.before else (REPO,):
-            _, _, _, out = _measure([PYTHON, SELF, str(folder), "--child", "stage"], code)
-            stage, pipe = map(float, out.split())
-            print(f"per-article stage alone ({code.name}): {stage:.1f} CPU s; nlp.pipe in "
-                  f"the same process {pipe:.1f} CPU s; ratio {pipe / stage:.2f}x")
+        for tag, name in (("2", "two workers'"), ("before.0", f"{args.before}'s")):
+            if Path(f"{tmp}/out.{tag}").is_dir():
+                same = all((Path(f"{tmp}/out.1.0") / f.name).read_bytes() == f.read_bytes()
+                           for f in Path(f"{tmp}/out.{tag}").iterdir())
+                print(f"{name} outputs equal one worker's: {same}")
     sys.stdout.flush()
 
 
