@@ -102,7 +102,8 @@ def main(verbose: int) -> None:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Dask: single-threaded workers of a local cluster (default: one per core).",
+    help="Processes that analyse (default: one per core from 200 reports, else one; "
+    "Dask: single-threaded workers of a local cluster, default one per core).",
 )
 @click.option(
     "--scheduler",
@@ -135,8 +136,8 @@ def analyze(
     """
     from newsdesk.pipeline import run
 
-    if executor == "local" and (workers or scheduler):
-        raise click.UsageError("--workers and --scheduler apply to --executor dask")
+    if executor == "local" and scheduler:
+        raise click.UsageError("--scheduler applies to --executor dask")
 
     def report_error(err: InputError) -> None:
         click.echo(f"error: {shown(err.source)}: {printable(err.reason)}", err=True)

@@ -122,7 +122,9 @@ def run_articles(
 
     The one runner: the CLI, the desk's uploads and the watcher all come through here,
     and the executors (`executors.local`, `executors.dask_executor`) only analyse, so
-    every way in stores the same records and logs its run. `sources` is what the run log
+    every way in stores the same records and logs its run. `workers`: processes that
+    analyse (local: by default one per core from `executors.local.POOL_FROM` articles;
+    Dask: workers of the local cluster). `sources` is what the run log
     names as the run's inputs. `on_article` is called with each article's id once it is
     in the store, analysed now or before (the desk's progress bar); an article whose
     analysis fails is reported to `on_error` instead.
@@ -150,7 +152,8 @@ def run_articles(
                     articles, stored=stored, store=store, workers=workers, scheduler=scheduler
                 )
             else:
-                results = analyze_locally(articles, stored=stored, progress=progress)
+                results = analyze_locally(articles, stored=stored, progress=progress,
+                                          workers=workers)
             new = _store_analysed(store, results, summary, fail, on_article)
             summary.article_ids = [a for a in summary.article_ids if a in stored or a in new]
             store.add_sources([(a, src) for a, src in again if a in stored or a in new])

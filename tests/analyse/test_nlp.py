@@ -56,3 +56,17 @@ def test_pieces_join_into_the_text_and_cut_between_paragraphs(small_limits, exam
     assert all(p.endswith("\n\n") for p in pieces[:-1])
     doc = nlp_module.parse(small_limits, text)
     assert doc.text == text and len(list(doc.sents)) > 10
+
+
+def test_model_runs_on_one_blas_thread(nlp):
+    """OpenBLAS's own threads spin on the model's small matrices: on a busy machine they
+    doubled a parse's CPU time (issue 15); the model loads with BLAS on one thread."""
+    import ctypes
+
+    import numpy
+
+    [lib] = (Path(numpy.__file__).parent.parent / "numpy.libs").glob("*openblas*.so*")
+    blas = ctypes.CDLL(str(lib))
+    getter = next(getattr(blas, n.replace("set", "get"))
+                  for n in nlp_module._OPENBLAS_SETTERS if hasattr(blas, n))
+    assert getter() == 1
