@@ -28,6 +28,8 @@ def parse_interval(value: str | int | float) -> float:
         raise ValueError("an interval is a duration like \"15m\", not true/false")
     if isinstance(value, int | float):
         seconds = float(value)
+    elif not isinstance(value, str):
+        raise ValueError(f"an interval is a duration like \"15m\" or seconds, not {value!r}")
     else:
         text = value.strip().lower().replace(" ", "")
         if not _WHOLE.fullmatch(text):

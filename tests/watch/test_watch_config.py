@@ -54,6 +54,14 @@ def test_interval_rejects_anything_else_with_a_message(text):
         assert re.fullmatch(r"(\d+(\.\d+)?[smhd])+", text.strip().lower().replace(" ", ""))
 
 
+
+@pytest.mark.parametrize("value", [[], {}, None, ["15m"]])
+def test_interval_of_the_wrong_type_is_a_value_error(value):
+    """A TOML list or table where a duration belongs (found by the property test below)."""
+    with pytest.raises(ValueError, match="duration"):
+        parse_interval(value)
+
+
 @settings(deadline=None)  # the first example imports the alert rules' modules
 @given(st.text(min_size=1, max_size=20).filter(lambda s: s.strip() and "\n" not in s))
 def test_a_bad_interval_names_the_file_source_and_key(text):
