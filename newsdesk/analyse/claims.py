@@ -165,6 +165,19 @@ _AT = re.compile(r"\b(?:[Oo]n|[Aa]t|[Nn]ear|[Ff]rom|[Tt]o)\s+$")
 _PHONE = re.compile(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.]\d{4}\b|\b\d-\d{3}-\d{3}-\d{4}\b")
 
 
+def _in_link(text: str, start: int, end: int) -> bool:
+    """Whether the number is part of a web address or a path: the word around it (up to
+    white space) holds "://", "www." or a slash."""
+    lo = start
+    while lo > 0 and not text[lo - 1].isspace():
+        lo -= 1
+    hi = end
+    while hi < len(text) and not text[hi].isspace():
+        hi += 1
+    word = text[lo:hi]
+    return "://" in word or "www." in word or "/" in text[max(lo, start - 1):start]
+
+
 def _not_a_claim(doc: Doc, text: str, q: Quantity) -> bool:
     """Dates, times, years, durations, list numbers and pronoun "one" are not claims."""
     span = doc.char_span(q.start, q.end, alignment_mode="expand")
@@ -180,6 +193,8 @@ def _not_a_claim(doc: Doc, text: str, q: Quantity) -> bool:
         return not after.startswith("-strong")
     if _NOT_A_COUNT.match(after) or _PHONE.search(text, max(0, q.start - 6), q.end + 9):
         return True  # "the 4200 block", "6100 Tullis Drive", ".40-caliber", 555-0142
+    if _in_link(text, q.start, q.end):
+        return True  # "http://wral.com/15226583": a page's number, not 15 million dead
     if re.search(r"\bvot(?:e|ed|es|ing)\s+$", text[max(0, q.start - 10):q.start]):
         return True  # "voted 7-2"
     if (q.value is not None and q.value >= 100 and _STREET_NAME.match(after)

@@ -146,6 +146,10 @@ def test_claims_lengths_name_what_they_measure(raqqa):
     "Police recovered a .40-caliber handgun from the car.",
     "Anyone with information should call 555-0142 or Crime Stoppers at 1-800-222-8477.",
     "The council voted 7-2 to ban the rifles.",
+    # a page's number in a shared link, run on into the report by the page's layout
+    "A friend wanted you to see this item from the station: http://example.com/15226583\n\n"
+    "— A 3-year-old died Sunday after accidentally shooting himself at a store in Lumberton, "
+    "police said.",
 ])
 def test_claims_addresses_calibres_phones_and_votes_are_never_counts(text):
     from newsdesk.models import Article
