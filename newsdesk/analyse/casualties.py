@@ -145,26 +145,21 @@ class Toll:
 def headline(nlp: Language, title: str) -> Doc:
     """The title parsed for counting: a Title Case headline ("Four People Shot in Miami
     Gardens") is put in sentence case first, or the parser reads every word as a name.
-    Offsets are kept: only the case of letters changes."""
+    Offsets are kept: only the case of letters changes, and all-capitals words ("DPS",
+    "N.O.") keep theirs."""
     words = [w for w in title.split() if w[:1].isalpha()]
     if words and sum(w[0].isupper() for w in words) >= 0.6 * len(words):
-        cased = "".join(
-            c.lower() if i and not _in_acronym(title, i) and len(c.lower()) == 1 else c
-            for i, c in enumerate(title))
-        return nlp(cased)
+        cased = re.sub(r"\S+", _lower_word, title)
+        return nlp(title[:1] + cased[1:])
     return nlp(title)
 
 
-def _in_acronym(text: str, i: int) -> bool:
-    """Whether the letter at `i` is in an all-capitals word ("DPS", "N.O."): kept as is."""
-    lo = i
-    while lo > 0 and not text[lo - 1].isspace():
-        lo -= 1
-    hi = i
-    while hi < len(text) and not text[hi].isspace():
-        hi += 1
-    letters = [c for c in text[lo:hi] if c.isalpha()]
-    return len(letters) > 1 and all(c.isupper() for c in letters)
+def _lower_word(m: re.Match[str]) -> str:
+    word = m.group()
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return word
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in word)
 
 
 def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
@@ -173,15 +168,18 @@ def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
     The headline is read too: local reports put the toll there ("2 killed, 5 injured
     during birthday party") and name the victims one by one below without adding up.
     """
+    murder_suicide = bool(_MURDER_SUICIDE.search(doc.text))
     mentions: list[CasualtyMention] = []
     for sent in doc.sents:
-        mentions.extend(_sentence_mentions(sent))
-    if _MURDER_SUICIDE.search(doc.text):
+        mentions.extend(_sentence_mentions(sent, murder_suicide=murder_suicide))
+    if murder_suicide:
         # a murder-suicide: the people shot, their fate untold, are the murdered
         mentions = [replace(m, kind="killed") if m.kind == "shot" else m for m in mentions]
     if title is not None:
+        in_title = bool(_MURDER_SUICIDE.search(title.text))
         mentions.extend(replace(m, in_title=True) for sent in title.sents
-                        for m in _sentence_mentions(sent, headline=True))
+                        for m in _sentence_mentions(sent, headline=True,
+                                                    murder_suicide=in_title))
     return tally(mentions)
 
 
@@ -338,7 +336,10 @@ def _worse(a: Kind, b: Kind) -> Kind:
     return a if order[a] >= order[b] else b
 
 
-def _sentence_mentions(sent: Span, *, headline: bool = False) -> list[CasualtyMention]:
+def _sentence_mentions(sent: Span, *, headline: bool = False,
+                       murder_suicide: bool = False) -> list[CasualtyMention]:
+    """The sentence's statements of people killed, wounded or shot; `murder_suicide`: the
+    text it is from calls the event one, so whoever shot himself is the dead gunman."""
     found: list[CasualtyMention] = []
     tally = bool(_TALLY.search(sent.text))
     seen: set[int] = set()  # victim heads already counted in this sentence
@@ -364,7 +365,7 @@ def _sentence_mentions(sent: Span, *, headline: bool = False) -> list[CasualtyMe
                 # "killed himself" after an attack is the attacker's death, one more, and
                 # so is "then shot himself" in a murder-suicide; a child who "shot himself"
                 # by accident is the victim, counted as anyone
-                dead = kind == "killed" or bool(_MURDER_SUICIDE.search(sent.doc.text))
+                dead = kind == "killed" or murder_suicide
                 found.append(CasualtyMention(
                     "killed" if dead else kind, 1, *_extent(victim, tok), total=False,
                     keys=frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"}),
