@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from desk_server import serving
 from fastapi.testclient import TestClient
 
 from newsdesk.store import Store
@@ -114,24 +115,11 @@ def test_notifications_page_escapes_and_links(db: Path, tmp_path: Path) -> None:
 
 
 @contextmanager
-def serving(db: Path) -> Iterator[str]:
-    import uvicorn
-
+def running(db: Path) -> Iterator[str]:
+    """The desk with a fast alert poll, served for real (the stream needs a socket)."""
     app = create_app(db, token=TOKEN, alert_poll_s=0.1)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the desk did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    with serving(app, timeout_graceful_shutdown=1) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def read_events(url: str, headers: dict[str, str], events: queue.Queue, stop: threading.Event
@@ -166,7 +154,7 @@ def next_event(events: queue.Queue, kind: str) -> tuple[str | None, dict]:
 
 
 def test_stream_delivers_a_new_alert_and_unread_changes(db: Path, tmp_path: Path) -> None:
-    with serving(db) as base:
+    with running(db) as base:
         events: queue.Queue = queue.Queue()
         stop = threading.Event()
         reader = threading.Thread(
@@ -190,7 +178,7 @@ def test_stream_resumes_after_last_event_id(db: Path, tmp_path: Path) -> None:
     first, *rest = raise_alerts(db, tmp_path, RAQQA)
     with Store.open(db) as store:
         seq = store._conn.execute("SELECT seq FROM alerts WHERE id = ?", (first.id,)).fetchone()[0]
-    with serving(db) as base:
+    with running(db) as base:
         events: queue.Queue = queue.Queue()
         stop = threading.Event()
         threading.Thread(target=read_events, daemon=True, args=(
@@ -236,7 +224,7 @@ def test_notifications_page_live_in_chromium(db: Path, tmp_path: Path) -> None:
     without a reload, the header counts them, and marking one read counts it down."""
     from playwright.sync_api import expect, sync_playwright
 
-    with serving(db) as base, sync_playwright() as pw:
+    with running(db) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM),
                                      args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1280, "height": 800})

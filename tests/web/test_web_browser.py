@@ -17,10 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -28,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from desk_server import serving
 
 from newsdesk.web import create_app
 
@@ -51,32 +49,11 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def running(db: Path, *, token: str | None, **options: Any) -> Iterator[str]:
     """Serve the desk on a free loopback port in a thread; yields its base URL."""
-    import uvicorn
-
-    port = _free_port()
-    app = create_app(db, token=token, **options)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the desk did not start")
-        time.sleep(0.05)
-    try:
+    with serving(create_app(db, token=token, **options)) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
+from desk_server import serving
 
 from newsdesk.web import create_app
 from newsdesk.web.app import MAX_UPLOAD_MB
@@ -142,30 +142,6 @@ def test_streamed_body_without_length_is_cut_at_the_cap(db: Path) -> None:
         assert "request too large" in _error(review, 413)
 
 
-@contextmanager
-def _serving(db: Path, **kwargs) -> Iterator[int]:
-    """A real uvicorn on a free loopback port, in a thread; yields the port."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db, **kwargs), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the desk did not start"
-        time.sleep(0.05)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def _send_until_answered(port: int, head: bytes, chunk: bytes, most: int) -> tuple[int, int]:
     """Send `head`, then `chunk` until the server answers or `most` bytes went out;
     returns (status, body bytes sent)."""
@@ -194,7 +170,7 @@ def _send_until_answered(port: int, head: bytes, chunk: bytes, most: int) -> tup
 def test_200_mb_upload_is_refused_before_its_body_is_read(db: Path) -> None:
     big = 200 * 1_048_576
     chunk = b"x" * 65_536
-    with _serving(db, token=TOKEN) as port:
+    with serving(create_app(db, token=TOKEN)) as port:
         for auth, status in ((b"", 401), (f"Authorization: Bearer {TOKEN}\r\n".encode(), 413)):
             head = (
                 b"POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth
@@ -214,7 +190,7 @@ def test_chunked_upload_is_cut_off_near_the_cap(db: Path) -> None:
         "Content-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n"
         f"{len(part):x}\r\n"
     ).encode() + part + b"\r\n"
-    with _serving(db, token=TOKEN, max_upload_mb=1) as port:
+    with serving(create_app(db, token=TOKEN, max_upload_mb=1)) as port:
         status, sent = _send_until_answered(port, head, chunk, 200 * 1_048_576)
     assert status == 413
     assert sent < 16 * 1_048_576, f"the desk read {sent:,} bytes before answering"
