@@ -393,11 +393,18 @@ def _of_victims(tok: Token) -> list[Token]:
             and g.lower_ not in _PRONOUNS]
 
 
+_TOLL_WORDS = _DEAD_ADJ | _HURT_ADJ | _DEATH_NOUNS | _HURT_NOUNS | frozenset(_MULTIPLE_NOUNS)
+"""The only words `_noun_mention` reads: every other token is passed over before the parse
+is walked."""
+
+
 def _noun_mention(tok: Token) -> CasualtyMention | None:
     """A toll told by a noun with its number: "three deaths", "two dead", "a quadruple
     shooting", "a double homicide" (the kind of event gives its count)."""
     w = tok.lower_
-    if tok.pos_ == "ADJ" and w in _DEAD_ADJ | _HURT_ADJ and not _unreal(tok):
+    if w not in _TOLL_WORDS:
+        return None
+    if tok.pos_ == "ADJ" and (w in _DEAD_ADJ or w in _HURT_ADJ) and not _unreal(tok):
         # "the attack left three dead and 12 injured"; "1 dead, 3 hurt", however parsed
         n = next((_value(c.text) for c in tok.children if c.i == tok.i - 1 and c.like_num
                   and c.dep_ in ("nummod", "meta", "npadvmod")), None)
