@@ -102,7 +102,8 @@ _TITLES = re.compile(
     r"Lieutenant|Captain|Capt\.?|Sgt\.?|Sergeant|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|President|Minister|"
     r"Commander|Admiral|Adm\.?|Sheikh)\s+)+"
 )
-_OPEN = {"“": "”", '"': '"'}
+_OPEN = {"“": "”", '"': '"', "''": "''"}
+_QUOTE_MARK = re.compile(r"''|[\"“”]")
 # A full stop after a title or an initial ("Maj. Gen.", "U.S. Army", "Col.") ends an
 # abbreviation, not a sentence.
 _ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Maj", "Gen", "Col", "Lt", "Capt", "Sgt", "Brig",
@@ -159,21 +160,24 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 
     Pairs never cross a paragraph: a quote left open at a paragraph's end closes there,
     which is how newspapers run one quote over several paragraphs.
+    Two apostrophes ('') are a quotation mark too, as some archives print them.
     """
     spans: list[tuple[int, int]] = []
     pos = 0
     for para in text.split("\n"):
         open_at: int | None = None
         closer = ""
-        for i, ch in enumerate(para):
-            if open_at is None and ch in _OPEN:
-                open_at, closer = i + 1, _OPEN[ch]
-            elif open_at is not None and (ch == closer or (closer == "”" and ch == "“")):
+        for m in _QUOTE_MARK.finditer(para):
+            ch, i = m.group(), m.start()
+            if open_at is None:
+                if ch in _OPEN:
+                    open_at, closer = m.end(), _OPEN[ch]
+            elif ch == closer or (closer == "”" and ch == "“"):
                 if ch == closer:
                     spans.append((pos + open_at, pos + i))
                     open_at = None
                 else:  # a stray opener inside a curly quote: restart from it
-                    open_at = i + 1
+                    open_at = m.end()
         if open_at is not None and para[open_at:].strip():
             spans.append((pos + open_at, pos + len(para.rstrip())))
         pos += len(para) + 1
@@ -206,7 +210,8 @@ class _Resolver:
         events.sort(key=lambda e: (e[0], e[1] == "quote"))
         resolved: dict[int, Speaker | None] = {}
         out: list[Attribution] = []
-        last_quote: tuple[tuple[int, int], Speaker | None] | None = None
+        # The last quote attributed, its speaker and the offset of its cue (-1: none).
+        last_quote: tuple[tuple[int, int], Speaker | None, int] | None = None
         pending: list[tuple[int, int]] = []
         for _, kind, item in events:
             if kind == "cue":
@@ -217,7 +222,7 @@ class _Resolver:
                     if quote_cue[q] is tok:
                         out.append(Attribution(spk, _CUE_VERBS.get(tok.lower_, "said"),
                                                tok.idx, q[0], q[1], True))
-                        last_quote = (q, spk)
+                        last_quote = (q, spk, tok.idx)
                 pending = [q for q in pending if quote_cue[q] is not tok]
                 content = self._reported_clause(tok)
                 if content and spk is not None:
@@ -230,24 +235,27 @@ class _Resolver:
             if cue is not None and cue.i in resolved:
                 spk = resolved[cue.i]
                 out.append(Attribution(spk, self._cue_name(cue), cue.idx, q[0], q[1], True))
-                last_quote = (q, spk)
+                last_quote = (q, spk, cue.idx)
             elif cue is not None:
                 pending.append(q)
-            elif last_quote is not None and self._continues(last_quote[0], q):
+            elif last_quote is not None and self._continues(last_quote[0], q, last_quote[2]):
                 out.append(Attribution(last_quote[1], None, q[0], q[0], q[1], True))
-                last_quote = (q, last_quote[1])
+                last_quote = (q, last_quote[1], -1)
         return sorted(out, key=lambda a: (a.start, not a.direct))
 
     def _inside_cue_free_scare(self, q: tuple[int, int]) -> bool:
         """A one-word quote ("caliphate") is a scare quote, not speech."""
         return len(re.findall(r"\w+", self.text[q[0]:q[1]])) < _MIN_QUOTE_WORDS
 
-    def _continues(self, prev: tuple[int, int], q: tuple[int, int]) -> bool:
-        """An unattributed quote right after a quoted paragraph continues that speech."""
+    def _continues(self, prev: tuple[int, int], q: tuple[int, int], prev_cue: int) -> bool:
+        """An unattributed quote right after a quoted paragraph continues that speech, and
+        so does one in the same paragraph after the previous quote's own attribution
+        ('"...," he said. "..."'), where no other cue comes between."""
         between = self.text[prev[1]:q[0]]
-        return between.count("\n") <= 2 and len(between) < 200 and not any(
-            self._is_cue_char(i) for i in range(prev[1], q[0])
-        )
+        cues = [i for i in range(prev[1], q[0]) if self._is_cue_char(i)]
+        if cues == [prev_cue]:
+            return "\n" not in between and len(between) < 200
+        return between.count("\n") <= 2 and len(between) < 200 and not cues
 
     def _is_cue_char(self, idx: int) -> bool:
         tok = self._token_at(idx)

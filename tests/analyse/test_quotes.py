@@ -25,6 +25,22 @@ def test_quotes_pairs_straight_and_curly_marks():
     assert spans == ["one two,", "three four", "Runs on", "and closes."]
 
 
+def test_quotes_pairs_two_apostrophes_as_a_quotation_mark():
+    text = "''We stay,'' he said of the town's people. ''Nobody leaves.''"
+    spans = [text[s:e] for s, e in quote_spans(text)]
+    assert spans == ["We stay,", "Nobody leaves."]
+
+
+@pytest.mark.slow
+def test_quotes_second_half_after_the_attribution_keeps_its_speaker(raqqa):
+    # '"The Coalition remains focused on isolating Raqqa ...," the spokesperson stated.
+    # "In addition, ISIS had previously used the city ..."': one speech in two quotes
+    first = _by(raqqa["004"], "remains focused on isolating Raqqa")
+    second = _by(raqqa["004"], "command and control node")
+    assert second.cue is None
+    assert (second.speaker, second.speaker_text) == (first.speaker, first.speaker_text)
+
+
 @pytest.mark.slow
 def test_quotes_offsets_point_into_the_text(raqqa):
     for rec in raqqa.values():
