@@ -82,6 +82,71 @@ _CUE_VERBS = {
                      "disclosed", "indicated", "suggested", "predicted", "urged",
                      "asked", "promised", "vowed"], "said"),
 }
+def _forms(*rows: str) -> dict[str, str]:
+    """{surface form: cue name} from rows "name form form ...": spelled out, because the
+    pipeline runs without a lemmatizer (nlp.EXCLUDED)."""
+    return {form: row.split()[0] for row in rows for form in row.split()}
+
+
+# Verbs that report speech or a stance without quotation marks, by what their content is.
+# A reported clause: "officials said (that) the convoy was hit", "the strike, they said, ...".
+_CLAUSE_VERBS = _forms(
+    "say said says saying", "tell told tells telling", "add added adds adding",
+    "state stated states stating", "claim claimed claims claiming",
+    "argue argued argues arguing", "insist insisted insists insisting",
+    "note noted notes noting", "explain explained explains explaining",
+    "write wrote writes writing", "acknowledge acknowledged acknowledges acknowledging",
+    "declare declared declares declaring", "deny denied denies denying",
+    "allege alleged alleges alleging", "assert asserted asserts asserting",
+    "admit admitted admits admitting", "concede conceded concedes conceding",
+    "recall recalled recalls recalling", "reply replied replies replying",
+    "respond responded responds responding", "counter countered counters",
+    "complain complained complains complaining", "maintain maintained maintains",
+    "contend contended contends", "charge charged charges", "testify testified testifies",
+    "reveal revealed reveals revealing", "disclose disclosed discloses",
+    "indicate indicated indicates indicating", "suggest suggested suggests suggesting",
+    "predict predicted predicts predicting", "warn warned warns warning",
+    "announce announced announces announcing", "confirm confirmed confirms confirming",
+    "report reported reports", "estimate estimated estimates", "believe believed believes",
+    "think thinks thought", "tweet tweeted tweets tweeting", "emphasize emphasized emphasizes "
+    "emphasised emphasises", "stress stressed stresses stressing", "agree agreed agrees",
+    "hope hoped hopes", "fear feared fears", "worry worried worries", "expect expected expects",
+    "show showed shows shown", "find found finds", "conclude concluded concludes",
+    "boast boasted boasts boasting", "joke joked jokes joking", "assure assured assures",
+    "promise promised promises promising", "vow vowed vows vowing",
+    "pledge pledged pledges pledging", "threaten threatened threatens threatening",
+    "reiterate reiterated reiterates", "repeat repeated repeats", "observe observed observes",
+    "remark remarked remarks", "hint hinted hints", "signal signaled signalled signals",
+    "caution cautioned cautions", "ask asked asks asking", "question questioned questions",
+    "doubt doubted doubts", "feel felt feels", "acknowledge acknowledged",
+)
+# An intention or a request: "vowed to retake the town", "urged residents to leave".
+_INTENT_VERBS = _forms(
+    "want wanted wants", "plan planned plans planning", "intend intended intends",
+    "hope hoped hopes", "vow vowed vows vowing", "promise promised promises promising",
+    "pledge pledged pledges pledging", "threaten threatened threatens threatening",
+    "refuse refused refuses refusing", "decline declined declines declining",
+    "seek sought seeks seeking", "agree agreed agrees", "offer offered offers",
+    "urge urged urges urging", "ask asked asks asking", "tell told tells telling",
+    "order ordered orders ordering", "expect expected expects", "vote voted votes",
+)
+# A stance whose object is the content: "called for a ceasefire", "denied the charges",
+# "accused the militia of looting", "called the report fabricated".
+_OBJECT_VERBS = _forms(
+    "call called calls calling", "demand demanded demands demanding",
+    "propose proposed proposes proposing", "oppose opposed opposes opposing",
+    "reject rejected rejects rejecting",
+    "deny denied denies denying", "condemn condemned condemns condemning",
+    "criticize criticized criticizes criticizing criticise criticised criticises",
+    "accuse accused accuses accusing", "blame blamed blames blaming",
+    "want wanted wants", "praise praised praises praising", "welcome welcomed welcomes",
+    "dismiss dismissed dismisses dismissing",
+)
+# The preposition that carries the content after such a verb: "called for" a ceasefire,
+# "accused" the militia "of" looting (the object before it is part of the content).
+_OBJECT_PREPS = {"call": "for", "accuse": "of", "blame": "for"}
+_MIN_CONTENT_WORDS = 3
+
 # Nouns that turn the verb governing them into a cue: "the UN has raised concerns for...".
 _CUE_NOUNS = {"concern", "concerns", "fears", "fear", "warning", "warnings", "alarm"}
 # Heads of nominal speakers that denote a person (an anonymous source, a role).
@@ -140,6 +205,10 @@ class Attribution:
     start: int  # content offsets in article.text
     end: int
     direct: bool
+    # The content is the object of a verb of stance or intention ("accused Y of ...",
+    # "vowed to ..."), not a clause of speech: it stands for the words said, so a number
+    # elsewhere in the sentence is not the speaker's.
+    stance: bool = False
 
 
 def find_attributions(
@@ -205,6 +274,10 @@ class _Resolver:
         cues = [t for t in self.doc if self._is_cue(t)]
         # Quotes tied to each cue, decided first so that speakers resolve in text order.
         quote_cue = {q: self._cue_for(q, cues) for q in self.quotes}
+        # Verbs of stance and intention report speech too, but never claim a quotation.
+        direct = {t.i for t in cues}
+        cues += [t for t in self.doc if t.i not in direct and self._is_reported_cue(t)]
+        cues.sort(key=lambda t: t.i)
         events: list[tuple[int, str, object]] = [(t.idx, "cue", t) for t in cues]
         events += [(q[0], "quote", q) for q in self.quotes]
         events.sort(key=lambda e: (e[0], e[1] == "quote"))
@@ -226,7 +299,8 @@ class _Resolver:
                 pending = [q for q in pending if quote_cue[q] is not tok]
                 content = self._reported_clause(tok)
                 if content and spk is not None:
-                    out.append(Attribution(spk, self._cue_name(tok), tok.idx, *content, False))
+                    out.append(Attribution(spk, self._cue_name(tok), tok.idx, content[0],
+                                           content[1], False, content[2]))
                 continue
             q: tuple[int, int] = item  # type: ignore[assignment]
             if self._inside_cue_free_scare(q):
@@ -270,6 +344,13 @@ class _Resolver:
     def _in_quote(self, idx: int) -> bool:
         return any(s <= idx < e for s, e in self.quotes)
 
+    def _is_reported_cue(self, tok: Token) -> bool:
+        """A verb that may report speech or a stance without quotation marks."""
+        low = tok.lower_
+        return tok.tag_.startswith("VB") and (
+            low in _CLAUSE_VERBS or low in _INTENT_VERBS or low in _OBJECT_VERBS
+        ) and not self._in_quote(tok.idx)
+
     def _is_cue(self, tok: Token) -> bool:
         if self._in_quote(tok.idx):
             return False
@@ -283,9 +364,13 @@ class _Resolver:
         )
 
     def _cue_name(self, tok: Token) -> str:
-        if tok.lower_ == "according":
+        low = tok.lower_
+        if low == "according":
             return "according to"
-        return _CUE_VERBS.get(tok.lower_, tok.lower_)
+        for lexicon in (_CUE_VERBS, _CLAUSE_VERBS, _INTENT_VERBS, _OBJECT_VERBS):
+            if low in lexicon:
+                return lexicon[low]
+        return low
 
     def _cue_for(self, q: tuple[int, int], cues: list[Token]) -> Token | None:
         """The cue that introduces or closes quote `q`, within its sentence and paragraph."""
@@ -309,8 +394,9 @@ class _Resolver:
                 best = (dist, tok)
         return best[1] if best else None
 
-    def _reported_clause(self, tok: Token) -> tuple[int, int] | None:
-        """The clause a cue reports ("said that ..."), trimmed; None when it is mostly quote."""
+    def _reported_clause(self, tok: Token) -> tuple[int, int, bool] | None:
+        """What a cue reports ("said that ...") as offsets, trimmed, and whether it is a
+        stance (see `Attribution.stance`); None when it is mostly quote."""
         if tok.lower_ == "according":
             sent = tok.sent
             to = tok.nbor()
@@ -321,25 +407,86 @@ class _Resolver:
             if end < sent.end and tok.doc[end].is_punct:
                 end += 1
             rest = [t for t in sent if t.i >= end and not t.is_space]
+            span = None
             if tok.i == sent.start and rest:
-                return self._trim(rest[0].i, sent.end)
-            if tok.i > sent.start:
-                return self._trim(sent.start, tok.i)
+                span = self._trim(rest[0].i, sent.end)
+            elif tok.i > sent.start:
+                span = self._trim(sent.start, tok.i)
+            return (*span, False) if span else None
+        if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
+            return None  # "he was told to leave", "is expected to": not the subject's words
+        content = self._content_tokens(tok)
+        if content is None:
             return None
-        clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-        if clause is None:
-            noun = next((c for c in tok.children if c.lower_ in _CUE_NOUNS), None)
-            prep = next((c for c in noun.children if c.dep_ == "prep"), None) if noun else None
-            if prep is None:
-                return None
-            clause = prep
-        span = self._trim(clause.left_edge.i, clause.right_edge.i + 1)
+        first, last = self._paragraph_tokens(tok)
+        span = self._trim(max(content[0], first), min(content[1], last))
         if span is None:
+            return None
+        if len(re.findall(r"\w+", self.text[span[0]:span[1]])) < _MIN_CONTENT_WORDS:
             return None
         quoted = sum(max(0, min(e, span[1]) - max(s, span[0])) for s, e in self.quotes)
         if quoted * 2 > span[1] - span[0] or span[1] - span[0] < 12:
             return None
-        return span
+        return span[0], span[1], content[2]
+
+    def _content_tokens(self, tok: Token) -> tuple[int, int, bool] | None:
+        """Token range of what a cue reports, read from the parse around it.
+
+        A speech verb reports its clausal complement ("said (that) ...", one on either side
+        of the verb), or, put in as an aside ("The strike, officials said, hit ..."), the
+        clause it interrupts. A verb of intention reports its infinitive with any object
+        before it ("urged residents to leave"); a verb of stance its object ("denied the
+        charges", "called for a ceasefire", "accused the militia of looting").
+        """
+        low = tok.lower_
+        kids = list(tok.children)
+        if low in _CUE_VERBS or low in _CLAUSE_VERBS:
+            first, last = self._paragraph_tokens(tok)
+            clauses = [c for c in kids if c.dep_ == "ccomp" and first <= c.i < last]
+            if clauses:  # "said A and B" joins its clauses; one either side is a misparse
+                clauses = [c for c in clauses if (c.i < tok.i) == (clauses[0].i < tok.i)]
+                return (min(c.left_edge.i for c in clauses),
+                        max(c.right_edge.i for c in clauses) + 1, False)
+            if tok.dep_ == "parataxis" and tok.head.i != tok.i:
+                host = tok.head
+                return host.left_edge.i, host.right_edge.i + 1, False
+        noun = next((c for c in kids if c.lower_ in _CUE_NOUNS), None)
+        prep = next((c for c in noun.children if c.dep_ == "prep"), None) if noun else None
+        if prep is not None:  # "raised concerns for the civilians trapped in the city"
+            return prep.left_edge.i, prep.right_edge.i + 1, False
+        right = [c for c in kids if c.i > tok.i]
+        obj = next((c for c in right if c.dep_ == "dobj"), None)
+        if low in _INTENT_VERBS:
+            xcomp = next((c for c in right if c.dep_ == "xcomp"), None)
+            if xcomp is not None:
+                first = obj if obj is not None and obj.i < xcomp.i else xcomp
+                return first.left_edge.i, xcomp.right_edge.i + 1, True
+        if low not in _OBJECT_VERBS:
+            return None
+        name = _OBJECT_VERBS[low]
+        pp = next((c for c in right if c.dep_ == "prep" and c.lower_ == _OBJECT_PREPS.get(name)),
+                  None)
+        if name == "call":  # "called for a ceasefire", "called the report a fabrication"
+            oprd = next((c for c in right if c.dep_ == "oprd"), None)
+            if pp is not None:
+                pobj = next((c for c in pp.children if c.dep_ == "pobj"), None)
+                return (pobj.left_edge.i, pobj.right_edge.i + 1, True) if pobj else None
+            if obj is not None and oprd is not None:
+                return obj.left_edge.i, oprd.right_edge.i + 1, True
+            return None
+        if obj is None:
+            return None
+        end = pp.right_edge.i if pp is not None and pp.i > obj.i else obj.right_edge.i
+        return obj.left_edge.i, end + 1, True
+
+    def _paragraph_tokens(self, tok: Token) -> tuple[int, int]:
+        """Token range of the sentence `tok` is in, cut at paragraph breaks: the small model
+        runs sentences on across a heading or a blank line, and a report never does."""
+        sent = tok.sent
+        first = next((t.i + 1 for t in reversed(sent[: tok.i - sent.start])
+                      if "\n" in t.text), sent.start)
+        last = next((t.i for t in sent[tok.i - sent.start:] if "\n" in t.text), sent.end)
+        return first, last
 
     def _trim(self, i: int, j: int) -> tuple[int, int] | None:
         toks = [t for t in self.doc[i:j] if not t.is_space]
@@ -361,8 +508,12 @@ class _Resolver:
             return next((c for c in to.children if c.dep_ == "pobj"), None)
         verb = tok
         subj = self._subject(verb)
-        while subj is None and verb.dep_ == "conj" and verb.head is not verb:
-            verb = verb.head  # "the commander said, but added he ...": shared subject
+        while subj is None and verb.head is not verb and (
+            verb.dep_ == "conj" or (verb.dep_ in ("advcl", "xcomp") and verb.tag_ == "VBG")
+        ):
+            # "the commander said, but added he ...", "the judge ruled ..., saying ...":
+            # the subject is shared with the verb it hangs on
+            verb = verb.head
             subj = self._subject(verb)
         if subj is not None and subj.lower_ in ("which", "who", "that") and tok.dep_ == "relcl":
             subj = tok.head
@@ -419,7 +570,9 @@ class _Resolver:
     def _resolve(self, head: Token) -> Speaker | None:
         low = head.lower_
         if low in ("he", "she", "him", "her"):
-            return self._alias(self.persons[-1], head) if self.persons else None
+            if self.persons:
+                return self._alias(self.persons[-1], head)
+            return self._last_person_named(head)
         if low in ("it", "they"):
             pool = self.orgs if low == "it" else (self.orgs + self.persons)
             if not pool:
@@ -436,6 +589,17 @@ class _Resolver:
         if person is not None:
             return person
         return self._nominal(head)
+
+    def _last_person_named(self, pronoun: Token) -> Speaker | None:
+        """ "he" before anyone has spoken: the last person the article named, outside quotes."""
+        ent = next((e for e in reversed(self.doc.ents) if e.label_ == "PERSON"
+                    and e.end <= pronoun.i and not self._in_quote(e.start_char)
+                    and _TITLES.sub("", e.text).strip()), None)
+        if ent is None:
+            return None
+        name = self._full_name(_TITLES.sub("", ent.text).strip())
+        return Speaker(name, pronoun.text, None, "person", pronoun.idx,
+                       pronoun.idx + len(pronoun))
 
     def _alias(self, spk: Speaker, tok: Token) -> Speaker:
         """The same speaker, named this time by `tok` (a pronoun or a bare noun)."""

@@ -471,5 +471,6 @@ def _attribution(
     holding = [a for a in attributions if a.start <= at < a.end and a.speaker is not None]
     if holding:
         return min(holding, key=lambda a: a.end - a.start)
-    near = [a for a in attributions if s_start <= a.cue_start < s_end and a.speaker is not None]
+    near = [a for a in attributions
+            if s_start <= a.cue_start < s_end and a.speaker is not None and not a.stance]
     return min(near, key=lambda a: abs(a.cue_start - at)) if near else None

@@ -135,3 +135,56 @@ def test_quotes_scare_quote_before_an_accusation_is_nobody_s(raqqa):
     # 'A "de-confliction" line ... but the SDF has twice accused Russia': the SDF did not
     # say "de-confliction"
     assert not [q for q in raqqa["000"].quotes if q.text == "de-confliction" and q.speaker]
+
+
+def _reported(nlp, text: str) -> list[tuple[str | None, str, str | None]]:
+    from newsdesk.analyse.quotes import extract_quotes
+    from newsdesk.models import Article
+
+    article = Article(id="r1", source="test", text=text)
+    quotes = extract_quotes(nlp(text), article, actors=[], registry=None)
+    return [(q.speaker_text, q.text, q.cue) for q in quotes if not q.direct]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "expected"), [
+    # a clause of speech, on either side of the verb or around it
+    ("Local officials said the convoy was hit by two rockets near the bridge.",
+     ("Local officials", "the convoy was hit by two rockets near the bridge", "said")),
+    ("The convoy was hit by two rockets near the bridge, local officials said.",
+     ("local officials", "The convoy was hit by two rockets near the bridge", "said")),
+    # a stance: the object, with what the accusation is of
+    ("The militia accused the army of shelling the market on Sunday.",
+     ("The militia", "the army of shelling the market on Sunday", "accuse")),
+    ("The governor called for an immediate ceasefire in the province.",
+     ("The governor", "an immediate ceasefire in the province", "call")),
+    # an intention or a request, with its object
+    ("The commander vowed to retake the town within a week.",
+     ("The commander", "to retake the town within a week", "said")),
+    ("The mayor urged residents to leave the eastern districts.",
+     ("The mayor", "residents to leave the eastern districts", "said")),
+    # "X did Y, saying Z": the speaker is the subject of the verb the participle hangs on
+    ("The ministry closed the crossing on Monday, saying the road was unsafe for trucks.",
+     ("The ministry", "the road was unsafe for trucks", "said")),
+])
+def test_quotes_reported_speech_without_quotation_marks(nlp, text, expected):
+    assert _reported(nlp, text) == [expected]
+
+
+@pytest.mark.slow
+def test_quotes_nested_reported_speech(nlp):
+    # "Y said X told him ...": two acts of speech, the inner one inside the outer
+    found = _reported(nlp, "The mayor said the general told him the army would withdraw.")
+    assert ("The mayor", "the general told him the army would withdraw", "said") in found
+    assert ("the general", "him the army would withdraw", "told") in found or (
+        "the general", "the army would withdraw", "told") in found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", [
+    "He was told to leave the city by the police.",  # passive: not the subject's words
+    "The rebels said nothing.",  # too short to be a content
+    "Coalition aircraft supported an advance by the militia into the old city.",
+])
+def test_quotes_no_reported_speech(nlp, text):
+    assert _reported(nlp, text) == []
