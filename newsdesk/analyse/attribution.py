@@ -140,11 +140,13 @@ _OBJECT_VERBS = _forms(
     "criticize criticized criticizes criticizing criticise criticised criticises",
     "accuse accused accuses accusing", "blame blamed blames blaming",
     "want wanted wants", "praise praised praises praising", "welcome welcomed welcomes",
-    "dismiss dismissed dismisses dismissing",
+    "dismiss dismissed dismisses dismissing", "announce announced announces announcing",
+    "acknowledge acknowledged acknowledges acknowledging", "stress stressed stresses stressing",
+    "emphasize emphasized emphasizes emphasizing emphasise emphasised emphasises",
 )
 # The preposition that carries the content after such a verb: "called for" a ceasefire,
 # "accused" the militia "of" looting (the object before it is part of the content).
-_OBJECT_PREPS = {"call": "for", "accuse": "of", "blame": "for"}
+_OBJECT_PREPS = {"call": ("for", "on"), "accuse": ("of",), "blame": ("for",)}
 _MIN_CONTENT_WORDS = 3
 
 # Nouns that turn the verb governing them into a cue: "the UN has raised concerns for...".
@@ -179,6 +181,9 @@ _SENTENCE_BREAK = re.compile(
     + r"[.!?][\"”’]?\s+(?=[\"“A-Z])|\n"
 )
 _MIN_QUOTE_WORDS = 2
+# A paragraph that opens with a name and a colon: a transcript's turn ("PENCE: Well, ...")
+# or a headline's speaker ("Pence: Flowers won't be at debate").
+_LABEL = re.compile(r"[ \t]*[\"“]?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*):[ \t]+(?=\S)")
 
 
 @dataclass(slots=True)
@@ -280,6 +285,9 @@ class _Resolver:
         cues.sort(key=lambda t: t.i)
         events: list[tuple[int, str, object]] = [(t.idx, "cue", t) for t in cues]
         events += [(q[0], "quote", q) for q in self.quotes]
+        labels = self._labels()
+        events += [(lab[0], "label", lab) for lab in labels]
+        labelled = {q for q in self.quotes for lab in labels if lab[0] <= q[0] <= lab[2]}
         events.sort(key=lambda e: (e[0], e[1] == "quote"))
         resolved: dict[int, Speaker | None] = {}
         out: list[Attribution] = []
@@ -287,6 +295,14 @@ class _Resolver:
         last_quote: tuple[tuple[int, int], Speaker | None, int] | None = None
         pending: list[tuple[int, int]] = []
         for _, kind, item in events:
+            if kind == "label":
+                start, end, c_start, c_end = item  # type: ignore[misc]
+                spk = self._label_speaker(start, end)
+                self._remember(spk)
+                transcript = self.text[start:end].isupper()
+                out.append(Attribution(spk, ":", start, c_start, c_end, transcript))
+                last_quote = ((c_start, c_end), spk, -1)
+                continue
             if kind == "cue":
                 tok: Token = item  # type: ignore[assignment]
                 spk = self._speaker(tok)
@@ -303,7 +319,7 @@ class _Resolver:
                                            content[1], False, content[2]))
                 continue
             q: tuple[int, int] = item  # type: ignore[assignment]
-            if self._inside_cue_free_scare(q):
+            if self._inside_cue_free_scare(q) or q in labelled:
                 continue
             cue = quote_cue[q]
             if cue is not None and cue.i in resolved:
@@ -316,6 +332,43 @@ class _Resolver:
                 out.append(Attribution(last_quote[1], None, q[0], q[0], q[1], True))
                 last_quote = (q, last_quote[1], -1)
         return sorted(out, key=lambda a: (a.start, not a.direct))
+
+    def _labels(self) -> list[tuple[int, int, int, int]]:
+        """Paragraphs a person's name and a colon open: (name start, end, content start, end).
+
+        The name must be a person the article names, so that "UPDATE:" or "WATCH:" is not
+        a speaker; a name in capitals ("WALLACE:") is a transcript's turn, verbatim.
+        """
+        surnames = {e.text.split()[-1].lower() for e in self.doc.ents if e.label_ == "PERSON"}
+        out: list[tuple[int, int, int, int]] = []
+        pos = 0
+        for para in self.text.split("\n"):
+            m = _LABEL.match(para)
+            if m is not None:
+                name = m.group(1)
+                start = pos + m.start(1)
+                ent = self.doc.char_span(start, start + len(name))
+                person = ent is not None and any(
+                    e.label_ == "PERSON" and e.start == ent.start and e.end == ent.end
+                    for e in self.doc.ents)
+                body = para[m.end():].rstrip().rstrip("\"”")
+                if (person or (name.isupper() and name.split()[-1].lower() in surnames)) and (
+                    len(re.findall(r"\w+", body)) >= _MIN_CONTENT_WORDS
+                ):
+                    out.append((start, start + len(name), pos + m.end(),
+                                pos + m.end() + len(body)))
+            pos += len(para) + 1
+        return out
+
+    def _label_speaker(self, start: int, end: int) -> Speaker:
+        """The person a label names, by the full name the article gave them."""
+        name = _TITLES.sub("", self.text[start:end]).strip()
+        if name.isupper():  # "PENCE": the Mike Pence the article introduced
+            last = name.split()[-1].lower()
+            name = next((_TITLES.sub("", e.text).strip() for e in self.doc.ents
+                         if e.label_ == "PERSON" and e.text.split()[-1].lower() == last
+                         and " " in e.text), name.title())
+        return Speaker(self._full_name(name), self.text[start:end], None, "person", start, end)
 
     def _inside_cue_free_scare(self, q: tuple[int, int]) -> bool:
         """A one-word quote ("caliphate") is a scare quote, not speech."""
@@ -464,13 +517,17 @@ class _Resolver:
         if low not in _OBJECT_VERBS:
             return None
         name = _OBJECT_VERBS[low]
-        pp = next((c for c in right if c.dep_ == "prep" and c.lower_ == _OBJECT_PREPS.get(name)),
-                  None)
-        if name == "call":  # "called for a ceasefire", "called the report a fabrication"
+        pp = next((c for c in right if c.dep_ == "prep" and c.lower_ in _OBJECT_PREPS.get(name, ())
+                   and not any(o.ent_type_ in ("DATE", "TIME") for o in c.children)), None)
+        if name == "call":  # "called for a ceasefire", "called on X to ...", "called it Y"
             oprd = next((c for c in right if c.dep_ == "oprd"), None)
             if pp is not None:
-                pobj = next((c for c in pp.children if c.dep_ == "pobj"), None)
-                return (pobj.left_edge.i, pobj.right_edge.i + 1, True) if pobj else None
+                pobj = next((c for c in pp.children if c.dep_ in ("pobj", "pcomp")), None)
+                if pobj is None:
+                    return None
+                xcomp = next((c for c in right if c.dep_ == "xcomp" and c.i > pp.i), None)
+                end = (xcomp or pp).right_edge.i
+                return pobj.left_edge.i, end + 1, True
             if obj is not None and oprd is not None:
                 return obj.left_edge.i, oprd.right_edge.i + 1, True
             return None
@@ -508,13 +565,23 @@ class _Resolver:
             return next((c for c in to.children if c.dep_ == "pobj"), None)
         verb = tok
         subj = self._subject(verb)
-        while subj is None and verb.head is not verb and (
-            verb.dep_ == "conj" or (verb.dep_ in ("advcl", "xcomp") and verb.tag_ == "VBG")
-        ):
-            # "the commander said, but added he ...", "the judge ruled ..., saying ...":
-            # the subject is shared with the verb it hangs on
-            verb = verb.head
-            subj = self._subject(verb)
+        while subj is None and verb.head is not verb:
+            # The subject is shared with the verb this one hangs on: "the commander said,
+            # but added he ...", "the judge ruled ..., saying ...", "appeared to suggest",
+            # "responded by saying"; a participle on a noun is said by it: "a statement
+            # calling for ...", "reports alleging ..."
+            if verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("NOUN", "PROPN"):
+                subj = verb.head
+            elif verb.dep_ in ("conj", "xcomp") or (
+                verb.dep_ == "advcl" and verb.tag_ == "VBG"
+            ):
+                verb = verb.head
+                subj = self._subject(verb)
+            elif verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.dep_ == "prep":
+                verb = verb.head.head
+                subj = self._subject(verb)
+            else:
+                break
         if subj is not None and subj.lower_ in ("which", "who", "that") and tok.dep_ == "relcl":
             subj = tok.head
         if subj is None:

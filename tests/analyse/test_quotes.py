@@ -166,6 +166,10 @@ def _reported(nlp, text: str) -> list[tuple[str | None, str, str | None]]:
     # "X did Y, saying Z": the speaker is the subject of the verb the participle hangs on
     ("The ministry closed the crossing on Monday, saying the road was unsafe for trucks.",
      ("The ministry", "the road was unsafe for trucks", "said")),
+    ("The mayor appeared to suggest that the curfew would be lifted next week.",
+     ("The mayor", "the curfew would be lifted next week", "suggest")),
+    ("The governor called on residents to stay away from the river bank.",
+     ("The governor", "residents to stay away from the river bank", "call")),
 ])
 def test_quotes_reported_speech_without_quotation_marks(nlp, text, expected):
     assert _reported(nlp, text) == [expected]
@@ -188,3 +192,35 @@ def test_quotes_nested_reported_speech(nlp):
 ])
 def test_quotes_no_reported_speech(nlp, text):
     assert _reported(nlp, text) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "expected"), [
+    # a transcript's turn: the name in capitals is a person the article names
+    ('Chris Wallace interviewed Mike Pence on Sunday.\n\n"PENCE: Well, look, the '
+     'governor will not be attending the debate tomorrow night.',
+     ("Mike Pence", "PENCE", "Well, look, the governor will not be attending the debate "
+      "tomorrow night.", True)),
+    # a headline's speaker
+    ("Mike Pence: Governor Won't Be at the Debate\n\nThe campaign said little more.",
+     ("Mike Pence", "Mike Pence", "Governor Won't Be at the Debate", False)),
+])
+def test_quotes_speaker_labels(nlp, text, expected):
+    from newsdesk.analyse.quotes import extract_quotes
+    from newsdesk.models import Article
+
+    article = Article(id="l1", source="test", text=text)
+    quotes = extract_quotes(nlp(text), article, actors=[], registry=None)
+    assert [(q.speaker, q.speaker_text, q.text, q.direct) for q in quotes
+            if q.cue == ":"] == [expected]
+
+
+@pytest.mark.slow
+def test_quotes_a_label_that_names_nobody_is_not_a_speaker(nlp):
+    from newsdesk.analyse.quotes import extract_quotes
+    from newsdesk.models import Article
+
+    text = "UPDATE: The ministry said the crossing would reopen on Monday morning."
+    article = Article(id="l2", source="test", text=text)
+    quotes = extract_quotes(nlp(text), article, actors=[], registry=None)
+    assert [q.cue for q in quotes] == ["said"]
