@@ -143,10 +143,13 @@ _OBJECT_VERBS = _forms(
     "dismiss dismissed dismisses dismissing", "announce announced announces announcing",
     "acknowledge acknowledged acknowledges acknowledging", "stress stressed stresses stressing",
     "emphasize emphasized emphasizes emphasizing emphasise emphasised emphasises",
+    "cite cited cites citing", "echo echoed echoes echoing", "express expressed expresses",
+    "endorse endorsed endorses endorsing", "describe described describes describing",
 )
 # The preposition that carries the content after such a verb: "called for" a ceasefire,
 # "accused" the militia "of" looting (the object before it is part of the content).
-_OBJECT_PREPS = {"call": ("for", "on"), "accuse": ("of",), "blame": ("for",)}
+_OBJECT_PREPS = {"call": ("for", "on"), "accuse": ("of",), "blame": ("for",),
+                 "describe": ("as",)}
 _MIN_CONTENT_WORDS = 3
 
 # Nouns that turn the verb governing them into a cue: "the UN has raised concerns for...".
