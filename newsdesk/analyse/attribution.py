@@ -143,7 +143,7 @@ _OBJECT_VERBS = _forms(
     "dismiss dismissed dismisses dismissing", "announce announced announces announcing",
     "acknowledge acknowledged acknowledges acknowledging", "stress stressed stresses stressing",
     "emphasize emphasized emphasizes emphasizing emphasise emphasised emphasises",
-    "cite cited cites citing", "echo echoed echoes echoing", "express expressed expresses",
+    "echo echoed echoes echoing", "express expressed expresses",
     "endorse endorsed endorses endorsing", "describe described describes describing",
 )
 # The preposition that carries the content after such a verb: "called for" a ceasefire,
