@@ -20,6 +20,7 @@ introduced with that noun (which may be anonymous: "a senior US-led coalition co
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -275,17 +276,19 @@ class _Resolver:
         self.orgs: list[Speaker] = []
         self.nominals: list[Speaker] = []
         self.quotes = quote_spans(self.text)
+        self._quote_starts = [q[0] for q in self.quotes]  # sorted: pairs never nest
+        self.ents = list(doc.ents)  # Doc.ents builds its spans on every read
+        self._cue_offsets: list[int] = []  # offsets of the cues that may claim a quote
 
     # -- driving -----------------------------------------------------------------------
 
     def run(self) -> list[Attribution]:
-        cues = [t for t in self.doc if self._is_cue(t)]
+        cues, reported = self._cues()
+        self._cue_offsets = [t.idx for t in cues]
         # Quotes tied to each cue, decided first so that speakers resolve in text order.
         quote_cue = {q: self._cue_for(q, cues) for q in self.quotes}
         # Verbs of stance and intention report speech too, but never claim a quotation.
-        direct = {t.i for t in cues}
-        cues += [t for t in self.doc if t.i not in direct and self._is_reported_cue(t)]
-        cues.sort(key=lambda t: t.i)
+        cues = sorted(cues + reported, key=lambda t: t.i)
         events: list[tuple[int, str, object]] = [(t.idx, "cue", t) for t in cues]
         events += [(q[0], "quote", q) for q in self.quotes]
         labels = self._labels()
@@ -342,7 +345,7 @@ class _Resolver:
         The name must be a person the article names, so that "UPDATE:" or "WATCH:" is not
         a speaker; a name in capitals ("WALLACE:") is a transcript's turn, verbatim.
         """
-        surnames = {e.text.split()[-1].lower() for e in self.doc.ents if e.label_ == "PERSON"}
+        surnames = {e.text.split()[-1].lower() for e in self.ents if e.label_ == "PERSON"}
         out: list[tuple[int, int, int, int]] = []
         pos = 0
         for para in self.text.split("\n"):
@@ -353,7 +356,7 @@ class _Resolver:
                 ent = self.doc.char_span(start, start + len(name))
                 person = ent is not None and any(
                     e.label_ == "PERSON" and e.start == ent.start and e.end == ent.end
-                    for e in self.doc.ents)
+                    for e in self.ents)
                 body = para[m.end():].rstrip().rstrip("\"”")
                 if (person or (name.isupper() and name.split()[-1].lower() in surnames)) and (
                     len(re.findall(r"\w+", body)) >= _MIN_CONTENT_WORDS
@@ -368,7 +371,7 @@ class _Resolver:
         name = _TITLES.sub("", self.text[start:end]).strip()
         if name.isupper():  # "PENCE": the Mike Pence the article introduced
             last = name.split()[-1].lower()
-            name = next((_TITLES.sub("", e.text).strip() for e in self.doc.ents
+            name = next((_TITLES.sub("", e.text).strip() for e in self.ents
                          if e.label_ == "PERSON" and e.text.split()[-1].lower() == last
                          and " " in e.text), name.title())
         return Speaker(self._full_name(name), self.text[start:end], None, "person", start, end)
@@ -382,42 +385,42 @@ class _Resolver:
         so does one in the same paragraph after the previous quote's own attribution
         ('"...," he said. "..."'), where no other cue comes between."""
         between = self.text[prev[1]:q[0]]
-        cues = [i for i in range(prev[1], q[0]) if self._is_cue_char(i)]
+        lo = bisect_left(self._cue_offsets, prev[1])
+        cues = self._cue_offsets[lo:bisect_left(self._cue_offsets, q[0], lo)]
         if cues == [prev_cue]:
             return "\n" not in between and len(between) < 200
         return between.count("\n") <= 2 and len(between) < 200 and not cues
 
-    def _is_cue_char(self, idx: int) -> bool:
-        tok = self._token_at(idx)
-        return tok is not None and tok.idx == idx and self._is_cue(tok)
-
-    def _token_at(self, idx: int) -> Token | None:
-        span = self.doc.char_span(idx, idx + 1, alignment_mode="expand")
-        return span[0] if span is not None and len(span) else None
-
     # -- cues --------------------------------------------------------------------------
 
     def _in_quote(self, idx: int) -> bool:
-        return any(s <= idx < e for s, e in self.quotes)
+        k = bisect_right(self._quote_starts, idx) - 1
+        return k >= 0 and idx < self.quotes[k][1]
 
-    def _is_reported_cue(self, tok: Token) -> bool:
-        """A verb that may report speech or a stance without quotation marks."""
-        low = tok.lower_
-        return tok.tag_.startswith("VB") and (
-            low in _CLAUSE_VERBS or low in _INTENT_VERBS or low in _OBJECT_VERBS
-        ) and not self._in_quote(tok.idx)
-
-    def _is_cue(self, tok: Token) -> bool:
-        if self._in_quote(tok.idx):
-            return False
-        low = tok.lower_
-        if low == "according" and tok.i + 1 < len(tok.doc) and tok.nbor().lower_ == "to":
-            return True
-        if low in _CUE_VERBS and tok.tag_.startswith("VB"):
-            return True
-        return any(c.lower_ in _CUE_NOUNS and c.dep_ == "dobj" for c in tok.children) and (
-            tok.tag_.startswith("VB")
-        )
+    def _cues(self) -> tuple[list[Token], list[Token]]:
+        """The cues outside quotes, in one pass: those that may introduce a quotation
+        (speech verbs, "according to", a verb that raises concerns), and the verbs of
+        speech, stance or intention that only report without quotation marks."""
+        direct: list[Token] = []
+        reported: list[Token] = []
+        for tok in self.doc:
+            low = tok.lower_
+            if low == "according":
+                if tok.i + 1 < len(self.doc) and tok.nbor().lower_ == "to":
+                    direct.append(tok)
+            elif low in _CUE_NOUNS and tok.dep_ == "dobj":
+                if tok.head.tag_.startswith("VB"):
+                    direct.append(tok.head)
+            elif not tok.tag_.startswith("VB"):
+                continue
+            elif low in _CUE_VERBS:
+                direct.append(tok)
+            elif low in _CLAUSE_VERBS or low in _INTENT_VERBS or low in _OBJECT_VERBS:
+                reported.append(tok)
+        direct = sorted({t.i: t for t in direct if not self._in_quote(t.idx)}.values(),
+                        key=lambda t: t.i)
+        taken = {t.i for t in direct}
+        return direct, [t for t in reported if t.i not in taken and not self._in_quote(t.idx)]
 
     def _cue_name(self, tok: Token) -> str:
         low = tok.lower_
@@ -662,7 +665,7 @@ class _Resolver:
 
     def _last_person_named(self, pronoun: Token) -> Speaker | None:
         """ "he" before anyone has spoken: the last person the article named, outside quotes."""
-        ent = next((e for e in reversed(self.doc.ents) if e.label_ == "PERSON"
+        ent = next((e for e in reversed(self.ents) if e.label_ == "PERSON"
                     and e.end <= pronoun.i and not self._in_quote(e.start_char)
                     and _TITLES.sub("", e.text).strip()), None)
         if ent is None:
@@ -680,7 +683,7 @@ class _Resolver:
         """A named person at `head`, or in its apposition ("The US envoy, Brett McGurk")."""
         candidates = [head, *[c for c in head.children if c.dep_ == "appos"]]
         for cand in candidates:
-            ent = next((e for e in head.doc.ents if e.label_ == "PERSON"
+            ent = next((e for e in self.ents if e.label_ == "PERSON"
                         and e.start <= cand.i < e.end), None)
             if ent is None:
                 continue
@@ -812,7 +815,7 @@ class _Resolver:
             right = t
         right = max(right, head, key=lambda t: t.i)
         if head.ent_type_ == "ORG":
-            ent = next((e for e in head.doc.ents if e.start <= head.i < e.end), None)
+            ent = next((e for e in self.ents if e.start <= head.i < e.end), None)
             if ent is not None:
                 left = min(left, ent[0], key=lambda t: t.i)
                 right = max(right, ent[-1], key=lambda t: t.i)
