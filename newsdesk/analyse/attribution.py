@@ -185,9 +185,11 @@ _SENTENCE_BREAK = re.compile(
     + r"[.!?][\"”’]?\s+(?=[\"“A-Z])|\n"
 )
 _MIN_QUOTE_WORDS = 2
-# A paragraph that opens with a name and a colon: a transcript's turn ("PENCE: Well, ...")
-# or a headline's speaker ("Pence: Flowers won't be at debate").
-_LABEL = re.compile(r"[ \t]*[\"“]?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*):[ \t]+(?=\S)")
+_MAX_TITLE_WORDS = 6
+# A paragraph that opens with a name (perhaps with where it was said) and a colon.
+_LABEL = re.compile(
+    r"[ \t]*[\"“]?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*)(,[^:\n]{1,80})?:[ \t]*"
+)
 
 
 @dataclass(slots=True)
@@ -302,11 +304,10 @@ class _Resolver:
         pending: list[tuple[int, int]] = []
         for _, kind, item in events:
             if kind == "label":
-                start, end, c_start, c_end = item  # type: ignore[misc]
+                start, end, c_start, c_end, verbatim = item  # type: ignore[misc]
                 spk = self._label_speaker(start, end)
                 self._remember(spk)
-                transcript = self.text[start:end].isupper()
-                out.append(Attribution(spk, ":", start, c_start, c_end, transcript))
+                out.append(Attribution(spk, ":", start, c_start, c_end, verbatim))
                 last_quote = ((c_start, c_end), spk, -1)
                 continue
             if kind == "cue":
@@ -339,32 +340,54 @@ class _Resolver:
                 last_quote = (q, last_quote[1], -1)
         return sorted(out, key=lambda a: (a.start, not a.direct))
 
-    def _labels(self) -> list[tuple[int, int, int, int]]:
-        """Paragraphs a person's name and a colon open: (name start, end, content start, end).
+    def _labels(self) -> list[tuple[int, int, int, int, bool]]:
+        """Speech a person's name and a colon introduce: (name start, end, content start,
+        end, verbatim).
 
-        The name must be a person the article names, so that "UPDATE:" or "WATCH:" is not
-        a speaker; a name in capitals ("WALLACE:") is a transcript's turn, verbatim.
+        The name opens a paragraph: a transcript's turn ("WALLACE: ...", verbatim), a
+        headline's speaker ("Pence: Flowers won't be at debate"), a round-up's line
+        ('Meghan McCain, Twitter: "..."'), or a line of its own over the quoted paragraph
+        that follows. It must be a person the article names, so that "UPDATE:" or
+        "WATCH:" is nobody.
         """
         surnames = {e.text.split()[-1].lower() for e in self.ents if e.label_ == "PERSON"}
-        out: list[tuple[int, int, int, int]] = []
+        quote_at = {q[0]: q for q in self.quotes}
+        out: list[tuple[int, int, int, int, bool]] = []
+        paras: list[tuple[int, str]] = []
         pos = 0
         for para in self.text.split("\n"):
-            m = _LABEL.match(para)
-            if m is not None:
-                name = m.group(1)
-                start = pos + m.start(1)
-                ent = self.doc.char_span(start, start + len(name))
-                person = ent is not None and any(
-                    e.label_ == "PERSON" and e.start == ent.start and e.end == ent.end
-                    for e in self.ents)
-                body = para[m.end():].rstrip().rstrip("\"”")
-                if (person or (name.isupper() and name.split()[-1].lower() in surnames)) and (
-                    len(re.findall(r"\w+", body)) >= _MIN_CONTENT_WORDS
-                ):
-                    out.append((start, start + len(name), pos + m.end(),
-                                pos + m.end() + len(body)))
+            paras.append((pos, para))
             pos += len(para) + 1
+        for k, (pos, para) in enumerate(paras):
+            m = _LABEL.match(para)
+            if m is None:
+                continue
+            name, start = m.group(1), pos + m.start(1)
+            # a transcript's turn has no ", where" (a dateline has: "AIN ISSA, Syria:")
+            upper = name.isupper() and name.split()[-1].lower() in surnames and not m.group(2)
+            if not (upper or self._is_person(start, start + len(name))):
+                continue
+            body = para[m.end():].rstrip()
+            if not body:  # the quote is the next paragraph
+                nxt = next(((p, t) for p, t in paras[k + 1:] if t.strip()), None)
+                if nxt is None:
+                    continue
+                at, body = nxt[0] + len(nxt[1]) - len(nxt[1].lstrip()), nxt[1].strip()
+            else:
+                at = pos + m.end()
+            q = quote_at.get(at + 1) or quote_at.get(at + 2)  # after " or ''
+            if body[:1] in "\"“'" and q is not None:
+                out.append((start, start + len(name), q[0], q[1], True))
+            elif at > pos and len(re.findall(r"\w+", body)) >= _MIN_CONTENT_WORDS:
+                body = body.rstrip("\"”")
+                out.append((start, start + len(name), at, at + len(body), upper))
         return out
+
+    def _is_person(self, start: int, end: int) -> bool:
+        span = self.doc.char_span(start, end)
+        return span is not None and any(
+            e.label_ == "PERSON" and e.start == span.start and e.end == span.end
+            for e in self.ents)
 
     def _label_speaker(self, start: int, end: int) -> Speaker:
         """The person a label names, by the full name the article gave them."""
@@ -377,8 +400,13 @@ class _Resolver:
         return Speaker(self._full_name(name), self.text[start:end], None, "person", start, end)
 
     def _inside_cue_free_scare(self, q: tuple[int, int]) -> bool:
-        """A one-word quote ("caliphate") is a scare quote, not speech."""
-        return len(re.findall(r"\w+", self.text[q[0]:q[1]])) < _MIN_QUOTE_WORDS
+        """A one-word quote ("caliphate") is a scare quote, not speech; a short one whose
+        every longer word is capitalised ("Face the Nation", "Make America Great Again")
+        names a programme, a book or a slogan."""
+        words = re.findall(r"[\w’'-]+", self.text[q[0]:q[1]])
+        if len(words) < _MIN_QUOTE_WORDS:
+            return True
+        return len(words) <= _MAX_TITLE_WORDS and all(w[0].isupper() for w in words if len(w) > 3)
 
     def _continues(self, prev: tuple[int, int], q: tuple[int, int], prev_cue: int) -> bool:
         """An unattributed quote right after a quoted paragraph continues that speech, and

@@ -204,6 +204,14 @@ def test_quotes_no_reported_speech(nlp, text):
     # a headline's speaker
     ("Mike Pence: Governor Won't Be at the Debate\n\nThe campaign said little more.",
      ("Mike Pence", "Mike Pence", "Governor Won't Be at the Debate", False)),
+    # a round-up's line, with where it was said, over a quotation
+    ('Meghan McCain, Twitter: "The moderator is the real winner of this debate."',
+     ("Meghan McCain", "Meghan McCain", "The moderator is the real winner of this debate.",
+      True)),
+    # a name on a line of its own over the quoted paragraph
+    ('Meghan McCain, Twitter:\n\n"The moderator is the real winner of this debate."',
+     ("Meghan McCain", "Meghan McCain", "The moderator is the real winner of this debate.",
+      True)),
 ])
 def test_quotes_speaker_labels(nlp, text, expected):
     from newsdesk.analyse.quotes import extract_quotes
@@ -220,7 +228,21 @@ def test_quotes_a_label_that_names_nobody_is_not_a_speaker(nlp):
     from newsdesk.analyse.quotes import extract_quotes
     from newsdesk.models import Article
 
-    text = "UPDATE: The ministry said the crossing would reopen on Monday morning."
-    article = Article(id="l2", source="test", text=text)
+    for text in ("UPDATE: The ministry said the crossing would reopen on Monday morning.",
+                 # a dateline, even where a person shares the place's name
+                 "AIN ISSA, Syria: The ministry said the crossing would reopen on Monday. "
+                 "Ali Issa, a farmer, was there."):
+        article = Article(id="l2", source="test", text=text)
+        quotes = extract_quotes(nlp(text), article, actors=[], registry=None)
+        assert [q.cue for q in quotes] == ["said"], text
+
+
+@pytest.mark.slow
+def test_quotes_a_short_quote_in_title_case_names_a_programme(nlp):
+    from newsdesk.analyse.quotes import extract_quotes
+    from newsdesk.models import Article
+
+    text = ('The governor said on "Face the Nation" that "the bridge will stay closed."')
+    article = Article(id="t1", source="test", text=text)
     quotes = extract_quotes(nlp(text), article, actors=[], registry=None)
-    assert [q.cue for q in quotes] == ["said"]
+    assert [q.text for q in quotes if q.direct] == ["the bridge will stay closed."]
