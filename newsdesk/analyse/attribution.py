@@ -83,6 +83,8 @@ _CUE_VERBS = {
                      "disclosed", "indicated", "suggested", "predicted", "urged",
                      "asked", "promised", "vowed"], "said"),
 }
+
+
 def _forms(*rows: str) -> dict[str, str]:
     """{surface form: cue name} from rows "name form form ...": spelled out, because the
     pipeline runs without a lemmatizer (nlp.EXCLUDED)."""
@@ -119,7 +121,7 @@ _CLAUSE_VERBS = _forms(
     "reiterate reiterated reiterates", "repeat repeated repeats", "observe observed observes",
     "remark remarked remarks", "hint hinted hints", "signal signaled signalled signals",
     "caution cautioned cautions", "ask asked asks asking", "question questioned questions",
-    "doubt doubted doubts", "feel felt feels", "acknowledge acknowledged",
+    "doubt doubted doubts", "feel felt feels",
 )
 # An intention or a request: "vowed to retake the town", "urged residents to leave".
 _INTENT_VERBS = _forms(
