@@ -11,6 +11,7 @@ from newsdesk.analyse.typing_model import (
     classify,
     probabilities,
     read_model,
+    score,
     train,
     training_digest,
     training_examples,
@@ -90,3 +91,24 @@ def test_shipped_model_loads_without_training():
     start = time.perf_counter()
     typing_model._shipped_model()
     assert time.perf_counter() - start < 2.0
+
+
+# The codebook's protest sub-types as the lexicon decides them (written for this test).
+@pytest.mark.parametrize(("text", "sub"), [
+    ("Several marchers were injured by police who charged the peaceful rally with batons.",
+     "Excessive force against protesters"),
+    ("Police dispersed the protesters with tear gas; no protesters were injured.",
+     "Protest with intervention"),
+    ("Protesters threw bottles at the police line, injuring two policemen, and officers "
+     "answered with tear gas.", "Violent demonstration"),
+    ("Students protesting fee rises clashed with riot police outside the campus.",
+     "Violent demonstration"),
+    ("Two demonstrators succumbed to bullet injuries after police firing on the march.",
+     "Excessive force against protesters"),
+])
+def test_lexicon_protest_subtypes(text, sub):
+    scores = score(text)
+    protest = {k: v for k, v in scores.items()
+               if k in ("Peaceful protest", "Protest with intervention",
+                        "Excessive force against protesters", "Violent demonstration")}
+    assert max(protest, key=protest.__getitem__) == sub
