@@ -170,10 +170,13 @@ _CUES: list[tuple[str, str, float]] = [
     (_AGREE, r"\bagreements?\b|\bagreed\b|\bcease-?fire\b|\btruce\b|\bpeace (?:deal|accord|pact"
      r"|agreement)\b|\baccords?\b|\bsigned\b|(?<!great )(?<!good )\bdeal\b|\bmemorandum\b"
      r"|\bprisoner (?:exchange|swap)"
-     r"|\bexchange of prisoners\b|\breconcil\w+|\bpact\b|\bsettlement\b", 3.0),
+     r"|\bexchange of prisoners\b|\breconcil\w+|\bpact\b|\bsettlement\b"
+    # The codebook lists surrenders and prisoner releases among agreements.
+    r"|\bsurrender(?:ed|s|ing)? (?:to|with)\b|\bhanded themselves over\b"
+    r"|\breleased (?:\w+ ){0,3}(?:prisoners|detainees|captives)\b", 3.0),
     (_CHANGE, r"\b(?:formed|announced|launched|created) (?:a )?new\b|\bmerg(?:e|ed|er)\b"
      r"|\bunit(?:e|ed|ing) (?:under|into|with)\b|\bsplit\b|\brenam\w+"
-     r"|\bdissolv\w+|\bdefect\w*|\bsurrender\w*|\bpledged allegiance\b"
+     r"|\bdissolv\w+|\bdefect\w*|\bpledged allegiance\b"
      r"|\bnew (?:leader|commander|chief)\b|\bappointed\b|\brecruit\w*|\btraining\b"
      r"|\bcurfew\b|\bdeploy\w*|\breinforcements?\b|\bjoined forces\b|\bbanned\b"
      r"|\bstate of emergency\b|\bcoalition of\b|\ballegiance\b|\bsuspend\w*|\bresum\w*"
