@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from importlib import resources
 
+import numpy as np
 import pytest
 
 from newsdesk.analyse.typing_model import (
-    _features,
     classify,
     probabilities,
     read_model,
+    score,
     train,
     training_digest,
     training_examples,
@@ -31,12 +31,19 @@ def test_shipped_model_was_fitted_on_the_shipped_sentences():
     )
 
 
-def test_shipped_model_has_the_features_the_code_computes_now():
-    """Catches a change to the features left unfitted, without the cost of a refit."""
+def test_shipped_model_equals_a_fresh_fit():
+    """The shipped weights are what the code and the sentences give now (features included).
+
+    The file stores float32 and the fit is run again on another machine's BLAS, so the
+    comparison allows a small difference in the weights, far below what any change to a
+    sentence or a feature makes.
+    """
     shipped, _ = _shipped()
-    rows = [_features(t) for t, s in training_examples() if s is not None]
-    counts = Counter(name for feats in rows for name in feats)
-    assert set(shipped.vocabulary) == {name for name, n in counts.items() if n >= 2}
+    fresh = train([(t, s) for t, s in training_examples() if s is not None])
+    assert shipped.vocabulary == fresh.vocabulary
+    assert shipped.labels == fresh.labels
+    assert np.abs(shipped.weights - fresh.weights).max() < 1e-3
+    assert np.abs(shipped.bias - fresh.bias).max() < 1e-3
 
 
 def test_model_file_round_trip_keeps_the_probabilities(tmp_path):
@@ -84,3 +91,24 @@ def test_shipped_model_loads_without_training():
     start = time.perf_counter()
     typing_model._shipped_model()
     assert time.perf_counter() - start < 2.0
+
+
+# The codebook's protest sub-types as the lexicon decides them (written for this test).
+@pytest.mark.parametrize(("text", "sub"), [
+    ("Several marchers were injured by police who charged the peaceful rally with batons.",
+     "Excessive force against protesters"),
+    ("Police dispersed the protesters with tear gas; no protesters were injured.",
+     "Protest with intervention"),
+    ("Protesters threw bottles at the police line, injuring two policemen, and officers "
+     "answered with tear gas.", "Violent demonstration"),
+    ("Students protesting fee rises clashed with riot police outside the campus.",
+     "Violent demonstration"),
+    ("Two demonstrators succumbed to bullet injuries after police firing on the march.",
+     "Excessive force against protesters"),
+])
+def test_lexicon_protest_subtypes(text, sub):
+    scores = score(text)
+    protest = {k: v for k, v in scores.items()
+               if k in ("Peaceful protest", "Protest with intervention",
+                        "Excessive force against protesters", "Violent demonstration")}
+    assert max(protest, key=protest.__getitem__) == sub
