@@ -135,6 +135,14 @@ _FACILITY_NAMES = {"airport": "airport", "airfield": "airport", "airbase": "air 
                    "air base": "air base", "port": "port", "harbour": "port", "harbor": "port",
                    "dam": "dam"}
 _PROXIMITY_KM = 300.0
+# What only states and countries have: "the New York border", "Ohio's governor".
+_REGION_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:border|borders|governor|legislature|attorney\s+general|lawmakers|"
+    r"senators?|state\s+line)\b", re.I)
+# Other places of a city's namesake region this far from the city make it the region.
+_UPSTATE_KM = 100.0
+# "N.Y.", "Calif.", "Wash.": abbreviated names, which news gives to states and provinces.
+_ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z][a-z]{1,4}\.")
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
 _LOOSE = 0.75
 # Below this score a resolution rests on a far-fetched reading (an alternate name of a
@@ -366,6 +374,9 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     hints = [_hint_places(text, e, gazetteer) + _adjective_hints(text, s, gazetteer)
              for s, e in spans]
     own = [normalize_name(n) for n, _ in names]
+    ends = {e for _, e in spans}
+    regional = [_region_slot(text, s, ends) or bool(_ABBREVIATION.fullmatch(text[s:e]))
+                or bool(_REGION_AFTER.match(text, e)) for s, e in spans]
     rivals = [any(_primary(c) and c.match >= 0.97 for c in cs) for cs in cands]
 
     focus: dict[str, float] = defaultdict(float)
@@ -408,6 +419,8 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             votes = state.get((p.country_code, p.admin1), 0.0) - \
                 mine_a1[own[i]].get((p.country_code, p.admin1), 0.0)
             s += 1.5 * min(1.0, max(0.0, votes) / 2.0)
+        if regional[i] and p.feature in ("admin1", "country"):
+            s += 2.0  # "Albany, N.Y.", "Ohio's governor": a state or country
         for h in hints[i]:
             same_region = h.feature == "country" or h.admin1 == p.admin1
             if h.country_code == p.country_code and same_region:
@@ -446,9 +459,67 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
                                   "parent" if best.within else _precision(best.place),
                                   best.place.name if best.within else None,
                                   _kind(best.place, names[i][1], best.within)))
+    _apply_namesakes(text, spans, names, cands, regional, own, results)
     _apply_inner_cues(text, spans, results)
     _apply_landmarks(text, spans, names, results)
     return results
+
+
+def _region_slot(text: str, start: int, ends: set[int]) -> bool:
+    """The name follows another place and a comma ("Albany, New York", "Paris, Texas"):
+    it names the region or country that place lies in."""
+    m = re.search(r",\s*$", text[max(0, start - 3):start])
+    return bool(m) and (max(0, start - 3) + m.start()) in ends
+
+
+def _listed_with_regions(text: str, spans: Sequence[tuple[int, int]], i: int,
+                         results: Sequence[Resolution | None]) -> bool:
+    """The mention stands in a list whose neighbour is a state or province ("Ohio,
+    Connecticut and New York"): a list names things of one kind."""
+    s, e = spans[i]
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(spans) or results[j] is None:
+            continue
+        gap = text[spans[j][1]:s] if j < i else text[e:spans[j][0]]
+        if re.fullmatch(r"\s*(,|and|or|,\s*and|,\s*or)\s*", gap) and \
+                results[j].place.feature == "admin1" and results[j].precision != "parent":
+            return True
+    return False
+
+
+def _apply_namesakes(text: str, spans: Sequence[tuple[int, int]],
+                     names: list[tuple[str, str | None]], cands: list[list[Candidate]],
+                     regional: list[bool], own: list[str],
+                     results: list[Resolution | None]) -> None:
+    """A bare name shared by a city and the first-level region around it ("New York",
+    "Raqqa") is the city, unless the article's other places in that region all lie far
+    from the city (upstate news: the state) or the name is written as the region's (a type
+    word, an abbreviation, after "Town, ")."""
+    for i, r in enumerate(results):
+        if r is None or names[i][1] is not None or regional[i]:
+            continue
+        exact = [c.place for c in cands[i] if c.match >= 0.97 and not c.within
+                 and not c.demonym]
+        pair = next(((a, c) for a in exact if a.feature == "admin1" for c in exact
+                     if c.feature == "city" and c.population >= a.population / 10
+                     and (c.country_code, c.admin1) == (a.country_code, a.admin1)), None)
+        if pair is None or r.place not in pair:
+            continue
+        region, city = pair
+        if _listed_with_regions(text, spans, i, results):
+            results[i] = Resolution(region, r.score, _precision(region), None,
+                                    _kind(region, None, False))
+            continue
+        others = [o.place for j, o in enumerate(results) if o is not None and own[j] != own[i]
+                  and o.place.feature in ("city", "admin2") and o.precision != "parent"
+                  and (o.place.country_code, o.place.admin1) == (region.country_code,
+                                                                 region.admin1)]
+        far = bool(others) and min(distance_km(city.lat, city.lon, o.lat, o.lon)
+                                   for o in others) > _UPSTATE_KM
+        chosen = region if far else city
+        if chosen is not r.place:
+            results[i] = Resolution(chosen, r.score, _precision(chosen), None,
+                                    _kind(chosen, None, False))
 
 
 def _precision(p: Place) -> str:

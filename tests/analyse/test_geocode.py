@@ -345,3 +345,40 @@ def test_resolve_mentions_country_adjective_before_the_town(gaz: Gazetteer) -> N
     assert london is not None and london.place.country_code == "CA"
     (plain,) = _resolve_all(gaz, "Police in London said two men were arrested.", ["London"])
     assert plain is not None and plain.place.country_code == "GB"
+
+
+@pytest.mark.parametrize(("text", "names", "feature"), [
+    # bare, the city: news names the city far more often than the state around it
+    ("Tourists packed hotels in New York over the holiday.", ["New York"], "city"),
+    # the article's other places in the state all lie upstate: the state
+    ("Floods hit Binghamton and Elmira on Tuesday, and New York declared an emergency.",
+     ["Binghamton", "Elmira", "New York"], "admin1"),
+    # written as the state's: after "Town, ", abbreviated, in a list of states, its border
+    ("A paper mill in Albany, New York, closed on Friday.", ["Albany", "New York"], "admin1"),
+    ("The company moved from Buffalo, N.Y., last year.", ["Buffalo", "N.Y."], "admin1"),
+    ("Storms knocked out power in Ohio, Pennsylvania and New York.",
+     ["Ohio", "Pennsylvania", "New York"], "admin1"),
+    ("Troopers closed the highway near the New York border.", ["New York"], "admin1"),
+])
+def test_resolve_mentions_new_york_city_or_state(gaz: Gazetteer, text: str, names: list[str],
+                                                 feature: str) -> None:
+    new_york = _resolve_all(gaz, text, names)[-1]
+    assert new_york is not None and new_york.place.feature == feature
+    assert (new_york.place.country_code, new_york.place.admin1) == ("US", "NY")
+
+
+def test_resolve_mentions_state_after_its_town_and_a_comma(gaz: Gazetteer) -> None:
+    # "Washington" is the capital when bare; after "Spokane, " it is the state Spokane is in
+    text = "Protesters marched in Spokane, Washington, on Saturday."
+    _, washington = _resolve_all(gaz, text, ["Spokane", "Washington"])
+    assert washington is not None and washington.place.feature == "admin1"
+    assert washington.place.admin1 == "WA"
+
+
+def test_resolve_mentions_english_county_over_us_town(gaz: Gazetteer) -> None:
+    # a county named bare has the weight of the towns in it, not of a village
+    text = "Police in Norfolk said a lorry overturned near Norwich."
+    norfolk, _ = _resolve_all(gaz, text, ["Norfolk", "Norwich"])
+    assert norfolk is not None and norfolk.place.feature == "admin2"
+    assert norfolk.place.country_code == "GB"
+    assert distance_km(norfolk.place.lat, norfolk.place.lon, 52.67, 1.0) < 50
