@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from newsdesk.analyse.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
@@ -141,6 +142,8 @@ _REGION_AFTER = re.compile(
     r"senators?|state\s+line)\b", re.I)
 # Other places of a city's namesake region this far from the city make it the region.
 _UPSTATE_KM = 100.0
+# Another name's reading within about this distance makes a town's reading likelier.
+_NEIGHBOUR_KM = 25.0
 # "N.Y.", "Calif.", "Wash.": abbreviated names, which news gives to states and provinces.
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z][a-z]{1,4}\.")
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
@@ -216,8 +219,14 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
     return cands
 
 
+@lru_cache(maxsize=1 << 16)
+def _normal_place_name(name: str) -> str:
+    """A place's own name, normalised: asked for every candidate of every mention."""
+    return normalize_name(name)
+
+
 def _primary(c: Candidate) -> bool:
-    return normalize_name(c.place.name) == c.matched_name
+    return _normal_place_name(c.place.name) == c.matched_name
 
 
 def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float:
@@ -409,10 +418,21 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             hit = cc_cache[name] = (votes, max(votes.values(), default=0.0))
         return hit
 
+    # Spatial coherence: the readings of the article's other names that lie close by. A
+    # local report's towns are neighbours (Paris and Henry County, Tennessee; Dover and
+    # Calais), which the country and state votes, split over every namesake, miss.
+    readings_of: dict[str, list[Place]] = {}
+    for i, cs in enumerate(cands):
+        if own[i] not in readings_of:
+            readings_of[own[i]] = [c.place for c in cs if _coheres(c)]
+    coherence = _Coherence(readings_of)
+
     def score(i: int, c: Candidate, anchors: Sequence[Place]) -> float:
         p = c.place
         cc_votes, top_cc = cc_votes_of(own[i])
         s = _prior(c, names[i][1], rivals[i])
+        if _coheres(c):
+            s += coherence.near(own[i], p)
         if top_cc > 0:
             s += 2.0 * max(0.0, cc_votes.get(p.country_code, 0.0)) / top_cc
         if p.admin1:  # a state named in a story about its towns is that state too
@@ -463,6 +483,53 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     _apply_inner_cues(text, spans, results)
     _apply_landmarks(text, spans, names, results)
     return results
+
+
+class _Coherence:
+    """How many of the article's other names have a reading near a place (each counts
+    exp(-d / _NEIGHBOUR_KM), at most 2 in all), memoised per name and place.
+
+    One array holds every reading of every name, sorted by name, so that a place is
+    compared with all of them at once; distances are planar (exact enough at the tens of
+    km that count, and a long report names hundreds of places).
+    """
+
+    def __init__(self, readings_of: dict[str, list[Place]]) -> None:
+        import numpy as np
+
+        self._np = np
+        names = [n for n, pts in readings_of.items() if pts]
+        self._index = {n: k for k, n in enumerate(names)}
+        pts = [(p.lat, p.lon) for n in names for p in readings_of[n]]
+        self._lat = np.radians(np.array([q[0] for q in pts], dtype=float))
+        self._lon = np.radians(np.array([q[1] for q in pts], dtype=float))
+        sizes = [len(readings_of[n]) for n in names]
+        self._starts = np.cumsum([0, *sizes[:-1]]).astype(int) if names else np.array([], int)
+        self._cache: dict[tuple[str, int], float] = {}
+
+    def near(self, name: str, p: Place) -> float:
+        hit = self._cache.get((name, p.key))
+        if hit is not None:
+            return hit
+        np = self._np
+        if len(self._starts) == 0:
+            return 0.0
+        lat, lon = math.radians(p.lat), math.radians(p.lon)
+        dlon = (self._lon - lon + math.pi) % (2 * math.pi) - math.pi
+        d = 6371.0 * np.hypot(self._lat - lat, dlon * math.cos(lat))
+        nearest = np.minimum.reduceat(d, self._starts)
+        weight = np.exp(-nearest / _NEIGHBOUR_KM)
+        mine = self._index.get(name)
+        total = float(weight.sum() - (weight[mine] if mine is not None else 0.0))
+        hit = self._cache[(name, p.key)] = min(2.0, total)
+        return hit
+
+
+def _coheres(c: Candidate) -> bool:
+    """A reading that takes part in spatial coherence: a town or county under its own
+    name (an alternate name, "Montana" for Montana City, is no evidence of nearness)."""
+    return c.match >= 0.97 and not c.within and _primary(c) and \
+        c.place.feature in ("city", "admin2")
 
 
 def _region_slot(text: str, start: int, ends: set[int]) -> bool:

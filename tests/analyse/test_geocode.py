@@ -382,3 +382,16 @@ def test_resolve_mentions_english_county_over_us_town(gaz: Gazetteer) -> None:
     assert norfolk is not None and norfolk.place.feature == "admin2"
     assert norfolk.place.country_code == "GB"
     assert distance_km(norfolk.place.lat, norfolk.place.lon, 52.67, 1.0) < 50
+
+
+def test_resolve_mentions_neighbouring_towns_pull_each_other(gaz: Gazetteer) -> None:
+    # alone, Athens is the Greek capital; beside Madisonville it is the Tennessee town 30 km
+    # away (Athens, Georgia is the larger namesake, but no Madisonville lies near it)
+    text = "Flooding closed the road between Athens and Madisonville overnight."
+    athens, madisonville = _resolve_all(gaz, text, ["Athens", "Madisonville"])
+    assert athens is not None and madisonville is not None
+    assert (athens.place.country_code, athens.place.admin1) == ("US", "TN")
+    assert distance_km(athens.place.lat, athens.place.lon, madisonville.place.lat,
+                       madisonville.place.lon) < 50
+    (alone,) = _resolve_all(gaz, "Athens police said the suspect was held.", ["Athens"])
+    assert alone is not None and alone.place.country_code == "GR"
