@@ -50,6 +50,11 @@ _DIRECTION_BEFORE = re.compile(_DIRECTIONS + r"\s+$", re.I)
 _VAGUE = re.compile(
     r"\b(?:the\s+)?(old\s+city|city\s+cent(?:re|er)|old\s+town|downtown|outskirts|"
     r"countryside|suburbs|inner\s+city|old\s+quarter)\b", re.I)
+# A title before a name makes it a person's ("President Buhari", "Sheikh Hamdan").
+_TITLE_BEFORE = re.compile(
+    r"\b(?:President|Premier|Mr|Mrs|Ms|Dr|Sen|Senator|Rep|Gov|Governor|Gen|General|Col|"
+    r"Colonel|Sheikh|King|Queen|Prince|Princess|Pope|Imam|Minister|Chancellor|Judge|"
+    r"Coach|Captain|Capt|Sgt|Lt)\.?\s+$")
 # Capitalised words that are very often not places when a sentence starts with them.
 _COMMON = frozenset(
     [
@@ -245,8 +250,10 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
         # a city shares its name with its region (Raqqa, Deir ez-Zor): news means the city
         score += {"continent": 2.0, "region": 2.0, "sea": 2.0, "country": 2.0,
                   "disputed_area": 2.0}.get(p.feature, 0.0)
-        if p.capital:
-            score += 1.0  # "Washington" is the capital before the state, "London" the UK's
+        if p.capital and (_primary(c) or c.within or not rival_primary):
+            # "Washington" is the capital before the state, "London" the UK's; but an old
+            # name of a capital (Philadelphia for Amman) is no claim on a city that bears it
+            score += 1.0
     if p.feature == "city" and not _primary(c) and (c.match < _LOOSE or rival_primary):
         score -= 0.8
     if kind is not None:
@@ -702,10 +709,12 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
         pending.append(ent)
     rejected: list[Span] = []
     for ent in pending:
+        before = text[max(0, ent.start_char - 30):ent.start_char]
+        if _TITLE_BEFORE.search(before):
+            continue  # "President Buhari", "Mr Modi": a person, whatever the NER says
         cands = _lookup(gazetteer, *_clean(ent.text), ent.text)
         if not _plausible(ent.text, cands):
             continue
-        before = text[max(0, ent.start_char - 30):ent.start_char]
         cued = bool(_PLACE_CUES.search(before)) or bool(
             re.match(r",\s*[A-Z]", text[ent.end_char:ent.end_char + 3]))
         if ent.label_ in ("GPE", "LOC"):

@@ -395,3 +395,16 @@ def test_resolve_mentions_neighbouring_towns_pull_each_other(gaz: Gazetteer) -> 
                        madisonville.place.lon) < 50
     (alone,) = _resolve_all(gaz, "Athens police said the suspect was held.", ["Athens"])
     assert alone is not None and alone.place.country_code == "GR"
+
+
+def test_resolve_mentions_old_name_of_a_capital_is_not_the_capital(gaz: Gazetteer) -> None:
+    # Philadelphia is an old name of Amman; the city that bears it as its own name wins
+    (phila,) = _resolve_all(gaz, "Envoys met in Philadelphia on Monday.", ["Philadelphia"])
+    assert phila is not None and (phila.place.country_code, phila.place.admin1) == ("US", "PA")
+
+
+def test_extract_places_a_title_makes_a_person(nlp, gaz: Gazetteer) -> None:
+    # the NER tags "Denver" a GPE; after "Governor" it is a person
+    text = "Governor Denver spoke to farmers in Kansas."
+    found = extract_places(nlp(text), Article(id="t", source="test", text=text), gaz)
+    assert [m.text for m in found] == ["Kansas"]
