@@ -50,7 +50,7 @@ _DIRECTION_BEFORE = re.compile(_DIRECTIONS + r"\s+$", re.I)
 _VAGUE = re.compile(
     r"\b(?:the\s+)?(old\s+city|city\s+cent(?:re|er)|old\s+town|downtown|outskirts|"
     r"countryside|suburbs|inner\s+city|old\s+quarter)\b", re.I)
-# A title before a name makes it a person's ("President Buhari", "Sheikh Hamdan").
+# A title before a name makes it a person's ("Governor Denver", "Sheikh Hamdan").
 _TITLE_BEFORE = re.compile(
     r"\b(?:President|Premier|Mr|Mrs|Ms|Dr|Sen|Senator|Rep|Gov|Governor|Gen|General|Col|"
     r"Colonel|Sheikh|King|Queen|Prince|Princess|Pope|Imam|Minister|Chancellor|Judge|"
@@ -426,8 +426,8 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         return hit
 
     # Spatial coherence: the readings of the article's other names that lie close by. A
-    # local report's towns are neighbours (Paris and Henry County, Tennessee; Dover and
-    # Calais), which the country and state votes, split over every namesake, miss.
+    # local report's towns are neighbours (Athens and Madisonville, Tennessee), which the
+    # country and state votes, split over every namesake, miss.
     readings_of: dict[str, list[Place]] = {}
     for i, cs in enumerate(cands):
         if own[i] not in readings_of:
@@ -711,7 +711,7 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
     for ent in pending:
         before = text[max(0, ent.start_char - 30):ent.start_char]
         if _TITLE_BEFORE.search(before):
-            continue  # "President Buhari", "Mr Modi": a person, whatever the NER says
+            continue  # "Governor Denver", "Mr Grant": a person, whatever the NER says
         cands = _lookup(gazetteer, *_clean(ent.text), ent.text)
         if not _plausible(ent.text, cands):
             continue

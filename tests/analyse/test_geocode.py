@@ -376,12 +376,15 @@ def test_resolve_mentions_state_after_its_town_and_a_comma(gaz: Gazetteer) -> No
 
 
 def test_resolve_mentions_english_county_over_us_town(gaz: Gazetteer) -> None:
-    # a county named bare has the weight of the towns in it, not of a village
-    text = "Police in Norfolk said a lorry overturned near Norwich."
-    norfolk, _ = _resolve_all(gaz, text, ["Norfolk", "Norwich"])
-    assert norfolk is not None and norfolk.place.feature == "admin2"
-    assert norfolk.place.country_code == "GB"
-    assert distance_km(norfolk.place.lat, norfolk.place.lon, 52.67, 1.0) < 50
+    # a county named bare has the weight of the towns in it, not of a village: Cornwall is
+    # not the Ontario town of 48,000, Devon not the South African one, even with no context
+    text = "Police in Cornwall said a lorry overturned near Truro."
+    cornwall, _ = _resolve_all(gaz, text, ["Cornwall", "Truro"])
+    assert cornwall is not None and cornwall.place.feature == "admin2"
+    assert distance_km(cornwall.place.lat, cornwall.place.lon, 50.4, -4.9) < 60
+    (devon,) = _resolve_all(gaz, "Floods closed roads across Devon on Monday.", ["Devon"])
+    assert devon is not None and (devon.place.feature, devon.place.country_code) == (
+        "admin2", "GB")
 
 
 def test_resolve_mentions_neighbouring_towns_pull_each_other(gaz: Gazetteer) -> None:
