@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from newsdesk.analyse.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
@@ -49,6 +50,11 @@ _DIRECTION_BEFORE = re.compile(_DIRECTIONS + r"\s+$", re.I)
 _VAGUE = re.compile(
     r"\b(?:the\s+)?(old\s+city|city\s+cent(?:re|er)|old\s+town|downtown|outskirts|"
     r"countryside|suburbs|inner\s+city|old\s+quarter)\b", re.I)
+# A title before a name makes it a person's ("Governor Denver", "Sheikh Hamdan").
+_TITLE_BEFORE = re.compile(
+    r"\b(?:President|Premier|Mr|Mrs|Ms|Dr|Sen|Senator|Rep|Gov|Governor|Gen|General|Col|"
+    r"Colonel|Sheikh|King|Queen|Prince|Princess|Pope|Imam|Minister|Chancellor|Judge|"
+    r"Coach|Captain|Capt|Sgt|Lt)\.?\s+$")
 # Capitalised words that are very often not places when a sentence starts with them.
 _COMMON = frozenset(
     [
@@ -135,6 +141,16 @@ _FACILITY_NAMES = {"airport": "airport", "airfield": "airport", "airbase": "air 
                    "air base": "air base", "port": "port", "harbour": "port", "harbor": "port",
                    "dam": "dam"}
 _PROXIMITY_KM = 300.0
+# What only states and countries have: "the New York border", "Ohio's governor".
+_REGION_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:border|borders|governor|legislature|attorney\s+general|lawmakers|"
+    r"senators?|state\s+line)\b", re.I)
+# Other places of a city's namesake region this far from the city make it the region.
+_UPSTATE_KM = 100.0
+# Another name's reading within about this distance makes a town's reading likelier.
+_NEIGHBOUR_KM = 25.0
+# "N.Y.", "Calif.", "Wash.": abbreviated names, which news gives to states and provinces.
+_ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z][a-z]{1,4}\.")
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
 _LOOSE = 0.75
 # Below this score a resolution rests on a far-fetched reading (an alternate name of a
@@ -208,8 +224,14 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
     return cands
 
 
+@lru_cache(maxsize=1 << 16)
+def _normal_place_name(name: str) -> str:
+    """A place's own name, normalised: asked for every candidate of every mention."""
+    return normalize_name(name)
+
+
 def _primary(c: Candidate) -> bool:
-    return normalize_name(c.place.name) == c.matched_name
+    return _normal_place_name(c.place.name) == c.matched_name
 
 
 def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float:
@@ -228,8 +250,10 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
         # a city shares its name with its region (Raqqa, Deir ez-Zor): news means the city
         score += {"continent": 2.0, "region": 2.0, "sea": 2.0, "country": 2.0,
                   "disputed_area": 2.0}.get(p.feature, 0.0)
-        if p.capital:
-            score += 1.0  # "Washington" is the capital before the state, "London" the UK's
+        if p.capital and (_primary(c) or c.within or not rival_primary):
+            # "Washington" is the capital before the state, "London" the UK's; but an old
+            # name of a capital (Philadelphia for Amman) is no claim on a city that bears it
+            score += 1.0
     if p.feature == "city" and not _primary(c) and (c.match < _LOOSE or rival_primary):
         score -= 0.8
     if kind is not None:
@@ -366,6 +390,9 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     hints = [_hint_places(text, e, gazetteer) + _adjective_hints(text, s, gazetteer)
              for s, e in spans]
     own = [normalize_name(n) for n, _ in names]
+    ends = {e for _, e in spans}
+    regional = [_region_slot(text, s, ends) or bool(_ABBREVIATION.fullmatch(text[s:e]))
+                or bool(_REGION_AFTER.match(text, e)) for s, e in spans]
     rivals = [any(_primary(c) and c.match >= 0.97 for c in cs) for cs in cands]
 
     focus: dict[str, float] = defaultdict(float)
@@ -398,16 +425,29 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             hit = cc_cache[name] = (votes, max(votes.values(), default=0.0))
         return hit
 
+    # Spatial coherence: the readings of the article's other names that lie close by. A
+    # local report's towns are neighbours (Athens and Madisonville, Tennessee), which the
+    # country and state votes, split over every namesake, miss.
+    readings_of: dict[str, list[Place]] = {}
+    for i, cs in enumerate(cands):
+        if own[i] not in readings_of:
+            readings_of[own[i]] = [c.place for c in cs if _coheres(c)]
+    coherence = _Coherence(readings_of)
+
     def score(i: int, c: Candidate, anchors: Sequence[Place]) -> float:
         p = c.place
         cc_votes, top_cc = cc_votes_of(own[i])
         s = _prior(c, names[i][1], rivals[i])
+        if _coheres(c):
+            s += coherence.near(own[i], p)
         if top_cc > 0:
             s += 2.0 * max(0.0, cc_votes.get(p.country_code, 0.0)) / top_cc
         if p.admin1:  # a state named in a story about its towns is that state too
             votes = state.get((p.country_code, p.admin1), 0.0) - \
                 mine_a1[own[i]].get((p.country_code, p.admin1), 0.0)
             s += 1.5 * min(1.0, max(0.0, votes) / 2.0)
+        if regional[i] and p.feature in ("admin1", "country"):
+            s += 2.0  # "Albany, N.Y.", "Ohio's governor": a state or country
         for h in hints[i]:
             same_region = h.feature == "country" or h.admin1 == p.admin1
             if h.country_code == p.country_code and same_region:
@@ -446,9 +486,114 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
                                   "parent" if best.within else _precision(best.place),
                                   best.place.name if best.within else None,
                                   _kind(best.place, names[i][1], best.within)))
+    _apply_namesakes(text, spans, names, cands, regional, own, results)
     _apply_inner_cues(text, spans, results)
     _apply_landmarks(text, spans, names, results)
     return results
+
+
+class _Coherence:
+    """How many of the article's other names have a reading near a place (each counts
+    exp(-d / _NEIGHBOUR_KM), at most 2 in all), memoised per name and place.
+
+    One array holds every reading of every name, sorted by name, so that a place is
+    compared with all of them at once; distances are planar (exact enough at the tens of
+    km that count, and a long report names hundreds of places).
+    """
+
+    def __init__(self, readings_of: dict[str, list[Place]]) -> None:
+        import numpy as np
+
+        self._np = np
+        names = [n for n, pts in readings_of.items() if pts]
+        self._index = {n: k for k, n in enumerate(names)}
+        pts = [(p.lat, p.lon) for n in names for p in readings_of[n]]
+        self._lat = np.radians(np.array([q[0] for q in pts], dtype=float))
+        self._lon = np.radians(np.array([q[1] for q in pts], dtype=float))
+        sizes = [len(readings_of[n]) for n in names]
+        self._starts = np.cumsum([0, *sizes[:-1]]).astype(int) if names else np.array([], int)
+        self._cache: dict[tuple[str, int], float] = {}
+
+    def near(self, name: str, p: Place) -> float:
+        hit = self._cache.get((name, p.key))
+        if hit is not None:
+            return hit
+        np = self._np
+        if len(self._starts) == 0:
+            return 0.0
+        lat, lon = math.radians(p.lat), math.radians(p.lon)
+        dlon = (self._lon - lon + math.pi) % (2 * math.pi) - math.pi
+        d = 6371.0 * np.hypot(self._lat - lat, dlon * math.cos(lat))
+        nearest = np.minimum.reduceat(d, self._starts)
+        weight = np.exp(-nearest / _NEIGHBOUR_KM)
+        mine = self._index.get(name)
+        total = float(weight.sum() - (weight[mine] if mine is not None else 0.0))
+        hit = self._cache[(name, p.key)] = min(2.0, total)
+        return hit
+
+
+def _coheres(c: Candidate) -> bool:
+    """A reading that takes part in spatial coherence: a town or county under its own
+    name (an alternate name, "Montana" for Montana City, is no evidence of nearness)."""
+    return c.match >= 0.97 and not c.within and _primary(c) and \
+        c.place.feature in ("city", "admin2")
+
+
+def _region_slot(text: str, start: int, ends: set[int]) -> bool:
+    """The name follows another place and a comma ("Albany, New York", "Paris, Texas"):
+    it names the region or country that place lies in."""
+    m = re.search(r",\s*$", text[max(0, start - 3):start])
+    return bool(m) and (max(0, start - 3) + m.start()) in ends
+
+
+def _listed_with_regions(text: str, spans: Sequence[tuple[int, int]], i: int,
+                         results: Sequence[Resolution | None]) -> bool:
+    """The mention stands in a list whose neighbour is a state or province ("Ohio,
+    Connecticut and New York"): a list names things of one kind."""
+    s, e = spans[i]
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(spans) or results[j] is None:
+            continue
+        gap = text[spans[j][1]:s] if j < i else text[e:spans[j][0]]
+        if re.fullmatch(r"\s*(,|and|or|,\s*and|,\s*or)\s*", gap) and \
+                results[j].place.feature == "admin1" and results[j].precision != "parent":
+            return True
+    return False
+
+
+def _apply_namesakes(text: str, spans: Sequence[tuple[int, int]],
+                     names: list[tuple[str, str | None]], cands: list[list[Candidate]],
+                     regional: list[bool], own: list[str],
+                     results: list[Resolution | None]) -> None:
+    """A bare name shared by a city and the first-level region around it ("New York",
+    "Raqqa") is the city, unless the article's other places in that region all lie far
+    from the city (upstate news: the state) or the name is written as the region's (a type
+    word, an abbreviation, after "Town, ")."""
+    for i, r in enumerate(results):
+        if r is None or names[i][1] is not None or regional[i]:
+            continue
+        exact = [c.place for c in cands[i] if c.match >= 0.97 and not c.within
+                 and not c.demonym]
+        pair = next(((a, c) for a in exact if a.feature == "admin1" for c in exact
+                     if c.feature == "city" and c.population >= a.population / 10
+                     and (c.country_code, c.admin1) == (a.country_code, a.admin1)), None)
+        if pair is None or r.place not in pair:
+            continue
+        region, city = pair
+        if _listed_with_regions(text, spans, i, results):
+            results[i] = Resolution(region, r.score, _precision(region), None,
+                                    _kind(region, None, False))
+            continue
+        others = [o.place for j, o in enumerate(results) if o is not None and own[j] != own[i]
+                  and o.place.feature in ("city", "admin2") and o.precision != "parent"
+                  and (o.place.country_code, o.place.admin1) == (region.country_code,
+                                                                 region.admin1)]
+        far = bool(others) and min(distance_km(city.lat, city.lon, o.lat, o.lon)
+                                   for o in others) > _UPSTATE_KM
+        chosen = region if far else city
+        if chosen is not r.place:
+            results[i] = Resolution(chosen, r.score, _precision(chosen), None,
+                                    _kind(chosen, None, False))
 
 
 def _precision(p: Place) -> str:
@@ -564,10 +709,12 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
         pending.append(ent)
     rejected: list[Span] = []
     for ent in pending:
+        before = text[max(0, ent.start_char - 30):ent.start_char]
+        if _TITLE_BEFORE.search(before):
+            continue  # "Governor Denver", "Mr Grant": a person, whatever the NER says
         cands = _lookup(gazetteer, *_clean(ent.text), ent.text)
         if not _plausible(ent.text, cands):
             continue
-        before = text[max(0, ent.start_char - 30):ent.start_char]
         cued = bool(_PLACE_CUES.search(before)) or bool(
             re.match(r",\s*[A-Z]", text[ent.end_char:ent.end_char + 3]))
         if ent.label_ in ("GPE", "LOC"):

@@ -345,3 +345,69 @@ def test_resolve_mentions_country_adjective_before_the_town(gaz: Gazetteer) -> N
     assert london is not None and london.place.country_code == "CA"
     (plain,) = _resolve_all(gaz, "Police in London said two men were arrested.", ["London"])
     assert plain is not None and plain.place.country_code == "GB"
+
+
+@pytest.mark.parametrize(("text", "names", "feature"), [
+    # bare, the city: news names the city far more often than the state around it
+    ("Tourists packed hotels in New York over the holiday.", ["New York"], "city"),
+    # the article's other places in the state all lie upstate: the state
+    ("Floods hit Binghamton and Elmira on Tuesday, and New York declared an emergency.",
+     ["Binghamton", "Elmira", "New York"], "admin1"),
+    # written as the state's: after "Town, ", abbreviated, in a list of states, its border
+    ("A paper mill in Albany, New York, closed on Friday.", ["Albany", "New York"], "admin1"),
+    ("The company moved from Buffalo, N.Y., last year.", ["Buffalo", "N.Y."], "admin1"),
+    ("Storms knocked out power in Ohio, Pennsylvania and New York.",
+     ["Ohio", "Pennsylvania", "New York"], "admin1"),
+    ("Troopers closed the highway near the New York border.", ["New York"], "admin1"),
+])
+def test_resolve_mentions_new_york_city_or_state(gaz: Gazetteer, text: str, names: list[str],
+                                                 feature: str) -> None:
+    new_york = _resolve_all(gaz, text, names)[-1]
+    assert new_york is not None and new_york.place.feature == feature
+    assert (new_york.place.country_code, new_york.place.admin1) == ("US", "NY")
+
+
+def test_resolve_mentions_state_after_its_town_and_a_comma(gaz: Gazetteer) -> None:
+    # "Washington" is the capital when bare; after "Spokane, " it is the state Spokane is in
+    text = "Protesters marched in Spokane, Washington, on Saturday."
+    _, washington = _resolve_all(gaz, text, ["Spokane", "Washington"])
+    assert washington is not None and washington.place.feature == "admin1"
+    assert washington.place.admin1 == "WA"
+
+
+def test_resolve_mentions_english_county_over_us_town(gaz: Gazetteer) -> None:
+    # a county named bare has the weight of the towns in it, not of a village: Cornwall is
+    # not the Ontario town of 48,000, Devon not the South African one, even with no context
+    text = "Police in Cornwall said a lorry overturned near Truro."
+    cornwall, _ = _resolve_all(gaz, text, ["Cornwall", "Truro"])
+    assert cornwall is not None and cornwall.place.feature == "admin2"
+    assert distance_km(cornwall.place.lat, cornwall.place.lon, 50.4, -4.9) < 60
+    (devon,) = _resolve_all(gaz, "Floods closed roads across Devon on Monday.", ["Devon"])
+    assert devon is not None and (devon.place.feature, devon.place.country_code) == (
+        "admin2", "GB")
+
+
+def test_resolve_mentions_neighbouring_towns_pull_each_other(gaz: Gazetteer) -> None:
+    # alone, Athens is the Greek capital; beside Madisonville it is the Tennessee town 30 km
+    # away (Athens, Georgia is the larger namesake, but no Madisonville lies near it)
+    text = "Flooding closed the road between Athens and Madisonville overnight."
+    athens, madisonville = _resolve_all(gaz, text, ["Athens", "Madisonville"])
+    assert athens is not None and madisonville is not None
+    assert (athens.place.country_code, athens.place.admin1) == ("US", "TN")
+    assert distance_km(athens.place.lat, athens.place.lon, madisonville.place.lat,
+                       madisonville.place.lon) < 50
+    (alone,) = _resolve_all(gaz, "Athens police said the suspect was held.", ["Athens"])
+    assert alone is not None and alone.place.country_code == "GR"
+
+
+def test_resolve_mentions_old_name_of_a_capital_is_not_the_capital(gaz: Gazetteer) -> None:
+    # Philadelphia is an old name of Amman; the city that bears it as its own name wins
+    (phila,) = _resolve_all(gaz, "Envoys met in Philadelphia on Monday.", ["Philadelphia"])
+    assert phila is not None and (phila.place.country_code, phila.place.admin1) == ("US", "PA")
+
+
+def test_extract_places_a_title_makes_a_person(nlp, gaz: Gazetteer) -> None:
+    # the NER tags "Denver" a GPE; after "Governor" it is a person
+    text = "Governor Denver spoke to farmers in Kansas."
+    found = extract_places(nlp(text), Article(id="t", source="test", text=text), gaz)
+    assert [m.text for m in found] == ["Kansas"]

@@ -376,6 +376,17 @@ def test_store_refuses_an_unsound_edit_and_stores_nothing(store, raqqa, changes,
     assert store.get_incident(iid) == before and store.reviews(iid) == []
 
 
+def test_store_accepts_every_precision_a_place_can_have(store, raqqa):
+    # a sea, river or world region resolves with precision "region" (ACLED geo_precision 3)
+    store.save_records(raqqa[0])
+    _link(store, raqqa[:1])
+    iid = raqqa[0].incidents[0].id
+    for precision in ("region", "country", "admin1", "parent", "exact"):
+        done = store.review_incident(iid, action="edit", who="ana",
+                                     changes={"location_precision": precision})
+        assert done["location_precision"] == precision
+
+
 def test_store_a_sound_edit_brings_what_follows_from_it(store, raqqa):
     store.save_records(raqqa[0])
     _link(store, raqqa[:1])
