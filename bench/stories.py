@@ -102,7 +102,7 @@ def _score(name: str, records: list[ArticleRecords], gold: dict[str, str]) -> No
 
 def _raqqa() -> None:
     sys.path.insert(0, str(REPO / "tests"))
-    from test_stories import load_records
+    from raqqa import load_records
 
     records = load_records(REPO / "tests" / "data")
     story_gold = {r.article.id: "raqqa" for r in records}
