@@ -132,6 +132,7 @@ def _stories(benchmarks: Path) -> Scores:
     out = Scores()
     for folder, short in _STORY_SETS.items():
         records, gold = stories.load(benchmarks / folder)
+        records = stories.analysed(benchmarks / folder, records)
         scores, _ = stories.score_dataset(records, gold)
         out.notes.append(f"{short} {len(records)} articles")
         for level, (b3, pw) in scores.items():
