@@ -15,6 +15,10 @@ list within a time window: linking stays near n log n (the sort) instead of all-
 The same state can be rebuilt from `Story.signature`, so new articles join old stories
 without relinking the old articles.
 
+Words alone merge look-alike events (two shootings in one city, told alike) and split
+reports told differently, so what the per-article stage pinned down about each report's
+incidents, its town and its day (`_Facts`), moves the text similarity up or down.
+
 Each story's incidents are merged (`incidents`), graded (`grades`) and its figures
 grouped (`claim_groups`) as the story is assembled.
 """
@@ -25,7 +29,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -43,13 +47,16 @@ EVENT_WINDOW_DAYS = 7
 THREAD_THRESHOLD = 0.22
 THREAD_WINDOW_DAYS = 45
 
-# What the per-article stage pinned down about an incident (`_Facts`) moves the text
-# similarity, at both levels: (added when two reports agree, taken when they clearly
-# differ). The same town is weak evidence (a city's shootings share it), towns far apart
-# strong; the same incident day is evidence both ways. Killed figures are not weighed:
-# reports of one incident often differ (early counts, later deaths), and weighing them
-# cost more recall on ECB+, GVA and BASIL than it bought precision (bench/RESULTS.md).
+# What each fact of the incidents (`_Facts`) does to the text similarity: (added when two
+# reports agree on it, taken away when they clearly differ). The same town is weak
+# evidence (a city's shootings share it), towns far apart strong; the same incident day
+# is evidence both ways. Events weigh both. Campaign threads weigh the day alone: a
+# campaign spans towns (Raqqa and Tabqa, Mosul) and weighing them split the 200-report
+# Raqqa batch (tests/publish/test_batch.py). Killed figures are not weighed: reports of
+# one incident often differ (early counts, later deaths), and weighing them cost more
+# recall on ECB+, GVA and BASIL than it bought precision (bench/RESULTS.md, Stop 23).
 FACT_WEIGHTS = {"place": (0.0, 0.1), "day": (0.1, 0.1)}
+THREAD_FACTS = ("day",)
 NEAR_KM = 10.0  # towns this close are one place named two ways (a suburb and its city)
 FAR_KM = 50.0  # towns farther apart are different places
 DAYS_APART = 2  # incident days farther apart are different days, whatever "Friday" meant
@@ -104,7 +111,7 @@ def link(
         names.update(sig_story.signature.get("names", {}))
     vectors = _vectors(units, old_events, names, doc_freq)
 
-    events = _Clusterer(EVENT_THRESHOLD, EVENT_WINDOW_DAYS, names)
+    events = _Clusterer(EVENT_THRESHOLD, EVENT_WINDOW_DAYS, names, facts=FACT_WEIGHTS)
     for ev in old_events:
         events.add_cluster(ev)
     for rec in units:
@@ -122,7 +129,7 @@ def link(
             old_member_event[orig].members.append(rec.article.id)
             old_member_event[rec.article.id] = old_member_event[orig]
 
-    threads = _Clusterer(THREAD_THRESHOLD, THREAD_WINDOW_DAYS, names)
+    threads = _Clusterer(THREAD_THRESHOLD, THREAD_WINDOW_DAYS, names, facts=THREAD_FACTS)
     for th in old_threads:
         threads.add_cluster(th)
     thread_of_event = {eid: th for th in threads.clusters for eid in th.members}
@@ -151,7 +158,7 @@ class _Facts:
         self.where.extend(_new(self.where, other.where))
         self.when.extend(_new(self.when, other.when))
 
-    def compare(self, other: _Facts) -> tuple[float, list[str]]:
+    def compare(self, other: _Facts, kinds: Collection[str]) -> tuple[float, list[str]]:
         """What the facts add to the text similarity (FACT_WEIGHTS), and why.
 
         A fact both sides report agrees when some pair of reports is close (towns within
@@ -160,10 +167,10 @@ class _Facts:
         nothing: most reports leave something out.
         """
         verdicts: list[tuple[str, int, str]] = []
-        if self.where and other.where:
+        if "place" in kinds and self.where and other.where:
             km = min(_km(a, b) for a in self.where for b in other.where)
             verdicts.append(("place", (km <= NEAR_KM) - (km > FAR_KM), f"{km:.0f} km apart"))
-        if self.when and other.when:
+        if "day" in kinds and self.when and other.when:
             days = min(abs((a - b).days) for a in self.when for b in other.when)
             said = "same incident day" if not days else f"incident days {days} apart"
             verdicts.append(("day", (days <= 1) - (days > DAYS_APART), said))
@@ -223,8 +230,10 @@ class _Cluster:
 class _Clusterer:
     """Single-pass clustering with an inverted index over each cluster's top features."""
 
-    def __init__(self, threshold: float, window: int, names: dict[str, str]) -> None:
+    def __init__(self, threshold: float, window: int, names: dict[str, str], *,
+                 facts: Collection[str]) -> None:
         self.threshold = threshold
+        self.facts = facts
         self.window = window
         self.names = names
         self.clusters: list[_Cluster] = []
@@ -244,7 +253,7 @@ class _Clusterer:
             if _gap_days(unit.first, unit.last, cluster.first, cluster.last) > self.window:
                 continue
             score = _cosine(unit.vector, cluster.centroid, cluster.norm)
-            score += unit.facts.compare(cluster.facts)[0]
+            score += unit.facts.compare(cluster.facts, self.facts)[0]
             if score > best_score or (score == best_score and best is not None and ci < best):
                 best, best_score = ci, score
         if best is not None and best_score >= self.threshold:
@@ -292,7 +301,7 @@ class _Clusterer:
         days = "dates unknown" if gap < 0 else f"{gap} days apart"
         shares = f"shares {', '.join(shown)}; " if shown else ""
         score = _cosine(unit.vector, cluster.centroid, cluster.norm)
-        facts = unit.facts.compare(cluster.facts)[1]
+        facts = unit.facts.compare(cluster.facts, self.facts)[1]
         told = "".join(f"; {f}" for f in facts)
         return f"{', '.join(unit.members)}: {shares}text similarity {score:.2f}; {days}{told}"
 
