@@ -15,6 +15,10 @@ list within a time window: linking stays near n log n (the sort) instead of all-
 The same state can be rebuilt from `Story.signature`, so new articles join old stories
 without relinking the old articles.
 
+Words alone merge look-alike events (two shootings in one city, told alike) and split
+reports told differently, so what the per-article stage pinned down about each report's
+incidents, its town and its day (`_Facts`), moves the text similarity up or down.
+
 Each story's incidents are merged (`incidents`), graded (`grades`) and its figures
 grouped (`claim_groups`) as the story is assembled.
 """
@@ -25,9 +29,10 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, TypeVar
 
 from newsdesk.link.claim_groups import group_claims
 from newsdesk.link.common import STOP_WORDS, parse_date, unit_order
@@ -42,11 +47,27 @@ EVENT_WINDOW_DAYS = 7
 THREAD_THRESHOLD = 0.22
 THREAD_WINDOW_DAYS = 45
 
+# What each fact of the incidents (`_Facts`) does to the text similarity: (added when two
+# reports agree on it, taken away when they clearly differ). The same town is weak
+# evidence (a city's shootings share it), towns far apart strong; the same incident day
+# is evidence both ways. Events weigh both. Campaign threads weigh the day alone: a
+# campaign spans towns (Raqqa and Tabqa, Mosul) and weighing them split the 200-report
+# Raqqa batch (tests/publish/test_batch.py). Killed figures are not weighed: reports of
+# one incident often differ (early counts, later deaths), and weighing them cost more
+# recall on ECB+, GVA and BASIL than it bought precision (bench/RESULTS.md, Stop 23).
+FACT_WEIGHTS = {"place": (0.0, 0.1), "day": (0.1, 0.1)}
+THREAD_FACTS = ("day",)
+NEAR_KM = 10.0  # towns this close are one place named two ways (a suburb and its city)
+FAR_KM = 50.0  # towns farther apart are different places
+DAYS_APART = 2  # incident days farther apart are different days, whatever "Friday" meant
+_FACTS_KEPT = 8  # places and days kept per cluster, so comparing stays bounded
+
 _INDEX_KEYS = 12  # features per unit put in / looked up in the inverted index
 _POSTING_RECENT = 48  # most recent clusters considered per posting list
 _VECTOR_SIZE = 120  # features kept per article vector and per cluster centroid
 _ENTITY_WEIGHT = 2.0  # a shared place or actor id counts for more than a shared word
 
+_T = TypeVar("_T")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")
 _SENTENCE_END = re.compile(r"[.!?:\n\"“”]\s*$")
 
@@ -90,12 +111,13 @@ def link(
         names.update(sig_story.signature.get("names", {}))
     vectors = _vectors(units, old_events, names, doc_freq)
 
-    events = _Clusterer(EVENT_THRESHOLD, EVENT_WINDOW_DAYS, names)
+    events = _Clusterer(EVENT_THRESHOLD, EVENT_WINDOW_DAYS, names, facts=FACT_WEIGHTS)
     for ev in old_events:
         events.add_cluster(ev)
     for rec in units:
         art = rec.article
-        events.place(_Unit(art.id, vectors[art.id], art.published, art.published, [art.id]))
+        events.place(_Unit(art.id, vectors[art.id], art.published, art.published, [art.id],
+                           facts=_facts(rec)))
     for cluster in events.clusters:
         for aid in list(cluster.members):
             cluster.members.extend(m for m in dups.get(aid, []) if m not in cluster.members)
@@ -107,7 +129,7 @@ def link(
             old_member_event[orig].members.append(rec.article.id)
             old_member_event[rec.article.id] = old_member_event[orig]
 
-    threads = _Clusterer(THREAD_THRESHOLD, THREAD_WINDOW_DAYS, names)
+    threads = _Clusterer(THREAD_THRESHOLD, THREAD_WINDOW_DAYS, names, facts=THREAD_FACTS)
     for th in old_threads:
         threads.add_cluster(th)
     thread_of_event = {eid: th for th in threads.clusters for eid in th.members}
@@ -115,8 +137,58 @@ def link(
         if ev.id in thread_of_event:
             continue
         vec = _normalise(ev.centroid)
-        threads.place(_Unit(ev.id, vec, ev.first, ev.last, [ev.id], founder=ev.founder))
+        threads.place(_Unit(ev.id, vec, ev.first, ev.last, [ev.id], founder=ev.founder,
+                            facts=ev.facts))
     return _assemble(records, by_id, dups, events, threads, existing, names)
+
+
+@dataclass(slots=True)
+class _Facts:
+    """Where (lat, lon) and on which day what the reports describe happened.
+
+    Words cannot tell two shootings in one city apart when they are told alike, nor keep
+    two look-alike events reported in the same words apart; the towns and days can.
+    Each list holds what some member reported.
+    """
+
+    where: list[tuple[float, float]] = field(default_factory=list)
+    when: list[date] = field(default_factory=list)
+
+    def add(self, other: _Facts) -> None:
+        self.where.extend(_new(self.where, other.where))
+        self.when.extend(_new(self.when, other.when))
+
+    def compare(self, other: _Facts, kinds: Collection[str]) -> tuple[float, list[str]]:
+        """What the facts add to the text similarity (FACT_WEIGHTS), and why.
+
+        A fact both sides report agrees when some pair of reports is close (towns within
+        NEAR_KM, days at most a day apart) and differs when none comes near (towns over
+        FAR_KM apart, days over DAYS_APART apart). A fact only one side reports counts for
+        nothing: most reports leave something out.
+        """
+        verdicts: list[tuple[str, int, str]] = []
+        if "place" in kinds and self.where and other.where:
+            km = min(_km(a, b) for a in self.where for b in other.where)
+            verdicts.append(("place", (km <= NEAR_KM) - (km > FAR_KM), f"{km:.0f} km apart"))
+        if "day" in kinds and self.when and other.when:
+            days = min(abs((a - b).days) for a in self.when for b in other.when)
+            said = "same incident day" if not days else f"incident days {days} apart"
+            verdicts.append(("day", (days <= 1) - (days > DAYS_APART), said))
+        score = 0.0
+        for kind, sign, _ in verdicts:
+            agree, differ = FACT_WEIGHTS[kind]
+            score += agree if sign > 0 else -differ if sign < 0 else 0.0
+        return score, [said for _, sign, said in verdicts if sign]
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {"where": [list(w) for w in self.where],
+                "when": [d.isoformat() for d in self.when]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, list[Any]] | None) -> _Facts:
+        d = d or {}
+        days = (parse_date(w) for w in d.get("when", []))
+        return cls([(w[0], w[1]) for w in d.get("where", [])], [w for w in days if w])
 
 
 @dataclass(slots=True)
@@ -127,6 +199,7 @@ class _Unit:
     last: str | None
     members: list[str]
     founder: str | None = None
+    facts: _Facts = field(default_factory=_Facts)
 
 
 @dataclass(slots=True)
@@ -140,6 +213,7 @@ class _Cluster:
     why: list[str] = field(default_factory=list)
     old: bool = False
     norm: float = 0.0
+    facts: _Facts = field(default_factory=_Facts)
 
     def renorm(self) -> None:
         self.norm = math.sqrt(sum(v * v for v in self.centroid.values())) or 1.0
@@ -149,14 +223,17 @@ class _Cluster:
             "id": self.id, "founder": self.founder, "first": self.first, "last": self.last,
             "members": list(self.members),
             "centroid": {k: round(v, 5) for k, v in _top(self.centroid, _VECTOR_SIZE).items()},
+            "facts": self.facts.to_dict(),
         }
 
 
 class _Clusterer:
     """Single-pass clustering with an inverted index over each cluster's top features."""
 
-    def __init__(self, threshold: float, window: int, names: dict[str, str]) -> None:
+    def __init__(self, threshold: float, window: int, names: dict[str, str], *,
+                 facts: Collection[str]) -> None:
         self.threshold = threshold
+        self.facts = facts
         self.window = window
         self.names = names
         self.clusters: list[_Cluster] = []
@@ -176,12 +253,14 @@ class _Clusterer:
             if _gap_days(unit.first, unit.last, cluster.first, cluster.last) > self.window:
                 continue
             score = _cosine(unit.vector, cluster.centroid, cluster.norm)
+            score += unit.facts.compare(cluster.facts, self.facts)[0]
             if score > best_score or (score == best_score and best is not None and ci < best):
                 best, best_score = ci, score
         if best is not None and best_score >= self.threshold:
             cluster = self.clusters[best]
-            cluster.why.append(self._why(unit, cluster, best_score))
+            cluster.why.append(self._why(unit, cluster))
             cluster.members.extend(unit.members)
+            cluster.facts.add(unit.facts)
             for k, v in unit.vector.items():
                 cluster.centroid[k] = cluster.centroid.get(k, 0.0) + v
             if len(cluster.centroid) > 2 * _VECTOR_SIZE:
@@ -195,8 +274,9 @@ class _Clusterer:
         cluster = _Cluster(
             id=unit.id if unit.founder else _make_id("ev", [unit.id]), founder=founder,
             centroid=dict(unit.vector), first=unit.first, last=unit.last,
-            members=list(unit.members),
+            members=list(unit.members), facts=_Facts(),
         )
+        cluster.facts.add(unit.facts)
         self.add_cluster(cluster)
         return cluster
 
@@ -213,14 +293,17 @@ class _Clusterer:
             found.update(self._postings.get(key, ())[-_POSTING_RECENT:])
         return sorted(found)
 
-    def _why(self, unit: _Unit, cluster: _Cluster, score: float) -> str:
+    def _why(self, unit: _Unit, cluster: _Cluster) -> str:
         shared = [k for k in _top(unit.vector, 40) if k in cluster.centroid and k[:2] != "w:"]
         shown = [self.names.get(k, k[2:]) for k in shared[:6]]
         shown = list(dict.fromkeys(shown))
         gap = _gap_days(unit.first, unit.last, cluster.first, cluster.last)
         days = "dates unknown" if gap < 0 else f"{gap} days apart"
         shares = f"shares {', '.join(shown)}; " if shown else ""
-        return f"{', '.join(unit.members)}: {shares}text similarity {score:.2f}; {days}"
+        score = _cosine(unit.vector, cluster.centroid, cluster.norm)
+        facts = unit.facts.compare(cluster.facts, self.facts)[1]
+        told = "".join(f"; {f}" for f in facts)
+        return f"{', '.join(unit.members)}: {shares}text similarity {score:.2f}; {days}{told}"
 
 
 # --- features -------------------------------------------------------------------------------
@@ -254,6 +337,42 @@ def _features(rec: ArticleRecords, names: dict[str, str]) -> Counter[str]:
     for inc in rec.incidents:
         counts[f"i:{inc.event_type}|{inc.geonameid or inc.location}"] += 1
     return counts
+
+
+def _facts(rec: ArticleRecords) -> _Facts:
+    """Where and when, from the article's incidents.
+
+    Only what the records pin down counts: a place resolved to a town (not a country or a
+    region), a date to the day. Where the article reports no incident in a town, its
+    dateline's town stands in: where it was filed.
+    """
+    facts = _Facts()
+    for inc in rec.incidents:
+        if inc.lat is not None and inc.lon is not None and inc.location_precision == "exact":
+            facts.where.append((inc.lat, inc.lon))
+        day = parse_date(inc.event_date) if inc.date_precision == "day" else None
+        if day is not None:
+            facts.when.append(day)
+    if not facts.where:
+        facts.where.extend((p.lat, p.lon) for p in rec.places
+                           if p.dateline and p.lat is not None and p.lon is not None)
+    out = _Facts()
+    out.add(facts)
+    return out
+
+
+def _new(mine: list[_T], theirs: list[_T]) -> list[_T]:
+    """What `theirs` adds to `mine`, up to _FACTS_KEPT in all."""
+    new = [x for x in dict.fromkeys(theirs) if x not in mine]
+    return new[:max(0, _FACTS_KEPT - len(mine))]
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km."""
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = (math.sin((la2 - la1) / 2) ** 2
+         + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2)
+    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _vectors(
@@ -358,14 +477,14 @@ def _restore(existing: Sequence[Story]) -> tuple[list[_Cluster], list[_Cluster]]
             events.append(_Cluster(
                 id=ev["id"], founder=ev["founder"], centroid=dict(ev["centroid"]),
                 first=ev.get("first"), last=ev.get("last"), members=list(ev["members"]),
-                old=True,
+                old=True, facts=_Facts.from_dict(ev.get("facts")),
             ))
             ev_ids.append(ev["id"])
         if "centroid" in sig:
             threads.append(_Cluster(
                 id=story.id, founder=sig["founder"], centroid=dict(sig["centroid"]),
                 first=story.first_published, last=story.last_published, members=ev_ids,
-                why=list(story.why), old=True,
+                why=list(story.why), old=True, facts=_Facts.from_dict(sig.get("facts")),
             ))
     return events, threads
 
@@ -425,6 +544,7 @@ def _assemble(
             "centroid": {k: round(v, 5) for k, v in _top(th.centroid, _VECTOR_SIZE).items()},
             "events": [e.signature() for e in evs],
             "names": key_names,
+            "facts": th.facts.to_dict(),
         }
         stories.append(story)
     stories.sort(key=lambda s: (s.first_published or "9999", s.id))

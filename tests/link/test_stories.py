@@ -193,3 +193,82 @@ def test_stories_the_latest_report_gives_the_final_toll():
     assert (merged.fatalities, merged.fatalities_low, merged.fatalities_high) == (2, 1, 2)
     assert (merged.injured, merged.injured_low, merged.injured_high) == (2, 2, 3)
     assert [(t.article_id, t.killed) for t in merged.tolls] == [("a", 1), ("b", 2)]
+
+
+def _shooting(aid: str, published: str, text: str, *, day: str | None = None,
+              town: tuple[str, float, float, int] | None = None) -> ArticleRecords:
+    """A local report, and the incident the per-article stage would find in it."""
+    art = Article(id=aid, source=aid, text=text, outlet=f"outlet-{aid}", published=published)
+    name, lat, lon, gid = town or (None, None, None, None)
+    inc = Incident(id=f"i-{aid}", event_date=day, date_precision="day" if day else "unknown",
+                   event_type="Violence against civilians", sub_event_type="Attack",
+                   actor1=None, actor2=None, location=name, country_code="US", lat=lat, lon=lon,
+                   fatalities=None, article_ids=[aid], outlets=[art.outlet or aid], notes="",
+                   geonameid=gid, location_precision="exact" if town else None)
+    return ArticleRecords(article=art, incidents=[inc])
+
+
+_DAYTON = ("Dayton", 39.759, -84.192, 4509884)
+_COLUMBUS = ("Columbus", 39.961, -82.999, 4509177)  # 104 km from Dayton
+_SCENE = ("Police are investigating a shooting on Salem Avenue. Officers found the victim "
+          "with gunshot wounds after neighbours called 911. ")
+_DEAD = ["Marcus Hill died at the scene.", "His family said he had just left work.",
+         "Detectives asked witnesses to come forward.", "A vigil was held at his church.",
+         "Friends described him as a devoted father of three.",
+         "Neighbours placed candles and flowers by the porch."]
+_HURT = ["Devon Price was taken to Miami Valley Hospital.",
+         "Doctors expect him to survive his injuries.",
+         "A neighbour said she heard four shots before midnight.",
+         "The gunman fled in a grey sedan.",
+         "Investigators recovered shell casings from the parking lot.",
+         "Anyone with information can call Crime Stoppers anonymously."]
+
+
+def _look_alikes(sentences: int, days: tuple[str | None, str | None],
+                 towns: tuple[tuple[str, float, float, int] | None, ...] = (None, None),
+                 ) -> stories.LinkResult:
+    """Two shootings on one street four days apart, told alike; `sentences` tell them apart."""
+    texts = [_SCENE + " ".join(own[:sentences]) for own in (_DEAD, _HURT)]
+    return stories.link([
+        _shooting("a", "2016-03-02", texts[0], day=days[0], town=towns[0]),
+        _shooting("b", "2016-03-06", texts[1], day=days[1], town=towns[1]),
+    ])
+
+
+def test_stories_look_alike_shootings_on_different_days_are_different_events():
+    words = _look_alikes(4, (None, None))
+    assert words.event_of["a"] == words.event_of["b"]  # the words alone merge them
+    facts = _look_alikes(4, ("2016-03-01", "2016-03-05"), (_DAYTON, _DAYTON))
+    assert facts.event_of["a"] != facts.event_of["b"]
+    far = _look_alikes(4, (None, None), (_DAYTON, _COLUMBUS))
+    assert far.event_of["a"] != far.event_of["b"]
+
+
+def test_stories_reports_of_one_incident_day_join():
+    """Told too differently for the words alone, the same incident day makes one event."""
+    words = _look_alikes(5, (None, None))
+    assert words.event_of["a"] != words.event_of["b"]
+    same = _look_alikes(5, ("2016-03-01", "2016-03-01"), (_DAYTON, _DAYTON))
+    assert same.event_of["a"] == same.event_of["b"]
+    assert any("same incident day" in w for w in same.stories[0].why)
+
+
+def test_stories_look_alike_shootings_on_different_days_are_different_stories():
+    words = _look_alikes(6, (None, None))
+    assert words.event_of["a"] != words.event_of["b"]
+    assert words.story_of["a"] == words.story_of["b"]  # threaded by their words
+    facts = _look_alikes(6, ("2016-03-01", "2016-03-05"))
+    assert facts.story_of["a"] != facts.story_of["b"]
+
+
+def test_stories_facts_survive_the_signature():
+    """An incremental join weighs the stored events' facts as a full link does."""
+    a, b = (_shooting(aid, pub, _SCENE + " ".join(own[:4]), day=day, town=_DAYTON)
+            for aid, pub, own, day in (("a", "2016-03-02", _DEAD, "2016-03-01"),
+                                       ("b", "2016-03-06", _HURT, "2016-03-05")))
+    old = stories.link([a]).stories
+    assert old[0].signature["events"][0]["facts"] == {
+        "where": [[39.759, -84.192]], "when": ["2016-03-01"]}
+    assert old[0].signature["facts"] == old[0].signature["events"][0]["facts"]
+    later = stories.link([b], existing=old)
+    assert any("incident days 4 apart" in w for s in later.stories for w in s.why)
