@@ -17,6 +17,7 @@ from newsdesk.models import Article, ArticleRecords
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
     from newsdesk.analyse.gazetteer import Gazetteer
     from newsdesk.analyse.registry import ActorRegistry
@@ -41,9 +42,13 @@ def load_resources() -> Resources:
     return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
 
 
-def analyze_article(article: Article, res: Resources) -> ArticleRecords:
-    """Extract places, actors, dates, claims, quotes and incidents from one article."""
-    doc = parse(res.nlp, article.text)
+def analyze_article(article: Article, res: Resources, doc: Doc | None = None) -> ArticleRecords:
+    """Extract places, actors, dates, claims, quotes and incidents from one article.
+
+    `doc` is the article's text already parsed (`nlp.parse_many`, which the executors
+    use to parse a batch at once); without it the text is parsed here."""
+    if doc is None:
+        doc = parse(res.nlp, article.text)
     place_mentions = geocode.extract_places(doc, article, res.gazetteer)
     actor_mentions = actors.extract_actors(doc, article, res.registry)
     date_refs = dates.extract_dates(doc, article)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,6 +13,9 @@ from newsdesk import pipeline
 from newsdesk.models import Article, ArticleRecords
 from newsdesk.store import Store
 from newsdesk.web.jobs import Jobs
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 pytestmark = pytest.mark.slow
 
@@ -88,10 +91,13 @@ def test_web_upload_failed_analysis_is_progress_and_logged(
 
     real = analyse.analyze_article
 
-    def fails_on_second(article: Article, res: analyse.Resources) -> ArticleRecords:
+    def fails_on_second(
+        article: Article, res: analyse.Resources, doc: Doc | None = None
+    ) -> ArticleRecords:
+        assert doc is not None and doc.text == article.text  # parsed with its batch
         if "001_" in article.source:
             raise RuntimeError("injected failure")
-        return real(article, res)
+        return real(article, res, doc)
 
     monkeypatch.setattr(analyse, "analyze_article", fails_on_second)
     reports = sorted(example_dir.iterdir())[:2]
