@@ -15,7 +15,7 @@ import logging
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -84,8 +84,112 @@ def load_nlp() -> Language:
     _one_blas_thread()
     set_current_ops(NumpyOps(use_blis=False))
     nlp = spacy.load(MODEL_PACKAGE, exclude=list(EXCLUDED))
+    _replace_attribute_ruler(nlp)
     log.debug("loaded %s with pipes %s", MODEL_PACKAGE, nlp.pipe_names)
     return nlp
+
+
+def _replace_attribute_ruler(nlp: Language) -> None:
+    """Swap the model's attribute_ruler for `_PosRules` built from its own rules."""
+    from spacy.language import Language
+
+    Language.factory("newsdesk_pos_rules", func=_pos_rules_factory)
+    nlp.add_pipe("newsdesk_pos_rules", after="attribute_ruler")
+    nlp.remove_pipe("attribute_ruler")
+
+
+def _pos_rules_factory(nlp: Language, name: str) -> _PosRules:
+    return _PosRules(nlp.get_pipe("attribute_ruler"))
+
+
+class _PosRules:
+    """The model's attribute_ruler cut down to what it decides that the stages read: the
+    `pos_` of every token, and the `tag_`/`dep_` it gives whitespace tokens.
+
+    spaCy runs its 179 rules as one Matcher over every token (16 % of the pipeline's
+    time, measured), though most are a lookup: "tag NN is NOUN", "tag VBZ with the word
+    'has' is AUX". Those (rules on TAG and LOWER alone that set only POS) become two
+    dictionaries; the nine that look at the parse, at spaces or at two tokens stay a
+    Matcher; the rules that set only MORPH or LEMMA, which no stage reads, go. As in the
+    AttributeRuler, a later rule overrides an earlier one. Same TAG, POS, DEP and HEAD on
+    every token of the 200 GeoWebNews texts as the model's own ruler, at a quarter of its
+    time (`bench/throughput.py` checks it; tests/analyse/test_nlp.py on the Raqqa reports).
+    """
+
+    def __init__(self, ruler: Any) -> None:
+        from spacy.attrs import DEP, POS, TAG
+        from spacy.matcher import Matcher
+
+        kept = (POS, TAG, DEP)
+        strings = ruler.vocab.strings
+        self._pos = POS
+        self._by_tag: dict[int, tuple[int, int]] = {}  # TAG -> (rule, POS)
+        self._by_tag_word: dict[tuple[int, int], tuple[int, int]] = {}  # (TAG, LOWER) -> ...
+        self._matcher = Matcher(ruler.vocab)
+        self._rules: list[tuple[int, int, dict[int, int]]] = []  # (rule, index, attrs)
+        for rule, (spec, attrs, index) in enumerate(
+                zip(ruler.patterns, ruler.attrs, ruler.indices, strict=True)):
+            sets = {a: v for a, v in attrs.items() if a in kept}
+            keys = _lookup_keys(spec["patterns"]) if set(sets) == {POS} and index == 0 else None
+            if keys is not None:
+                for tag, word in keys:
+                    if word is None:
+                        self._by_tag[strings.add(tag)] = (rule, sets[POS])
+                    else:
+                        self._by_tag_word[strings.add(tag), strings.add(word)] = (rule, sets[POS])
+            elif sets:
+                self._matcher.add(str(len(self._rules)), spec["patterns"])
+                self._rules.append((rule, index, sets))
+
+    def __call__(self, doc: Doc) -> Doc:
+        import numpy
+        from spacy.attrs import LOWER, POS, TAG
+        from spacy.tokens._retokenize import set_token_attrs
+
+        pos: list[int] = []
+        won: list[int] = []  # the rule that set each token's POS, -1 for none
+        for tag, word, was in doc.to_array([TAG, LOWER, POS]).tolist():
+            hit = self._by_tag.get(tag)
+            by_word = self._by_tag_word.get((tag, word))
+            if by_word is not None and (hit is None or by_word[0] > hit[0]):
+                hit = by_word
+            pos.append(was if hit is None else hit[1])
+            won.append(-1 if hit is None else hit[0])
+        strings = doc.vocab.strings
+        # matched before anything is set, as spaCy matches all its rules first
+        matched = sorted((self._rules[int(strings[key])], start, end)
+                         for key, start, end in self._matcher(doc, allow_missing=True))
+        doc.from_array([POS], numpy.array(pos, dtype="uint64").reshape(-1, 1))
+        for (rule, index, sets), start, end in matched:
+            token = doc[start:end][index]
+            set_token_attrs(token, {a: v for a, v in sets.items()
+                                    if a != self._pos or rule > won[token.i]})
+        return doc
+
+
+def _lookup_keys(patterns: list[list[dict[str, Any]]]) -> list[tuple[str, str | None]] | None:
+    """The (TAG, LOWER or None) pairs that one-token rules on TAG and LOWER alone match, or
+    None for a rule that is not a lookup."""
+    keys: list[tuple[str, str | None]] = []
+    for pattern in patterns:
+        if len(pattern) != 1 or "TAG" not in pattern[0] or set(pattern[0]) - {"TAG", "LOWER"}:
+            return None
+        tags, words = _values(pattern[0]["TAG"]), _values(pattern[0].get("LOWER"))
+        if tags is None or words is None:
+            return None
+        keys += [(tag, word) for tag in tags for word in words]
+    return keys
+
+
+def _values(spec: Any) -> list[Any] | None:
+    """What a Matcher token spec accepts: a string, {"IN": [...]}, or (absent) anything."""
+    if spec is None:
+        return [None]
+    if isinstance(spec, str):
+        return [spec]
+    if isinstance(spec, dict) and set(spec) == {"IN"}:
+        return list(spec["IN"])
+    return None
 
 
 _OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
