@@ -25,7 +25,7 @@ from newsdesk.analyse.nlp import BATCH
 from newsdesk.models import Article, ArticleRecords, InputError
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from newsdesk.analyse.article import Parsed
 
 log = logging.getLogger(__name__)
 
@@ -79,20 +79,19 @@ def _unstored(
 def _in_process(articles: Iterable[Article]) -> Iterator[ArticleRecords | InputError]:
     """The articles analysed in this process, their texts parsed a batch at a time."""
     from newsdesk.analyse import article as analyse
-    from newsdesk.analyse.nlp import parse_many
 
     todo = iter(articles)
     for batch in iter(lambda: list(itertools.islice(todo, BATCH)), []):
         # outside the guard: a missing model is no one article's fault
         res = analyse.load_resources()
         try:
-            docs: list[Doc | None] = list(parse_many(res.nlp, [a.text for a in batch]))
+            parsed: list[Parsed | None] = list(analyse.parse_batch(batch, res.nlp))
         except Exception:  # one text spaCy fails on: each parsed alone, under its own guard
             log.debug("batch parse failed; parsing one at a time", exc_info=True)
-            docs = [None] * len(batch)
-        for article, doc in zip(batch, docs, strict=True):
+            parsed = [None] * len(batch)
+        for article, one in zip(batch, parsed, strict=True):
             try:
-                rec = analyse.analyze_article(article, res, doc)
+                rec = analyse.analyze_article(article, res, one)
             except Exception as exc:  # one poisoned article must not cost the batch
                 log.debug("analysis failed for %s", article.source, exc_info=True)
                 yield analysis_failed(article.source, exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -13,9 +13,6 @@ from newsdesk import pipeline
 from newsdesk.models import Article, ArticleRecords
 from newsdesk.store import Store
 from newsdesk.web.jobs import Jobs
-
-if TYPE_CHECKING:
-    from spacy.tokens import Doc
 
 pytestmark = pytest.mark.slow
 
@@ -92,12 +89,12 @@ def test_web_upload_failed_analysis_is_progress_and_logged(
     real = analyse.analyze_article
 
     def fails_on_second(
-        article: Article, res: analyse.Resources, doc: Doc | None = None
+        article: Article, res: analyse.Resources, parsed: analyse.Parsed | None = None
     ) -> ArticleRecords:
-        assert doc is not None and doc.text == article.text  # parsed with its batch
+        assert parsed is not None and parsed.text.text == article.text  # parsed in a batch
         if "001_" in article.source:
             raise RuntimeError("injected failure")
-        return real(article, res, doc)
+        return real(article, res, parsed)
 
     monkeypatch.setattr(analyse, "analyze_article", fails_on_second)
     reports = sorted(example_dir.iterdir())[:2]
