@@ -125,3 +125,29 @@ def test_pos_rules_keep_the_order_of_interleaved_rules(nlp):
     ruler(theirs)
     assert [(t.pos_, t.dep_) for t in ours] == [(t.pos_, t.dep_) for t in theirs]
     assert [t.pos_ for t in theirs] == ["DET", "X", "DET", "DET", "NUM", "", "DET", "X", "NOUN"]
+
+
+def test_a_batch_parses_as_one_article_at_a_time(small_limits, example_dir, tmp_path):
+    """The executors' `parse_batch` (texts and headlines through `nlp.pipe`, a long text
+    in pieces) gives the Docs that `analyze_article` makes alone."""
+    import numpy
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, POS, SENT_START, TAG
+
+    from newsdesk.analyse import casualties
+    from newsdesk.analyse.article import parse_batch
+
+    articles = [a for a in read_inputs([str(example_dir)]) if isinstance(a, Article)]
+    articles.insert(2, _long_report(example_dir, tmp_path))
+    assert sum(bool(a.title) for a in articles) == 4  # one Raqqa report and the long one: none
+    attrs = [TAG, POS, DEP, HEAD, ENT_IOB, ENT_TYPE, SENT_START]
+    parsed = parse_batch(articles, small_limits)
+    for article, one in zip(articles, parsed, strict=True):
+        alone = nlp_module.parse(small_limits, article.text)
+        assert one.text.text == article.text
+        assert numpy.array_equal(one.text.to_array(attrs), alone.to_array(attrs))
+        if not article.title:
+            assert one.title is None
+            continue
+        title = casualties.headline(small_limits, article.title)
+        assert one.title is not None and one.title.text == title.text
+        assert numpy.array_equal(one.title.to_array(attrs), title.to_array(attrs))
