@@ -1,6 +1,7 @@
 """CPU time of the whole `analyze` beside spaCy's own full pipeline on the same texts.
 
     .venv/bin/python bench/throughput.py [BENCHMARKS_DIR] [--limit 200] [--repeat 3]
+    .venv/bin/python bench/throughput.py [BENCHMARKS_DIR] --components
 
 Corpus: the GeoWebNews texts (`geoparsing_gritta/GeoWebNews_brat/*.txt`, 200 news reports
 of all lengths). Every figure is the CPU time (user + system, `os.wait4`) of a whole
@@ -13,8 +14,11 @@ Wall time is printed beside it but is only meaningful on a quiet machine.
 - whole analyze: `newsdesk analyze FOLDER --workers 1` (ingest, per-article stage, store,
   linking, exports), and its peak RSS; then once with `--workers 2` (CPU of all its
   processes, the peak RSS of the largest);
-- the per-article stage alone (`analyze_article` on every text, resources loaded), beside
-  `nlp.pipe` in the same process.
+- the per-article stage alone (the local executor in one process, texts parsed a batch at
+  a time, resources loaded), beside spaCy's full pipeline and newsdesk's own (`nlp.pipe`)
+  in the same process, and whether the two give the same annotations on every token;
+- `--components` instead: each spaCy component's CPU time, and what a sentence triage
+  could leave out (see `_components`).
 
 A ratio is spaCy's CPU time over the other's: above 1.0 the other needs less.
 """
@@ -31,6 +35,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO.parent / "shared" / "benchmarks"
@@ -43,8 +51,9 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _spacy_alone(folder: Path) -> None:
-    """Child: the full pipeline (lemmatizer included) over the texts, as newsdesk sets it up."""
+def _full_pipeline() -> Language:
+    """The pinned model's full pipeline (lemmatizer and attribute_ruler included), set up
+    as newsdesk sets up its own (NumPy ops, one BLAS thread)."""
     import spacy
     from thinc.api import NumpyOps, set_current_ops
 
@@ -52,29 +61,107 @@ def _spacy_alone(folder: Path) -> None:
 
     _one_blas_thread()
     set_current_ops(NumpyOps(use_blis=False))
-    nlp = spacy.load(MODEL_PACKAGE)
+    return spacy.load(MODEL_PACKAGE)
+
+
+def _spacy_alone(folder: Path) -> None:
+    """Child: the full pipeline over the texts."""
+    nlp = _full_pipeline()
     texts = [p.read_text("utf-8") for p in sorted(folder.glob("*.txt"))]
     for _ in nlp.pipe(texts, batch_size=16):
         pass
 
 
 def _stage_alone(folder: Path) -> None:
-    """Child: the per-article stage over the texts, and `nlp.pipe` in the same process."""
+    """Child: the per-article stage as the local executor runs it in one process (texts
+    parsed a batch at a time), then spaCy's full pipeline and newsdesk's own in the same
+    process; and whether newsdesk's pipeline gives the full one's annotations."""
+    import numpy
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, POS, TAG
+
     from newsdesk.analyse.article import analyze_article, load_resources
+    from newsdesk.executors.local import analyze_locally
     from newsdesk.ingest.readers import read_inputs
     from newsdesk.models import Article
 
     articles = [a for a in read_inputs([str(folder)]) if isinstance(a, Article)]
     res = load_resources()
     analyze_article(articles[0], res)  # what the extractors load on first use is start-up
+    full = _full_pipeline()
     t0 = _cpu()
-    for a in articles:
-        analyze_article(a, res)
-    stage = _cpu() - t0
-    t0 = _cpu()
-    for _ in res.nlp.pipe([a.text for a in articles], batch_size=16):
+    for _ in analyze_locally(articles, stored=set(), workers=1):
         pass
-    print(f"{stage:.3f} {_cpu() - t0:.3f}")
+    stage = _cpu() - t0
+    texts = [a.text for a in articles]
+    t0 = _cpu()
+    theirs = list(full.pipe(texts, batch_size=16))
+    spacy_cpu = _cpu() - t0
+    t0 = _cpu()
+    ours = list(res.nlp.pipe(texts, batch_size=16))
+    ours_cpu = _cpu() - t0
+    attrs = [TAG, POS, DEP, HEAD, ENT_IOB, ENT_TYPE]
+    same = all(numpy.array_equal(a.to_array(attrs), b.to_array(attrs))
+               for a, b in zip(ours, theirs, strict=True))
+    print(f"{stage:.3f} {spacy_cpu:.3f} {ours_cpu:.3f} {same}")
+
+
+def _components(folder: Path) -> None:
+    """Child (`--components`): the CPU time of each of the full pipeline's components and
+    of newsdesk's replacement of attribute_ruler, over the texts; then what a sentence
+    triage (parse only sentences with a number, quote mark, speech verb or event cue)
+    could leave out: the share of sentences without a cue, whether the entities' tokens
+    in them need tags anyway, and how often the `senter` that would then give sentence
+    boundaries agrees with the parser's."""
+    from newsdesk.analyse.attribution import _CUE_VERBS
+    from newsdesk.analyse.claims import _EVENT_WORDS
+    from newsdesk.analyse.incidents import _KILLED
+    from newsdesk.analyse.nlp import load_nlp
+    from newsdesk.analyse.numbers import find_quantities
+
+    full = _full_pipeline()
+    ours = load_nlp()
+    texts = [p.read_text("utf-8") for p in sorted(folder.glob("*.txt"))]
+    t0 = _cpu()
+    docs = [full.make_doc(t) for t in texts]
+    times = {"tokenizer": _cpu() - t0}
+    for name, proc in full.pipeline:
+        t0 = _cpu()
+        docs = list(proc.pipe(docs, batch_size=16))  # type: ignore[union-attr]
+        times[name] = _cpu() - t0
+    with full.select_pipes(enable=["tok2vec", "tagger", "parser"]):
+        parsed = list(full.pipe(texts, batch_size=16))
+    t0 = _cpu()
+    for doc in parsed:
+        ours.get_pipe("newsdesk_pos_rules")(doc)
+    times["newsdesk_pos_rules (replaces attribute_ruler)"] = _cpu() - t0
+    total = sum(v for k, v in times.items() if k in ["tokenizer", *full.pipe_names])
+    full.enable_pipe("senter")  # disabled in the model: the parser gives the sentences
+    t0 = _cpu()
+    with full.select_pipes(enable=["senter"]):
+        split = list(full.pipe(texts, batch_size=16))
+    times["senter (tokenizer included)"] = _cpu() - t0
+    for name, cpu in times.items():
+        print(f"  {name:48s} {cpu:6.2f} CPU s")
+    print(f"  {'full pipeline, the sum of its components':48s} {total:6.2f} CPU s")
+    cue_words = set(_CUE_VERBS) | set(_EVENT_WORDS)
+    sentences = with_cue = uncued_with_entity = 0
+    for doc in docs:
+        for sent in doc.sents:
+            sentences += 1
+            text = sent.text
+            if (any(c.isdigit() or c in "\"“”" for c in text) or _KILLED.search(text.lower())
+                    or any(t.lower_ in cue_words for t in sent) or find_quantities(text)):
+                with_cue += 1
+            elif sent.ents:
+                uncued_with_entity += 1
+    parser_starts = sum(len({s.start for s in d.sents}) for d in docs)
+    shared = sum(len({s.start for s in d.sents} & {s.start for s in s_.sents})
+                 for d, s_ in zip(docs, split, strict=True))
+    print(f"sentences {sentences}: with a cue {with_cue} ({with_cue / sentences:.0%}); "
+          f"without one {sentences - with_cue}, of which {uncued_with_entity} hold an entity "
+          f"(actors read the tags of entity tokens)")
+    print(f"senter's sentence starts that are the parser's: {shared} of the parser's "
+          f"{parser_starts} ({shared / parser_starts:.1%})")
 
 
 def _measure(argv: list[str], code: Path = REPO) -> tuple[float, float, float, str]:
@@ -102,10 +189,14 @@ def main() -> None:
     ap.add_argument("--before", type=Path, metavar="TREE",
                     help="also time the analyze of this checkout (e.g. `git worktree` of an "
                     "older commit), alternating with this one's")
-    ap.add_argument("--child", choices=["spacy", "stage"], help=argparse.SUPPRESS)
+    ap.add_argument("--components", action="store_true",
+                    help="only time spaCy's components and measure what a sentence triage "
+                    "could leave out (one process)")
+    ap.add_argument("--child", choices=["spacy", "stage", "components"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        (_spacy_alone if args.child == "spacy" else _stage_alone)(args.benchmarks)
+        {"spacy": _spacy_alone, "stage": _stage_alone, "components": _components}[args.child](
+            args.benchmarks)
         return
 
     src = args.benchmarks / "geoparsing_gritta" / "GeoWebNews_brat"
@@ -115,6 +206,10 @@ def main() -> None:
         for p in sorted(src.glob("*.txt"), key=lambda p: int(p.stem))[: args.limit]:
             shutil.copy(p, folder / p.name)
         n = len(list(folder.iterdir()))
+        if args.components:
+            print(f"corpus: {n} GeoWebNews texts; one process, CPU s", flush=True)
+            print(_measure([PYTHON, SELF, str(folder), "--child", "components"])[3], end="")
+            return
         print(f"corpus: {n} GeoWebNews texts; median of {args.repeat} alternating runs",
               flush=True)
 
@@ -146,9 +241,12 @@ def main() -> None:
                       f"peak RSS {max(r[2] for r in runs):.0f} MB); "
                       f"ratio spaCy / it {sp / an:.2f}x", flush=True)
         _, _, _, out = _measure([PYTHON, SELF, str(folder), "--child", "stage"])
-        stage, pipe = map(float, out.split())
-        print(f"per-article stage alone: {stage:.1f} CPU s; nlp.pipe in the same process "
-              f"{pipe:.1f} CPU s; ratio {pipe / stage:.2f}x", flush=True)
+        stage, full, ours = map(float, out.split()[:3])
+        print(f"per-article stage alone: {stage:.1f} CPU s; in the same process spaCy's full "
+              f"pipeline (nlp.pipe) {full:.1f} CPU s, ratio {full / stage:.2f}x; newsdesk's "
+              f"pipeline {ours:.1f} CPU s", flush=True)
+        print(f"newsdesk's pipeline gives the full one's tags, POS, parse and entities on "
+              f"every token: {out.split()[3]}", flush=True)
         cpu2, wall2, rss2, _ = analyze(2, "2")
         print(f"whole analyze, two workers:           {cpu2:7.1f} CPU s (wall {wall2:.1f} s, "
               f"largest process peak RSS {rss2:.0f} MB)")

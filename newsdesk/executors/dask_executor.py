@@ -3,9 +3,10 @@
 The adapter is thin on purpose: a shard (one input file, or a slice of a large JSON
 Lines/WARC file) is one task; the task reads its shard with the same `ingest` code and
 runs the same `analyze_article` as the local executor, with the resources loaded once per
-worker process. The tasks' records come back to the driver, where the runner
-(`pipeline.run_articles`) stores them with the same code as the local executor's, and
-everything cross-article stays there, so both executors give the same records and ids.
+worker process and the texts parsed a batch at a time. The tasks' records come back to
+the driver, where the runner (`pipeline.run_articles`) stores them with the same code as
+the local executor's, and everything cross-article stays there, so both executors give
+the same records and ids.
 
 Failures stay small:
 - an article that raises costs that article (reported with its reason), not the shard;
@@ -15,7 +16,8 @@ Failures stay small:
 - a worker that dies is replaced by its nanny and the scheduler retries its shard; when
   the same shard kills workers repeatedly, the article it was analysing (published to
   the scheduler before each article) is reported as poisoned and the rest of the shard
-  runs again without it;
+  runs again without it (a death while parsing a batch names no article: that shard
+  runs again one article at a time);
 - each article is stored as its shard comes back, and a shard whose records are all
   stored gets a completion marker, so a killed run resumes without redoing finished
   shards, and articles already stored are skipped;
@@ -25,16 +27,18 @@ Failures stay small:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
 import os
 import threading
 from collections.abc import Callable, Container, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsdesk import settings
+from newsdesk.analyse.nlp import BATCH
 from newsdesk.errors import MissingExtraError, UnsupportedInputError
 from newsdesk.executors.local import analysis_failed
 from newsdesk.models import Article, ArticleRecords, InputError
@@ -42,6 +46,7 @@ from newsdesk.models import Article, ArticleRecords, InputError
 if TYPE_CHECKING:
     from distributed import Client, Future
 
+    from newsdesk.analyse.article import Parsed
     from newsdesk.store import Store
 
 log = logging.getLogger(__name__)
@@ -63,6 +68,7 @@ class Shard:
     source: str
     first: int
     last: int | None  # None: to the end of the file
+    batched: bool = True  # False once a worker died parsing one of its batches
 
     @property
     def key(self) -> str:
@@ -119,33 +125,46 @@ def process_shard(shard: Shard, skip: frozenset[str], time_limit: float) -> Shar
     result = ShardResult(shard, worker=get_worker().address)
     client = get_client()
     articles = (a for a in read_inputs([shard.source]) if isinstance(a, Article))
-    for index, item in enumerate(articles):  # the driver has reported unreadable inputs
-        if shard.last is not None and index >= shard.last:
-            break
-        if index < shard.first or item.id in skip:
-            continue
-        client.set_metadata([_PROGRESS, shard.key], index)
-        try:
-            grace = 0.0 if _warm.is_set() else FIRST_ARTICLE_GRACE_S
-            rec = _bounded(analyze.analyze_article, item, res, limit=time_limit + grace)
-        except TimeoutError:
-            result.errors.append(
-                InputError(
-                    item.source, f"analysis abandoned: over the time limit of {time_limit:g} s"
+    numbered: Iterator[tuple[int, Article]] = enumerate(articles)  # unreadable: reported
+    if shard.last is not None:
+        numbered = itertools.islice(numbered, shard.last)
+    todo = ((index, item) for index, item in numbered
+            if index >= shard.first and item.id not in skip)
+    size = BATCH if shard.batched else 1
+    for batch in iter(lambda: list(itertools.islice(todo, size)), []):
+        grace = 0.0 if _warm.is_set() else FIRST_ARTICLE_GRACE_S
+        parsed: list[Parsed | None] = [None] * len(batch)
+        if len(batch) > 1:
+            # a death while parsing names the batch, not an article: see _after_failure
+            client.set_metadata([_PROGRESS, shard.key], [batch[0][0], batch[-1][0]])
+            try:
+                parsed = _bounded(analyze.parse_batch, [item for _, item in batch], res.nlp,
+                                  limit=time_limit * len(batch) + grace)
+            except Exception:  # a timeout too: each article is parsed alone, under its limit
+                log.debug("batch parse failed in %s; one at a time", shard.label(), exc_info=True)
+        for (index, item), one in zip(batch, parsed, strict=True):
+            client.set_metadata([_PROGRESS, shard.key], index)
+            try:
+                grace = 0.0 if _warm.is_set() else FIRST_ARTICLE_GRACE_S
+                rec = _bounded(analyze.analyze_article, item, res, one, limit=time_limit + grace)
+            except TimeoutError:
+                result.errors.append(
+                    InputError(
+                        item.source, f"analysis abandoned: over the time limit of {time_limit:g} s"
+                    )
                 )
-            )
-            result.stopped_at = index
-            return result
-        except Exception as exc:  # one poisoned article must not cost the shard
-            result.errors.append(analysis_failed(item.source, exc))
-            continue
-        finally:
-            _warm.set()
-        result.records.append(rec)
+                result.stopped_at = index
+                return result
+            except Exception as exc:  # one poisoned article must not cost the shard
+                result.errors.append(analysis_failed(item.source, exc))
+                continue
+            finally:
+                _warm.set()
+            result.records.append(rec)
     return result
 
 
-def _bounded(fn: Callable[..., ArticleRecords], *args: Any, limit: float) -> ArticleRecords:
+def _bounded(fn: Callable[..., Any], *args: Any, limit: float) -> Any:
     """Call `fn` in a daemon thread and give up after `limit` seconds."""
     box: list[Any] = []
 
@@ -273,15 +292,16 @@ def _run_shards(
                 yield err
             if result.stopped_at is not None:
                 _restart(client, result.worker)
-                rest = Shard(piece.source, result.stopped_at + 1, piece.last)
+                rest = replace(piece, first=result.stopped_at + 1)
                 if rest.last is None or rest.first < rest.last:
                     submit(rest, origin)
         else:
-            lost.add(origin)
             err, pieces = _after_failure(client, piece, future.exception(), sources)
             for rest in pieces:
                 submit(rest, origin)
-            yield err
+            if err is not None:
+                lost.add(origin)
+                yield err
         future.release()
         open_pieces[origin] -= 1
         if open_pieces[origin] == 0 and origin not in lost:
@@ -290,17 +310,25 @@ def _run_shards(
 
 def _after_failure(
     client: Client, piece: Shard, exc: BaseException | None, sources: dict[str, list[str]]
-) -> tuple[InputError, list[Shard]]:
-    """What a failed task cost, and the pieces still to run."""
+) -> tuple[InputError | None, list[Shard]]:
+    """What a failed task cost, and the pieces still to run.
+
+    A worker that died while parsing a batch of articles (`at` is the batch's first and
+    last article) names no article yet: the piece runs again one article at a time, so a
+    second death names the article that caused it and no other."""
     at = client.get_metadata([_PROGRESS, piece.key], default=None)
     why = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown"
     if at is None:  # failed before its first article: the shard itself is unreadable
         return InputError(piece.label(), f"shard failed: {why}"), []
+    if isinstance(at, (list, tuple)):  # msgpack may give the list back as a tuple
+        log.warning("shard %s failed parsing articles %d-%d (%s); again one at a time",
+                    piece.label(), at[0], at[1], why)
+        return None, [replace(piece, batched=False)]
     log.warning("shard %s failed at article %d (%s)", piece.label(), at, why)
     known = sources.get(piece.source, [])
     source = known[at] if at < len(known) else f"{piece.source}#{at + 1}"
     err = InputError(source, f"analysis abandoned: the worker died on it ({why})")
-    pieces = [Shard(piece.source, piece.first, at), Shard(piece.source, at + 1, piece.last)]
+    pieces = [replace(piece, last=at), replace(piece, first=at + 1)]
     return err, [p for p in pieces if p.last is None or p.first < p.last]
 
 

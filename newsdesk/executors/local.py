@@ -19,8 +19,13 @@ from collections import deque
 from collections.abc import Container, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from newsdesk.analyse.nlp import BATCH
 from newsdesk.models import Article, ArticleRecords, InputError
+
+if TYPE_CHECKING:
+    from newsdesk.analyse.article import Parsed
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +34,9 @@ POOL_FROM = 200
 """Articles to analyse from which the default is one worker process per core. Each
 worker loads the model, gazetteer and actors (a few CPU seconds) and holds its own
 copy (about 400 MB), which a smaller input does not pay back."""
-CHUNK = 8
-"""Articles sent to a worker at a time: enough to hide the cost of sending them,
-few enough that every worker stays busy to the end."""
+CHUNK = BATCH
+"""Articles sent to a worker at a time: enough to hide the cost of sending them, few
+enough that every worker stays busy to the end; one batch for the worker's parser."""
 
 
 def analyze_locally(
@@ -72,18 +77,26 @@ def _unstored(
 
 
 def _in_process(articles: Iterable[Article]) -> Iterator[ArticleRecords | InputError]:
+    """The articles analysed in this process, their texts parsed a batch at a time."""
     from newsdesk.analyse import article as analyse
 
-    for article in articles:
+    todo = iter(articles)
+    for batch in iter(lambda: list(itertools.islice(todo, BATCH)), []):
         # outside the guard: a missing model is no one article's fault
         res = analyse.load_resources()
         try:
-            rec = analyse.analyze_article(article, res)
-        except Exception as exc:  # one poisoned article must not cost the batch
-            log.debug("analysis failed for %s", article.source, exc_info=True)
-            yield analysis_failed(article.source, exc)
-            continue
-        yield rec
+            parsed: list[Parsed | None] = list(analyse.parse_batch(batch, res.nlp))
+        except Exception:  # one text spaCy fails on: each parsed alone, under its own guard
+            log.debug("batch parse failed; parsing one at a time", exc_info=True)
+            parsed = [None] * len(batch)
+        for article, one in zip(batch, parsed, strict=True):
+            try:
+                rec = analyse.analyze_article(article, res, one)
+            except Exception as exc:  # one poisoned article must not cost the batch
+                log.debug("analysis failed for %s", article.source, exc_info=True)
+                yield analysis_failed(article.source, exc)
+                continue
+            yield rec
 
 
 def _in_pool(articles: Iterable[Article], workers: int) -> Iterator[ArticleRecords | InputError]:

@@ -70,3 +70,84 @@ def test_model_runs_on_one_blas_thread(nlp):
     getter = next(getattr(blas, n.replace("set", "get"))
                   for n in nlp_module._OPENBLAS_SETTERS if hasattr(blas, n))
     assert getter() == 1
+
+
+# Issue 15: the model's attribute_ruler is replaced by `nlp._PosRules`, built from its rules.
+_TRICKY = [
+    "There is no water and there were no doctors, he said.",  # expl + is: a later rule wins
+    "They have no food. They did it. I don't know whether it has ended.",  # have/do as verbs
+    "The   strike \n\n hit  Tabqa;  ca n't  wo n't  gon na.",  # spaces get _SP, SPACE, dep
+    "Which of them was hit? That is what we saw, and this one too.",  # DT/WDT not det: PRON
+]
+
+
+def test_pos_rules_give_the_models_own_tags_parse_and_pos(nlp, example_dir):
+    import numpy
+    import spacy
+    from spacy.attrs import DEP, HEAD, POS, TAG
+
+    assert "attribute_ruler" not in nlp.pipe_names
+    model = spacy.load(nlp_module.MODEL_PACKAGE, exclude=list(nlp_module.EXCLUDED))
+    assert "attribute_ruler" in model.pipe_names
+    texts = [*_TRICKY, *(p.read_text("utf-8") for p in sorted(example_dir.glob("*.txt")))]
+    ours, theirs = list(nlp.pipe(texts)), list(model.pipe(texts))
+    for a, b in zip(ours, theirs, strict=True):
+        assert [t.pos_ for t in a] == [t.pos_ for t in b]
+        attrs = [TAG, POS, DEP, HEAD]
+        assert numpy.array_equal(a.to_array(attrs), b.to_array(attrs))
+    assert {"AUX", "VERB", "SPACE", "PRON", "PART"} <= {t.pos_ for d in ours[:4] for t in d}
+
+
+def test_pos_rules_keep_the_order_of_interleaved_rules(nlp):
+    """Rules of each kind before and after one another: a later rule wins, as in spaCy's."""
+    from spacy.pipeline import AttributeRuler
+    from spacy.tokens import Doc
+
+    ruler = AttributeRuler(nlp.vocab)
+    ruler.add_patterns([
+        {"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "NOUN"}},
+        {"patterns": [[{"TAG": "NN", "DEP": "nsubj"}]], "attrs": {"POS": "PROPN"}},
+        {"patterns": [[{"TAG": "NN", "LOWER": "strike"}]], "attrs": {"POS": "VERB"}},
+        {"patterns": [[{"TAG": "VBD", "LOWER": "hit"}]], "attrs": {"POS": "ADJ"}},
+        {"patterns": [[{"TAG": {"IN": ["VBD", "DT"]}}]], "attrs": {"POS": "DET"}},
+        {"patterns": [[{"LOWER": "the"}, {"TAG": "NN"}]], "attrs": {"POS": "X", "DEP": "dep"},
+         "index": 1},
+        {"patterns": [[{"TAG": "NN", "LOWER": {"IN": ["town", "city"]}}]],
+         "attrs": {"POS": "NUM", "MORPH": "Number=Sing"}},
+    ])
+    words = ["The", "strike", "hit", "the", "town", "and", "the", "strike", "mission"]
+    tags = ["DT", "NN", "VBD", "DT", "NN", "CC", "DT", "NN", "NN"]
+    deps = ["det", "nsubj", "ROOT", "det", "dobj", "cc", "det", "conj", "dobj"]
+    heads = [1, 2, 2, 4, 2, 2, 7, 2, 2]
+    ours, theirs = (Doc(nlp.vocab, words=words, tags=tags, deps=deps, heads=heads)
+                    for _ in range(2))
+    nlp_module._PosRules(ruler)(ours)
+    ruler(theirs)
+    assert [(t.pos_, t.dep_) for t in ours] == [(t.pos_, t.dep_) for t in theirs]
+    assert [t.pos_ for t in theirs] == ["DET", "X", "DET", "DET", "NUM", "", "DET", "X", "NOUN"]
+
+
+def test_a_batch_parses_as_one_article_at_a_time(small_limits, example_dir, tmp_path):
+    """The executors' `parse_batch` (texts and headlines through `nlp.pipe`, a long text
+    in pieces) gives the Docs that `analyze_article` makes alone."""
+    import numpy
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, POS, SENT_START, TAG
+
+    from newsdesk.analyse import casualties
+    from newsdesk.analyse.article import parse_batch
+
+    articles = [a for a in read_inputs([str(example_dir)]) if isinstance(a, Article)]
+    articles.insert(2, _long_report(example_dir, tmp_path))
+    assert sum(bool(a.title) for a in articles) == 4  # one Raqqa report and the long one: none
+    attrs = [TAG, POS, DEP, HEAD, ENT_IOB, ENT_TYPE, SENT_START]
+    parsed = parse_batch(articles, small_limits)
+    for article, one in zip(articles, parsed, strict=True):
+        alone = nlp_module.parse(small_limits, article.text)
+        assert one.text.text == article.text
+        assert numpy.array_equal(one.text.to_array(attrs), alone.to_array(attrs))
+        if not article.title:
+            assert one.title is None
+            continue
+        title = casualties.headline(small_limits, article.title)
+        assert one.title is not None and one.title.text == title.text
+        assert numpy.array_equal(one.title.to_array(attrs), title.to_array(attrs))

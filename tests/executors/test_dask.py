@@ -32,13 +32,15 @@ from newsdesk.models import Article, ArticleRecords, InputError
 
 if TYPE_CHECKING:
     from distributed import LocalCluster
+    from spacy.language import Language
 
-    from newsdesk.analyse.article import Resources
+    from newsdesk.analyse.article import Parsed, Resources
 
 pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "dask" / "corpus.jsonl.gz"
 RAISE, HANG, EXIT, EXIT_ONCE = "POISON-RAISE", "POISON-HANG", "POISON-EXIT", "POISON-EXIT-ONCE"
+PARSE_EXIT = "POISON-PARSE-EXIT"  # kills a worker parsing it with other articles
 
 
 def _cluster(workers: int = 2) -> LocalCluster:
@@ -183,10 +185,17 @@ class _Poison(WorkerPlugin):
     def setup(self, worker: Worker) -> None:
         from newsdesk.analyse import article as analyze
 
-        real = analyze.analyze_article
+        real, real_parse = analyze.analyze_article, analyze.parse_batch
         flag = Path(self.flag_dir) / "exited-once"
 
-        def poisoned(article: Article, res: Resources) -> ArticleRecords:
+        def parse_poisoned(articles: list[Article], nlp: Language) -> list[Parsed]:
+            if any(PARSE_EXIT in a.text for a in articles):
+                os._exit(1)
+            return real_parse(articles, nlp)
+
+        def poisoned(
+            article: Article, res: Resources, parsed: Parsed | None = None
+        ) -> ArticleRecords:
             if EXIT_ONCE in article.text:
                 if not flag.exists():
                     flag.touch()
@@ -197,23 +206,25 @@ class _Poison(WorkerPlugin):
                 time.sleep(120)
             if RAISE in article.text:
                 raise RuntimeError("injected failure")
-            return real(article, res)
+            return real(article, res, parsed)
 
-        self.real = real
+        self.real, self.real_parse = real, real_parse
         analyze.analyze_article = poisoned
+        analyze.parse_batch = parse_poisoned
 
     def teardown(self, worker: Worker) -> None:
         from newsdesk.analyse import article as analyze
 
         analyze.analyze_article = self.real
+        analyze.parse_batch = self.real_parse
 
 
 def _poisoned_corpus(path: Path) -> list[str]:
-    """Eight real articles, four of them carrying one marker each; returns the markers."""
+    """Eight real articles, five of them carrying one marker each; returns the markers."""
     with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
         texts = list(dict.fromkeys(json.loads(line)["text"] for line in fh))
     rows = [{"text": t} for t in texts[:8]]
-    markers = {1: RAISE, 3: HANG, 5: EXIT, 6: EXIT_ONCE}
+    markers = {1: RAISE, 3: HANG, 5: EXIT, 6: EXIT_ONCE, 7: PARSE_EXIT}
     for index, marker in markers.items():
         rows[index]["text"] += f"\n\nThe record ends here ({marker})."
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -250,6 +261,8 @@ def test_poisoned_articles_cost_only_themselves(
     assert (tmp_path / "exited-once").exists()
     stored = [json.loads(line)["text"] for line in (tmp_path / "out" / "articles.jsonl").open()]
     assert sum(EXIT_ONCE in t for t in stored) == 1
+    # the worker died parsing a batch: the shard ran again one article at a time
+    assert sum(PARSE_EXIT in t for t in stored) == 1
     # the shard lost articles: no completion marker, so the next run tries them again
     assert _count(tmp_path / "desk.db", "SELECT count(*) FROM shards") == 0
 

@@ -88,10 +88,13 @@ def test_web_upload_failed_analysis_is_progress_and_logged(
 
     real = analyse.analyze_article
 
-    def fails_on_second(article: Article, res: analyse.Resources) -> ArticleRecords:
+    def fails_on_second(
+        article: Article, res: analyse.Resources, parsed: analyse.Parsed | None = None
+    ) -> ArticleRecords:
+        assert parsed is not None and parsed.text.text == article.text  # parsed in a batch
         if "001_" in article.source:
             raise RuntimeError("injected failure")
-        return real(article, res)
+        return real(article, res, parsed)
 
     monkeypatch.setattr(analyse, "analyze_article", fails_on_second)
     reports = sorted(example_dir.iterdir())[:2]
