@@ -98,11 +98,16 @@ _VOWEL = re.compile(r"[aeiouyw]")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
-    """Case-, diacritic- and punctuation-blind form of a name, for comparing spellings."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = stripped.casefold()
+    """Case-, diacritic- and punctuation-blind form of a name, for comparing spellings.
+
+    Memoised: recognition asks for the same few thousand names again and again.
+    """
+    if not name.isascii():  # ASCII has no diacritics to take off
+        decomposed = unicodedata.normalize("NFKD", name)
+        name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = name.casefold()
     stripped = _APOSTROPHE.sub("", stripped)
     stripped = _NOT_WORD.sub(" ", stripped)
     return " ".join(stripped.split())
@@ -132,11 +137,6 @@ def _key_of(norm: str) -> str:
     s = _DIGRAPH_H.sub("", s)
     head, tail = s[0], _VOWEL.sub("", s[1:])
     return _DOUBLED.sub(r"\1", head + tail)
-
-
-# Lookups see the same few thousand names again and again (every article names Syria), and
-# the gazetteer's spellings that share a key with them: both sides are memoised, bounded.
-_normalized = lru_cache(maxsize=1 << 16)(normalize_name)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -477,7 +477,7 @@ class Gazetteer:
     def candidates(self, name: str, *, country: str | None = None, limit: int = 20
                    ) -> list[Candidate]:
         """Places `name` may denote, best spelling match first, then most populous."""
-        norm = _normalized(name)
+        norm = normalize_name(name)
         cache_key = (norm, country)  # the ranking depends on nothing else
         ranked = self._cache.get(cache_key)
         if ranked is None:
