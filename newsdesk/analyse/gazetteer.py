@@ -47,6 +47,7 @@ from pathlib import Path
 from newsdesk import settings
 
 SCHEMA_VERSION = "9"
+_KEEP = 50  # candidates memoised per name: the most any caller asks for (alerts)
 _EXTRA = Path(__file__).resolve().parents[1] / "data" / "gazetteer_extra"
 
 # Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);
@@ -139,7 +140,7 @@ def _key_of(norm: str) -> str:
     return _DOUBLED.sub(r"\1", head + tail)
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 14)
 def _squashed(norm: str) -> str:
     """A normalised name without its articles and spaces: what `_similarity` compares."""
     return _strip_articles(norm).replace(" ", "")
@@ -424,7 +425,8 @@ class Gazetteer:
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self._con = con
-        self._cache: dict[tuple[str, str | None], list[Candidate]] = {}
+        # (norm, country): the ranking's head, and whether the ranking went on past it
+        self._cache: dict[tuple[str, str | None], tuple[list[Candidate], bool]] = {}
 
     @classmethod
     def open(cls, path: Path | None = None) -> Gazetteer:
@@ -479,13 +481,16 @@ class Gazetteer:
         """Places `name` may denote, best spelling match first, then most populous."""
         norm = normalize_name(name)
         cache_key = (norm, country)  # the ranking depends on nothing else
-        ranked = self._cache.get(cache_key)
-        if ranked is None:
+        kept = self._cache.get(cache_key)
+        if kept is None or (kept[1] and len(kept[0]) < limit):
             ranked = self._ranked(norm, country)
+            # only the head is kept: a short name can match thousands of places
+            keep = max(limit, _KEEP)
+            kept = (ranked[:keep], len(ranked) > keep)
             if len(self._cache) > 50_000:
                 self._cache.clear()
-            self._cache[cache_key] = ranked
-        return ranked[:limit]
+            self._cache[cache_key] = kept
+        return kept[0][:limit]
 
     def _ranked(self, norm: str, country: str | None) -> list[Candidate]:
         """Every place whose spelling shares `norm`'s key and matches it well enough.
