@@ -168,6 +168,12 @@ def test_candidates_do_not_depend_on_the_limit_or_the_order_of_lookups() -> None
     assert second.candidates("Raqqa", limit=25) == wide
     assert second.candidates("Raqqa", country="sy") == [
         c for c in wide if c.place.country_code == "SY"][:20]
+    # only a ranking's head is memoised: a wider limit later still gets the whole ranking
+    assert len(second.candidates("Santa Cruz", limit=5)) == 5
+    everything = first.candidates("Santa Cruz", limit=10_000)
+    assert len(everything) > 100
+    assert second.candidates("Santa Cruz", limit=10_000) == everything
+    assert second.candidates("Santa Cruz", limit=60) == everything[:60]
 
 
 def test_gazetteer_regions_stand_at_geonames_own_points(gaz: Gazetteer) -> None:
