@@ -214,8 +214,10 @@ def main() -> None:
               flush=True)
 
         def analyze(workers: int, tag: str, code: Path = REPO) -> tuple[float, float, float, str]:
-            # an older tree has no --workers: it always ran in one process
-            chosen = ["--workers", str(workers)] if code == REPO else []
+            # a tree older than --workers always ran in one process; a newer one would
+            # start a worker per core on 200 texts unless told
+            has_workers = "--workers" in (code / "newsdesk" / "cli.py").read_text("utf-8")
+            chosen = ["--workers", str(workers)] if has_workers else []
             return _measure([PYTHON, "-m", "newsdesk.cli", "analyze", str(folder), "--quiet",
                              *chosen, "--out", f"{tmp}/out.{tag}", "--db", f"{tmp}/{tag}.db"],
                             code)

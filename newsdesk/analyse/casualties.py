@@ -19,9 +19,13 @@ least those shot less those killed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING, Literal
+
+import numpy as np
 
 from newsdesk.analyse.numbers import parse_quantity
 
@@ -174,18 +178,21 @@ def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
     The headline is read too: local reports put the toll there ("2 killed, 5 injured
     during birthday party") and name the victims one by one below without adding up.
     """
-    murder_suicide = bool(_MURDER_SUICIDE.search(doc.text))
+    text = doc.text  # spaCy joins it from the tokens at every use
+    murder_suicide = bool(_MURDER_SUICIDE.search(text))
     mentions: list[CasualtyMention] = []
+    cues = _cue_tokens(doc)
     for sent in doc.sents:
-        mentions.extend(_sentence_mentions(sent, murder_suicide=murder_suicide))
+        mentions.extend(_sentence_mentions(sent, text, cues, murder_suicide=murder_suicide))
     if murder_suicide:
         # a murder-suicide: the people shot, their fate untold, are the murdered
         mentions = [replace(m, kind="killed") if m.kind == "shot" else m for m in mentions]
     if title is not None:
-        in_title = bool(_MURDER_SUICIDE.search(title.text))
+        title_text, title_cues = title.text, _cue_tokens(title)
+        in_title = bool(_MURDER_SUICIDE.search(title_text))
         mentions.extend(replace(m, in_title=True) for sent in title.sents
-                        for m in _sentence_mentions(sent, headline=True,
-                                                    murder_suicide=in_title))
+                        for m in _sentence_mentions(sent, title_text, title_cues,
+                                                    headline=True, murder_suicide=in_title))
     return tally(mentions)
 
 
@@ -342,14 +349,17 @@ def _worse(a: Kind, b: Kind) -> Kind:
     return a if order[a] >= order[b] else b
 
 
-def _sentence_mentions(sent: Span, *, headline: bool = False,
+def _sentence_mentions(sent: Span, text: str, cues: list[int], *, headline: bool = False,
                        murder_suicide: bool = False) -> list[CasualtyMention]:
     """The sentence's statements of people killed, wounded or shot; `murder_suicide`: the
-    text it is from calls the event one, so whoever shot himself is the dead gunman."""
+    text it is from calls the event one, so whoever shot himself is the dead gunman.
+    `text` is the doc's text and `cues` its `_cue_tokens`."""
     found: list[CasualtyMention] = []
-    tally = bool(_TALLY.search(sent.text))
+    tally = bool(_TALLY.search(text[sent.start_char:sent.end_char]))
     seen: set[int] = set()  # victim heads already counted in this sentence
-    for tok in sent:
+    doc = sent.doc
+    for i in cues[bisect_left(cues, sent.start):bisect_left(cues, sent.end)]:
+        tok = doc[i]
         noun = _noun_mention(tok)
         if noun is not None and not tally and tok.i not in seen:
             seen.add(tok.i)
@@ -397,6 +407,22 @@ def _of_victims(tok: Token) -> list[Token]:
     return [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
             for g in c.children if g.dep_ == "pobj" and _is_people(g)
             and g.lower_ not in _PRONOUNS]
+
+
+@cache
+def _cue_ids() -> np.ndarray:
+    from spacy.strings import get_string_id
+
+    words = (_TOLL_WORDS | frozenset(_EVENT_NOUNS) | _KILL_VERBS | _DIE_VERBS | _WOUND_VERBS
+             | _SHOOT_VERBS | _DEAD_ADJ | _HURT_ADJ)
+    return np.array(sorted(get_string_id(w) for w in words), dtype=np.uint64)
+
+
+def _cue_tokens(doc: Doc) -> list[int]:
+    """Where the words are that `_sentence_mentions` reads: `_noun_mention`, `_of_victims`
+    and `_trigger` pass over every other word, so those tokens are not even made (found in
+    the doc's array of lower-case forms, not by walking it)."""
+    return np.flatnonzero(np.isin(doc.to_array("LOWER"), _cue_ids())).tolist()
 
 
 _TOLL_WORDS = _DEAD_ADJ | _HURT_ADJ | _DEATH_NOUNS | _HURT_NOUNS | frozenset(_MULTIPLE_NOUNS)

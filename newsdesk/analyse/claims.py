@@ -129,9 +129,10 @@ def extract_claims(
     text = article.text
     out: list[Claim] = []
     for sent in doc.sents:
-        if not _PREFILTER.search(sent.text):
+        sent_text = text[sent.start_char:sent.end_char]  # = sent.text, without the walk
+        if not _PREFILTER.search(sent_text):
             continue
-        for q in find_quantities(sent.text, offset=sent.start_char):
+        for q in find_quantities(sent_text, offset=sent.start_char):
             if _not_a_claim(doc, text, q):
                 continue
             s_start, s_end = _sentence_bounds(text, sent.start_char, sent.end_char, q.start)

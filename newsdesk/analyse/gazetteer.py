@@ -40,12 +40,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from newsdesk import settings
 
 SCHEMA_VERSION = "10"
+_KEEP = 50  # candidates memoised per name: the most any caller asks for (alerts)
 _EXTRA = Path(__file__).resolve().parents[1] / "data" / "gazetteer_extra"
 
 # Arabic article forms written as separate words or hyphenated prefixes (al-, ar-, el-...);
@@ -89,13 +91,26 @@ class Candidate:
     within: bool = False  # the name is a landmark inside the place ("the Kremlin": Moscow)
 
 
+_APOSTROPHE = re.compile(f"[{_APOSTROPHES}]")
+_NOT_WORD = re.compile(r"[^\w]+|_")
+_FINAL_H = re.compile(r"(?<=[aeiouyw])h$")
+_DIGRAPH_H = re.compile(r"(?<=[bcdgkpstz])h")
+_VOWEL = re.compile(r"[aeiouyw]")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
-    """Case-, diacritic- and punctuation-blind form of a name, for comparing spellings."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = stripped.casefold()
-    stripped = re.sub(f"[{_APOSTROPHES}]", "", stripped)
-    stripped = re.sub(r"[^\w]+|_", " ", stripped)
+    """Case-, diacritic- and punctuation-blind form of a name, for comparing spellings.
+
+    Memoised: recognition asks for the same few thousand names again and again.
+    """
+    if not name.isascii():  # ASCII has no diacritics to take off
+        decomposed = unicodedata.normalize("NFKD", name)
+        name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = name.casefold()
+    stripped = _APOSTROPHE.sub("", stripped)
+    stripped = _NOT_WORD.sub(" ", stripped)
     return " ".join(stripped.split())
 
 
@@ -110,37 +125,59 @@ def name_key(name: str) -> str:
     "Raqqa", "Raqa" and "Ar-Raqqah" all give "rk"; "Deir ez-Zor" and "Dayr az Zawr" "drzr".
     The key only finds candidates; `Gazetteer.candidates` then scores the real spelling.
     """
-    base = _strip_articles(normalize_name(name)).replace(" ", "")
+    return _key_of(normalize_name(name))
+
+
+def _key_of(norm: str) -> str:
+    """`name_key` of an already normalised name: the key depends on nothing else."""
+    base = _strip_articles(norm).replace(" ", "")
     if not base:
         return ""
     s = base.replace("ph", "f").replace("q", "k").replace("ck", "k").replace("j", "g")
-    s = re.sub(r"(?<=[aeiouyw])h$", "", s)
-    s = re.sub(r"(?<=[bcdgkpstz])h", "", s)
-    head, tail = s[0], re.sub(r"[aeiouyw]", "", s[1:])
-    folded = head + tail
-    return re.sub(r"(.)\1+", r"\1", folded)
+    s = _FINAL_H.sub("", s)
+    s = _DIGRAPH_H.sub("", s)
+    head, tail = s[0], _VOWEL.sub("", s[1:])
+    return _DOUBLED.sub(r"\1", head + tail)
+
+
+@lru_cache(maxsize=1 << 14)
+def _squashed(norm: str) -> str:
+    """A normalised name without its articles and spaces: what `_similarity` compares."""
+    return _strip_articles(norm).replace(" ", "")
+
+
+@lru_cache(maxsize=1 << 14)
+def _letters(s: str) -> tuple[tuple[str, int], ...]:
+    """Each letter of `s` and how often it occurs (the query's side of `quick_ratio`)."""
+    return tuple((ch, s.count(ch)) for ch in set(s))
 
 
 def _similarity(a: str, b: str, floor: float = 0.0) -> float:
     """How closely two normalised spellings match (1: the same, 0.97: same but articles).
 
-    Below `floor` the value only says "too far": the cheap upper bounds of difflib settle
-    most of the many skeleton-sharing names without the full comparison.
+    0.9 times difflib's `ratio` otherwise. Below `floor` the value only says "too far":
+    difflib's cheap upper bounds (`real_quick_ratio`, `quick_ratio`: the letters the two
+    have in common, in any order) settle most of the many key-sharing names without the
+    full comparison. Both bounds are computed here as difflib does, without building a
+    `SequenceMatcher`, whose index of the second string costs more than the bound itself.
     """
     if a == b:
         return 1.0
-    sa, sb = _strip_articles(a).replace(" ", ""), _strip_articles(b).replace(" ", "")
+    sa, sb = _squashed(a), _squashed(b)
     if sa == sb:
         return 0.97
-    length_bound = 1.8 * min(len(sa), len(sb)) / (len(sa) + len(sb))  # real_quick_ratio
+    total = len(sa) + len(sb)
+    length_bound = 1.8 * min(len(sa), len(sb)) / total  # real_quick_ratio
     if length_bound < floor:
         return length_bound
-    matcher = SequenceMatcher(None, sa, sb)
-    for bound in (matcher.quick_ratio, matcher.ratio):
-        value = 0.9 * bound()
-        if value < floor:
-            return value
-    return value
+    common = 0
+    for ch, n in _letters(sa):
+        in_b = sb.count(ch)
+        common += n if n < in_b else in_b
+    value = 0.9 * (2.0 * common / total)  # quick_ratio
+    if value < floor:
+        return value
+    return 0.9 * SequenceMatcher(None, sa, sb).ratio()
 
 
 def default_path() -> Path:
@@ -416,7 +453,8 @@ class Gazetteer:
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self._con = con
-        self._cache: dict[tuple[str, str | None, int], list[Candidate]] = {}
+        # (norm, country): the ranking's head, and whether the ranking went on past it
+        self._cache: dict[tuple[str, str | None], tuple[list[Candidate], bool]] = {}
 
     @classmethod
     def open(cls, path: Path | None = None) -> Gazetteer:
@@ -469,41 +507,53 @@ class Gazetteer:
     def candidates(self, name: str, *, country: str | None = None, limit: int = 20
                    ) -> list[Candidate]:
         """Places `name` may denote, best spelling match first, then most populous."""
-        cache_key = (name, country, limit)
-        hit = self._cache.get(cache_key)
-        if hit is not None:
-            return hit
         norm = normalize_name(name)
-        skel = name_key(name)
+        cache_key = (norm, country)  # the ranking depends on nothing else
+        kept = self._cache.get(cache_key)
+        if kept is None or (kept[1] and len(kept[0]) < limit):
+            ranked = self._ranked(norm, country)
+            # only the head is kept: a short name can match thousands of places
+            keep = max(limit, _KEEP)
+            kept = (ranked[:keep], len(ranked) > keep)
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[cache_key] = kept
+        return kept[0][:limit]
+
+    def _ranked(self, norm: str, country: str | None) -> list[Candidate]:
+        """Every place whose spelling shares `norm`'s key and matches it well enough.
+
+        The names are read alone, in the key index's order, and only the places of the few
+        that match are read after: most spellings sharing a key are too far.
+        """
+        skel = _key_of(norm)
         if not skel:
             return []
-        cols = ", ".join("p." + c.strip() for c in self._COLS.split(","))
-        sql = (f"SELECT n.norm, n.kind, {cols}"
-               " FROM name n JOIN place p ON p.key = n.place WHERE n.skel = ?")
-        args: list[object] = [skel]
-        if country:
-            sql += " AND p.cc = ?"
-            args.append(country.upper())
-        best: dict[int, Candidate] = {}
+        best: dict[int, tuple[float, str, int]] = {}  # place key: match, spelling, kind
         seen: dict[str, float] = {}  # many places share a spelling
-        for row in self._con.execute(sql, args):
-            place = self._place(row[2:])
-            match = seen.get(row[0])
+        for other, kind, key in self._con.execute(
+                "SELECT norm, kind, place FROM name WHERE skel = ?", (skel,)):
+            match = seen.get(other)
             if match is None:
-                match = seen[row[0]] = _similarity(norm, row[0], floor=0.7)
-            if match < 0.7:
-                continue
-            old = best.get(place.key)
-            if old is None or match > old.match:
-                best[place.key] = Candidate(place, match, row[0], row[1] == 1, row[1] == 2)
-        ranked = sorted(best.values(),
-                        key=lambda c: (-round(c.match, 2), -c.place.population, c.place.key))
-        result = ranked[:limit]
-        if len(self._cache) > 50_000:
-            self._cache.clear()
-        self._cache[cache_key] = result
-        return result
+                match = seen[other] = _similarity(norm, other, floor=0.7)
+            if match >= 0.7 and (key not in best or match > best[key][0]):
+                best[key] = (match, other, kind)
+        code = country.upper() if country else None
+        found = [Candidate(place, *best[place.key][:2], best[place.key][2] == 1,
+                           best[place.key][2] == 2)
+                 for place in self._places(list(best))
+                 if code is None or place.country_code == code]
+        return sorted(found, key=lambda c: (-round(c.match, 2), -c.place.population,
+                                            c.place.key))
 
+    def _places(self, keys: list[int]) -> list[Place]:
+        places = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            places += map(self._place, self._con.execute(
+                f"SELECT {self._COLS} FROM place WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return places
 
     def nearest(self, lat: float, lon: float, *, max_km: float = 25.0
                 ) -> tuple[Place, float] | None:

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
 
 from newsdesk.analyse import casualties
 from newsdesk.analyse.casualties import CasualtyMention, Toll
@@ -114,7 +117,7 @@ def extract_incidents(
     found: list[Incident] = []
     parties = [m for m in actors if m.inter is not None]  # monitors and media are not parties
     for sent in _paragraph_sentences(doc):
-        text = sent.text
+        text = article.text[sent.start_char:sent.end_char]  # = sent.text, without the walk
         if not may_report_event(text) or _is_subheading(sent):
             continue
         sent_dates = _within(dates, sent.start_char, sent.end_char)
@@ -285,13 +288,15 @@ def _paragraph_sentences(doc: Doc) -> Iterator[SentSpan]:
     a sentence on across it into a subheading and the next paragraph, and the merged
     sentence then borrows filters, actors and places from text that is not its own.
     """
+    # the blank lines, found among the doc's few space tokens rather than by walking it
+    breaks = [i for i in np.flatnonzero(doc.to_array("IS_SPACE")).tolist()
+              if "\n\n" in doc[i].text]
     for sent in doc.sents:
         start = sent.start
-        for token in sent:
-            if token.is_space and "\n\n" in token.text:
-                if token.i > start:
-                    yield doc[start : token.i]
-                start = token.i + 1
+        for i in breaks[bisect_left(breaks, sent.start):bisect_left(breaks, sent.end)]:
+            if i > start:
+                yield doc[start : i]
+            start = i + 1
         if start < sent.end:
             yield doc[start : sent.end]
 

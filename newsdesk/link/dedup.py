@@ -34,10 +34,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 128
 THRESHOLD = 0.8
@@ -53,9 +56,6 @@ _WORD = re.compile(r"\w+")
 
 SortKey = tuple[str, int, int]
 """(published date or "~", 0 for stored / 1 for this run, insertion or input order)."""
-
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED)
-_SCHEME = _PERMUTATIONS.scheme
 
 
 @dataclass(slots=True, frozen=True)
@@ -103,11 +103,30 @@ def signature(text: str) -> Signature:
     if not words:
         return Signature(b"", np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32))
     digest = hashlib.sha1(" ".join(words).encode()).digest()
-    mh = MinHash(
-        num_perm=NUM_PERM, seed=_SEED, permutations=_PERMUTATIONS.permutations, scheme=_SCHEME
-    )
+    mh = _minhash()
     mh.update_batch([s.encode() for s in _shingles(words)])
     return Signature(digest, mh.hashvalues.astype(np.uint32))
+
+
+def _minhash() -> MinHash:
+    """An empty MinHash over the shared permutations, drawn once per process.
+
+    datasketch is imported here, not with this module: its package imports its LSH classes
+    and with them scipy.integrate, half a second of CPU that every command importing the
+    store (`serve`, `articles`, the watcher) paid at start even when it signed nothing.
+    """
+    from datasketch import MinHash
+
+    permutations, scheme = _permutations()
+    return MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=permutations, scheme=scheme)
+
+
+@cache
+def _permutations() -> tuple[tuple[np.ndarray, np.ndarray], str]:
+    from datasketch import MinHash
+
+    drawn = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    return drawn.permutations, drawn.scheme
 
 
 def jaccard(a: str, b: str) -> float:

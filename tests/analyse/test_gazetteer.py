@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 import pytest
@@ -131,8 +132,48 @@ def test_similarity_floor_only_cuts_short_what_falls_below_it(a: str, b: str) ->
 
     full, cut = _similarity(a, b), _similarity(a, b, floor=0.7)
     assert (full >= 0.7) == (cut >= 0.7)
+    assert cut >= full  # a cut-short value is an upper bound, never below the real one
     if full >= 0.7:
         assert cut == full
+
+
+@given(st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14),
+       st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14))
+def test_similarity_is_difflibs_ratio_of_the_spellings_without_articles(a: str, b: str
+                                                                        ) -> None:
+    from difflib import SequenceMatcher
+
+    from newsdesk.analyse.gazetteer import _similarity, _strip_articles
+
+    sa, sb = (_strip_articles(s).replace(" ", "") for s in (a, b))
+    matcher = SequenceMatcher(None, sa, sb)
+    expected = 1.0 if a == b else 0.97 if sa == sb else 0.9 * matcher.ratio()
+    assert _similarity(a, b) == expected
+    if a != b and sa != sb:  # below the floor: difflib's cheap bounds, exactly
+        by_length = 1.8 * min(len(sa), len(sb)) / (len(sa) + len(sb))  # real_quick_ratio
+        by_letters = 0.9 * matcher.quick_ratio()
+        assert _similarity(a, b, floor=1.0) == by_length
+        floor = math.nextafter(by_letters, 2.0)
+        if by_length >= floor:
+            assert _similarity(a, b, floor=floor) == by_letters
+
+
+def test_candidates_do_not_depend_on_the_limit_or_the_order_of_lookups() -> None:
+    """Lookups are memoised by normalised name: any spelling of it, any limit, in any order
+    gives the ranking a fresh index gives."""
+    first, second = Gazetteer.open(), Gazetteer.open()
+    wide = first.candidates("Raqqa", limit=25)
+    assert len(wide) > 3
+    assert second.candidates("RAQQA", limit=3) == wide[:3]
+    assert second.candidates("Raqqa", limit=25) == wide
+    assert second.candidates("Raqqa", country="sy") == [
+        c for c in wide if c.place.country_code == "SY"][:20]
+    # only a ranking's head is memoised: a wider limit later still gets the whole ranking
+    assert len(second.candidates("Santa Cruz", limit=5)) == 5
+    everything = first.candidates("Santa Cruz", limit=10_000)
+    assert len(everything) > 100
+    assert second.candidates("Santa Cruz", limit=10_000) == everything
+    assert second.candidates("Santa Cruz", limit=60) == everything[:60]
 
 
 def test_gazetteer_regions_stand_at_geonames_own_points(gaz: Gazetteer) -> None:

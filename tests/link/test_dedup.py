@@ -92,3 +92,18 @@ def test_dedup_signature_bytes_round_trip(text):
     back = dedup.Signature.from_bytes(sig.to_bytes())
     assert back.digest == sig.digest
     assert (back.hashvalues == sig.hashvalues).all()
+
+
+def test_the_store_loads_without_datasketch_and_scipy() -> None:
+    """Commands that sign nothing (`serve`, `articles`) do not pay for datasketch's import,
+    which brings scipy.integrate; the first signature imports it and signs as before."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import newsdesk.store; from newsdesk.link import dedup; "
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules)); "
+            "print(dedup.signature('one two three four five six').hashvalues[:2].tolist())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0] == "[]"
+    assert out[1] == str(dedup.signature("one two three four five six").hashvalues[:2].tolist())
