@@ -167,7 +167,7 @@ def _similarity(a: str, b: str, floor: float = 0.0) -> float:
     if sa == sb:
         return 0.97
     total = len(sa) + len(sb)
-    length_bound = 1.8 * min(len(sa), len(sb)) / total  # real_quick_ratio
+    length_bound = 0.9 * (2.0 * min(len(sa), len(sb)) / total)  # real_quick_ratio
     if length_bound < floor:
         return length_bound
     common = 0
