@@ -7,12 +7,19 @@ counts as the agency.
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+from typing import Any
+
 from copies import OTHER, TEXT, report
+from raqqa import AFP_BREACH, load_records
 
 from newsdesk.link.claim_groups import group_claims
 from newsdesk.link.common import source_of
 from newsdesk.link.grades import grade_incident
 from newsdesk.models import ArticleRecords, Incident, Span
+from newsdesk.pipeline import link_stored
+from newsdesk.store import Store
 
 
 def _by_id(*recs: ArticleRecords) -> dict[str, ArticleRecords]:
@@ -86,3 +93,38 @@ def test_copies_of_an_original_not_at_hand_count_once():
     assert source_of(b, recs) == source_of(c, recs) == "a"
     assert group_claims([b, c, d])[0].independent_outlets == 2
 
+
+
+def test_a_new_copy_of_a_stored_report_adds_no_outlet(data_dir: Path, tmp_path: Path) -> None:
+    """Incremental linking grades the story over its stored articles too, so a copy arriving
+    in a later run counts as the stored original it republishes."""
+    records = load_records(data_dir)
+    afp = next(r for r in records if r.article.id == AFP_BREACH)
+    art = dataclasses.replace(afp.article, id="gulf-copy", source="gulf.html",
+                              outlet="Gulf Today", published="2017-07-06", wire=None,
+                              republished=False, duplicate_of=None,
+                              text=afp.article.text + " Read more latest news")
+
+    def moved(item: Any) -> Any:
+        ids = {"id": f"gulf-{item.id}"} if hasattr(item, "id") else {}
+        return dataclasses.replace(item, article_id=art.id, **ids)
+
+    copy = ArticleRecords(article=art, places=[moved(p) for p in afp.places],
+                          actors=[moved(a) for a in afp.actors],
+                          claims=[moved(c) for c in afp.claims])
+    assert copy.claims
+    with Store.open(tmp_path / "copy.db") as store:
+        for rec in records:
+            store.save_records(rec)
+        link_stored(store)
+        store.save_records(copy)
+        link_stored(store, new_ids=[art.id])
+        assert next(store.iter_articles(ids=[art.id])).duplicate_of == AFP_BREACH
+        after = next(s for s in store.story_records() if AFP_BREACH in s.article_ids)
+    assert art.id in after.article_ids
+    assert any(c.startswith("gulf-") for g in after.claim_groups for c in g.claims)
+    # a copy's claim counts as the claim it copies, its article as the original's outlet
+    outlet_of = {c.id: r.article.wire or r.article.outlet for r in records for c in r.claims}
+    for g in after.claim_groups:
+        outlets = {outlet_of[c.removeprefix("gulf-")] for c in g.claims}
+        assert g.independent_outlets == len(outlets), g.to_dict()
