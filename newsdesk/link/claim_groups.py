@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from newsdesk.link.common import STOP_WORDS, claim_source, source_of, unit_order
 from newsdesk.models import ArticleRecords, Claim, ClaimGroup
@@ -44,7 +44,7 @@ def group_claims(records: Sequence[ArticleRecords]) -> list[ClaimGroup]:
                 break
         else:
             groups.append([(claim, rec)])
-    out = [_claim_group(g) for groups in buckets.values() for g in groups]
+    out = [_claim_group(g, by_article) for groups in buckets.values() for g in groups]
     out.sort(key=lambda g: (
         {"contested": 0, "different-scope": 1, "timeline": 2, "agreed": 3}.get(g.status, 4),
         g.counted, g.claims[0],
@@ -133,7 +133,8 @@ def _scope_key(claim: Claim) -> str | None:
     return None
 
 
-def _claim_group(group: list[tuple[Claim, ArticleRecords]]) -> ClaimGroup:
+def _claim_group(group: list[tuple[Claim, ArticleRecords]],
+                 by_article: Mapping[str, ArticleRecords]) -> ClaimGroup:
     group = sorted(group, key=lambda cr: (unit_order(cr[1]), cr[0].id))
     values = [{
         "claim_id": c.id, "value": c.value, "low": c.low, "high": c.high,
@@ -143,8 +144,8 @@ def _claim_group(group: list[tuple[Claim, ArticleRecords]]) -> ClaimGroup:
         "sentence_start": c.sentence_start, "sentence_end": c.sentence_end,
         "confirmed": _self_reported(c, r),
     } for c, r in group]
-    sources = sorted({claim_source(c, r) for c, r in group})
-    outlets = sorted({source_of(r) for _, r in group})
+    sources = sorted({claim_source(c, r, by_article) for c, r in group})
+    outlets = sorted({source_of(r, by_article) for _, r in group})
     scopes = {k for k in (_scope_key(c) for c, _ in group) if k is not None}
     intervals = [_interval(c) for c, _ in group]
     consistent = max(i[0] for i in intervals) <= min(i[1] for i in intervals)

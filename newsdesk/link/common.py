@@ -9,6 +9,7 @@ outlet, when the outlet itself asserts) after wire copies and duplicates are col
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date
 
 from newsdesk.models import ArticleRecords, Claim
@@ -30,16 +31,33 @@ def unit_order(rec: ArticleRecords) -> tuple[bool, str, str]:
     return (pub is None, pub or "", rec.article.id)
 
 
-def source_of(rec: ArticleRecords) -> str:
-    """The outlet an article counts as: the wire agency for wire copy, else the outlet."""
+def source_of(rec: ArticleRecords, by_id: Mapping[str, ArticleRecords]) -> str:
+    """The source an article counts as among the records at hand (`by_id`: a story's, a batch's).
+
+    Wire copy counts as its agency, else the outlet. A duplicate (outlet B republishing
+    outlet A's report) counts as its original's source, following a chain of copies to the
+    first report: B's copy adds no witness that A did not. One record cannot say this, so
+    the caller hands over the records it has. An original not at hand counts as its article
+    id: the copies of one missing original then count once, and as none of their outlets.
+    Linking grades a story over all its articles and a copy joins its original's story (a
+    stored one too), so that fallback only meets a caller that passes part of a story.
+    """
     art = rec.article
-    return art.wire or art.outlet or art.duplicate_of or art.id
+    seen = {art.id}
+    while art.duplicate_of and art.duplicate_of not in seen:
+        orig = by_id.get(art.duplicate_of)
+        if orig is None:
+            return art.duplicate_of
+        art = orig.article
+        seen.add(art.id)
+    return art.wire or art.outlet or art.id
 
 
-def claim_source(claim: Claim, rec: ArticleRecords | None) -> str:
+def claim_source(claim: Claim, rec: ArticleRecords | None,
+                 by_id: Mapping[str, ArticleRecords]) -> str:
     if claim.claimant:
         return "claimant:" + claim.claimant.lower()
-    return "outlet:" + (source_of(rec) if rec else claim.article_id)
+    return "outlet:" + (source_of(rec, by_id) if rec else claim.article_id)
 
 
 def _stop_words() -> frozenset[str]:

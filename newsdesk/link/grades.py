@@ -41,14 +41,16 @@ _OTHER_PARTY = re.compile(
 def grade_incident(inc: Incident, records_by_article: dict[str, ArticleRecords]) -> None:
     """Set `grade`, `grade_reason` and `independent_outlets` on a (merged) incident."""
     recs = [records_by_article[a] for a in inc.article_ids if a in records_by_article]
-    outlets = sorted({source_of(r) for r in recs})
-    sources = set(outlets)
+    outlets = sorted({source_of(r, records_by_article) for r in recs})
+    # one key space: an outlet's own assertion is "outlet:X", replaced by the claimants of
+    # the claims its reports attribute
+    sources = {"outlet:" + o for o in outlets}
     claim_index = {c.id: (c, r) for r in recs for c in r.claims}
     for cid in inc.claim_ids:
         if cid in claim_index:
             claim, rec = claim_index[cid]
-            sources.discard("outlet:" + source_of(rec))
-            sources.add(claim_source(claim, rec))
+            sources.discard("outlet:" + source_of(rec, records_by_article))
+            sources.add(claim_source(claim, rec, records_by_article))
     inc.independent_outlets = len(outlets)
     evidence = " ".join(s.text for s in inc.evidence)
     if "competing claim of responsibility" in (inc.notes or ""):

@@ -281,11 +281,11 @@ def _cite_once_per_outlet(spans: Iterable[tuple[str, int, int]], cites: _Citatio
         if len(outlets) >= limit:
             break
         rec = cites.records.get(aid)
-        if rec is None or not cites.citable(aid) or source_of(rec) in outlets:
+        if rec is None or not cites.citable(aid) or source_of(rec, cites.records) in outlets:
             continue
         n = cites.cite(aid, start, end)
         if n:
-            outlets.add(source_of(rec))
+            outlets.add(source_of(rec, cites.records))
             if n not in out:
                 out.append(n)
     return out

@@ -418,11 +418,21 @@ def _story_state(story: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _independent_outlets(store: Store, story_id: str) -> int:
-    """Outlets carrying a story, a wire agency's copies counted once as the agency."""
+    """Outlets carrying a story, as `newsdesk.link.common.source_of` counts them: wire copy
+    as the agency, a duplicate as its original's source (following a chain of copies), an
+    original the store lacks as its id."""
     row = store._conn.execute(
-        "SELECT count(DISTINCT coalesce(json_extract(a.data, '$.wire'), a.outlet,"
-        " a.duplicate_of, a.id)) FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
-        " WHERE sa.story_id = ?",
+        "WITH RECURSIVE chain(member, id, dup, depth) AS ("
+        " SELECT a.id, a.id, a.duplicate_of, 0 FROM story_articles sa"
+        " JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?"
+        " UNION ALL SELECT c.member, a.id, a.duplicate_of, c.depth + 1 FROM chain c"
+        " JOIN articles a ON a.id = c.dup WHERE c.dup <> c.id AND c.depth < 64),"
+        # SQLite: the bare columns of a max() aggregate come from the row with the max
+        " root AS (SELECT id, dup, max(depth) FROM chain GROUP BY member)"
+        " SELECT count(DISTINCT CASE WHEN r.dup IS NOT NULL AND r.dup <> r.id"
+        " AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.id = r.dup) THEN r.dup"
+        " ELSE coalesce(json_extract(a.data, '$.wire'), a.outlet, a.id) END)"
+        " FROM root r JOIN articles a ON a.id = r.id",
         (story_id,),
     ).fetchone()
     return int(row[0])

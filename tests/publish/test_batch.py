@@ -105,7 +105,7 @@ def test_brief_batch_one_key_figure_line_per_claim_group(batch):
     cites = {n: (aid, a, b) for n, aid, a, b in _cited(story.brief_md)}
     for line in lines:
         shown = [cites[int(n)] for n in re.findall(r"\[(\d+)\]", line)]
-        quoted = Counter((source_of(by_id[aid]), by_id[aid].article.text[a:b])
+        quoted = Counter((source_of(by_id[aid], by_id), by_id[aid].article.text[a:b])
                          for aid, a, b in shown)
         assert max(quoted.values(), default=1) == 1, line
         assert len(shown) <= 8, line

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from copies import OTHER, report
 from raqqa import AFP_BREACH, GULF, load_records
 
 from newsdesk.link import stories
 from newsdesk.link.claim_groups import group_claims
-from newsdesk.models import ArticleRecords
+from newsdesk.models import ArticleRecords, Story
 from newsdesk.publish.brief import story_title, write_brief
 
 
@@ -160,3 +161,24 @@ def test_brief_cites_a_wire_copy_through_the_agency_report(data_dir):
     assert AFP_BREACH in cited and copy.id not in cited
     assert copy.id not in html.split("Show all sources")[0]
     assert f"**Reports:** {len(story.article_ids)} from" in md
+
+
+def test_brief_counts_and_cites_a_republished_copy_as_its_original():
+    # Kurdistan 24 and ARA News both republish Rudaw's report (dedup marks them); with
+    # Rudaw's own report at hand they are cited through it, without it the two copies
+    # are still one witness: the figure cites one of them and Enab Baladi's own report
+    rudaw = report("a", "Rudaw")
+    copies = [report("b", "Kurdistan 24", duplicate_of="a"),
+              report("c", "ARA News", duplicate_of="a")]
+    own = report("d", "Enab Baladi", OTHER)
+    for recs in ([rudaw, *copies, own], [*copies, own]):
+        story = Story(id="s1", title="Air strikes hit a bakery in Raqqa",
+                      article_ids=[r.article.id for r in recs],
+                      outlets=sorted({r.article.outlet or "" for r in recs}),
+                      first_published="2017-06-21", last_published="2017-06-21",
+                      claim_groups=group_claims(recs))
+        md, _ = write_brief(story, {r.article.id: r for r in recs})
+        line = next(x for x in md.splitlines() if x.lstrip("- ").startswith("Civilians killed"))
+        assert "2 independent outlets" in line, line
+        cited = {aid for aid, _, _ in _citations(md).values()}
+        assert "d" in cited and len(cited & {"a", "b", "c"}) == 1, (cited, md)

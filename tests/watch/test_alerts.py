@@ -449,3 +449,30 @@ def test_stdout_target_writes_to_sys_stdout(db: Path, tmp_path: Path,
         "Islamic State);"
         f" sources: AFP /incidents/{CLASH}\n"
     )
+
+
+def test_min_outlets_counts_a_republished_copy_as_its_original(db: Path, tmp_path: Path
+                                                               ) -> None:
+    """A verbatim copy (dedup's `duplicate_of`, not wire copy) is not another outlet: the
+    story's count drops as Arab News copies AFP, then as Middle East Eye copies Arab News."""
+    with Store.open(db) as store:
+        (sid,) = {s["id"] for s in store.stories(limit=None)
+                  if set(store.get_incident(CLASH)["article_ids"]) <= set(s["article_ids"])}
+        (story,) = [s for s in store.stories(limit=None) if s["id"] == sid]
+        by_outlet = {a.outlet: a.id for a in store.iter_articles(ids=story["article_ids"])}
+    assert {"AFP", "Arab News", "Middle East Eye"} <= set(by_outlet)
+    n = len(by_outlet)
+    assert matched(db, rule(tmp_path, min_outlets=n)) == {sid}
+    for copy, original in (("Arab News", "AFP"), ("Middle East Eye", "Arab News")):
+        with closing(sqlite3.connect(db)) as conn, conn:
+            conn.execute("UPDATE articles SET duplicate_of = ? WHERE id = ?",
+                         (by_outlet[original], by_outlet[copy]))
+        n -= 1
+        assert sid not in matched(db, rule(tmp_path, min_outlets=n + 1)), copy
+        assert sid in matched(db, rule(tmp_path, min_outlets=n)), copy
+    # copies of an original the store lacks count once, as that original
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE articles SET duplicate_of = 'not-stored' WHERE id IN (?, ?)",
+                     (by_outlet["Arab News"], by_outlet["Middle East Eye"]))
+    assert sid not in matched(db, rule(tmp_path, min_outlets=len(by_outlet)))
+    assert sid in matched(db, rule(tmp_path, min_outlets=len(by_outlet) - 1))
