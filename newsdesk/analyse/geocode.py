@@ -686,11 +686,11 @@ def _strong(cands: list[Candidate], focus_cc: set[str]) -> bool:
                                    >= 100_000 or c.place.feature != "city") for c in cands)
 
 
-def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, int], bool],
-                                                                set[str]]:
+def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
+                     ) -> tuple[dict[tuple[int, int], bool], set[str]]:
     """Spans that may name places (True: read as a place even if unresolved), and the
-    countries implied by demonyms and country names."""
-    text = doc.text
+    countries implied by demonyms and country names. `text` is the doc's text, passed in:
+    `doc.text` joins every token again at each call."""
     spans: dict[tuple[int, int], bool] = {}
     countries: set[str] = set()
     taken: set[int] = set()
@@ -752,7 +752,7 @@ def _candidate_spans(doc: Doc, gazetteer: Gazetteer) -> tuple[dict[tuple[int, in
                     t.i in taken or t.ent_type_ for t in span):
                 spans[(m.start(), m.end())] = False
                 taken.update(range(span.start, span.end))
-    for span in _untagged_spans(doc, gazetteer, taken, countries):
+    for span in _untagged_spans(doc, text, gazetteer, taken, countries):
         spans[span] = False
     return spans, countries
 
@@ -783,11 +783,11 @@ def _plausible(name: str, cands: list[Candidate]) -> bool:
     return bool(words) and not all(w.lower() in _COMMON for w in words)
 
 
-def _untagged_spans(doc: Doc, gazetteer: Gazetteer, taken: set[int], countries: set[str]
-                    ) -> list[tuple[int, int]]:
-    """Capitalised names the NER missed, kept only with a place cue and a gazetteer match."""
+def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
+                    countries: set[str]) -> list[tuple[int, int]]:
+    """Capitalised names the NER missed, kept only with a place cue and a gazetteer match;
+    `text` is the doc's."""
     out: list[tuple[int, int]] = []
-    text = doc.text  # spaCy joins every token to build it: once, not once per name
     i = 0
     while i < len(doc):
         tok = doc[i]
@@ -800,7 +800,7 @@ def _untagged_spans(doc: Doc, gazetteer: Gazetteer, taken: set[int], countries: 
                 and (doc[j + 1].text[:1].isupper() or doc[j + 1].text == "-"):
             j += 1
         span = doc[i:j + 1]
-        name = span.text
+        name = text[span.start_char:span.end_char]
         before = text[max(0, span.start_char - 30):span.start_char]
         if _landmark(name) and _plausible(name, []):  # "Rafiqah Wall": its town decides
             out.append((span.start_char, span.end_char))
@@ -887,7 +887,7 @@ def _datelines(text: str, found: dict[tuple[int, int], bool]) -> set[tuple[int, 
 
 def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[PlaceMention]:
     """Every place named in the article, resolved with the article as context."""
-    found, countries = _candidate_spans(doc, gazetteer)
+    found, countries = _candidate_spans(doc, article.text, gazetteer)
     found = _with_facilities(article.text, found, gazetteer)
     datelines = _datelines(article.text, found)
     found.update(dict.fromkeys(datelines, True))

@@ -183,10 +183,9 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
             runs = []
             for line in lines:
                 run: list[list[float]] = []
+                flags = [inside(lon, lat, 0.2) for lon, lat in line]
                 for n, (lon, lat) in enumerate(line):
-                    near = any(inside(*line[m], 0.2) for m in (n - 1, n, n + 1)
-                               if 0 <= m < len(line))
-                    if near:
+                    if any(flags[max(n - 1, 0) : n + 2]):
                         run.append([lon, lat])
                     elif run:
                         runs.append(run)
@@ -196,9 +195,18 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return "".join("M" + "L".join("{:.0f},{:.0f}".format(*xy(lon, lat)) for lon, lat in r)
                        + ("Z" if close else "") for r in runs if len(r) > 1)
 
-    countries = [{"name": c["name"], "d": d} for c in _outlines()
-                 if (d := path(c["rings"], close=True))]
-    layers = {name: [d for lines in _layer(name) if (d := path(lines, close=name == "lakes"))]
+    def near(box: tuple[float, float, float, float], pad: float) -> bool:
+        """Whether a feature's bounding box meets the padded frame: `path` keeps nothing
+        of one that does not, and this test spares it a look at each of its points."""
+        return box[0] <= east + pad and west - pad <= box[2] and \
+            box[1] <= north + pad and south - pad <= box[3]
+
+    countries = [{"name": c["name"], "d": d} for c, box in zip(_outlines(), _boxes(""),
+                                                               strict=True)
+                 if near(box, 1) and (d := path(c["rings"], close=True))]
+    layers = {name: [d for lines, box in zip(_layer(name), _boxes(name), strict=True)
+                     if near(box, 1 if name == "lakes" else 0.2)
+                     and (d := path(lines, close=name == "lakes"))]
               for name in ("lakes", "coast", "rivers", "admin0")}
     shown = [dict(p, x=xy(p["lon"], p["lat"])[0], y=xy(p["lon"], p["lat"])[1])
              for p in points if inside(p["lon"], p["lat"])]
@@ -238,6 +246,19 @@ def _layer(name: str) -> list[list[list[list[float]]]]:
         else:  # MultiPolygon
             out.append([ring for polygon in coords for ring in polygon])
     return out
+
+
+@cache
+def _boxes(name: str) -> list[tuple[float, float, float, float]]:
+    """(west, south, east, north) of each feature of a basemap layer, or with no name of
+    each country of `_outlines`, in the same order."""
+    features = _layer(name) if name else [c["rings"] for c in _outlines()]
+    boxes = []
+    for lines in features:
+        lons = [lon for line in lines for lon, _ in line]
+        lats = [lat for line in lines for _, lat in line]
+        boxes.append((min(lons), min(lats), max(lons), max(lats)))
+    return boxes
 
 
 @cache

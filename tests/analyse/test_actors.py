@@ -219,3 +219,21 @@ def test_actors_unknown_org_gets_stable_id(nlp, registry):
 def test_actors_shipped_file_is_valid_json():
     path = Path(__file__).resolve().parents[2] / "newsdesk" / "data" / "actors.json"
     assert ActorRegistry.load([path]).match("Daesh").id == "is"
+
+
+def test_alias_tokenizer_splits_like_blank_english(nlp, registry) -> None:
+    """The matchers' tokenizer keeps only the special cases found in the aliases; every
+    alias, description phrase and country word of the shipped registry, and strings that
+    need a special case ("U.S.", "don't"), are split as `spacy.blank("en")` splits them."""
+    import spacy
+
+    from newsdesk.analyse.registry import _alias_tokenizer
+
+    words = sorted(set(registry._exact) | set(registry._lower)
+                   | {"U.S.-led forces", "don't", "St. Louis", "a.m."})
+    blank = spacy.blank("en", vocab=nlp.vocab).tokenizer
+    fast = _alias_tokenizer(nlp.vocab, words)
+    assert len(fast.rules) < len(blank.rules) / 10
+    assert [[t.text for t in d] for d in fast.pipe(words)] == \
+        [[t.text for t in d] for d in blank.pipe(words)]
+    assert [t.text for t in fast("don't")] == ["do", "n't"]
