@@ -29,11 +29,8 @@ How:
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import itertools
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,40 +109,24 @@ def signature(text: str) -> Signature:
 
 
 def _minhash() -> MinHash:
-    """An empty MinHash over the shared permutations, drawn once per process."""
+    """An empty MinHash over the shared permutations, drawn once per process.
+
+    datasketch is imported here, not with this module: its package imports its LSH classes
+    and with them scipy.integrate, half a second of CPU that every command importing the
+    store (`serve`, `articles`, the watcher) paid at start even when it signed nothing.
+    """
+    from datasketch import MinHash
+
     permutations, scheme = _permutations()
-    return _minhash_class()(num_perm=NUM_PERM, seed=_SEED, permutations=permutations,
-                            scheme=scheme)
+    return MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=permutations, scheme=scheme)
 
 
 @cache
 def _permutations() -> tuple[tuple[np.ndarray, np.ndarray], str]:
-    drawn = _minhash_class()(num_perm=NUM_PERM, seed=_SEED)
+    from datasketch import MinHash
+
+    drawn = MinHash(num_perm=NUM_PERM, seed=_SEED)
     return drawn.permutations, drawn.scheme
-
-
-@cache
-def _minhash_class() -> type[MinHash]:
-    """datasketch's `MinHash`, imported without the rest of datasketch.
-
-    datasketch's package `__init__` imports all its classes, the LSH ones with
-    scipy.integrate: half a second of CPU, a tenth of `analyze`'s start on one report,
-    for the one module (`datasketch.minhash`, which needs only numpy and
-    `datasketch.hashfunc`) that signing uses. So its submodule is imported under a bare
-    package object that is dropped afterwards; a later `import datasketch` runs the real
-    `__init__`, which finds the same submodules, and so the same `MinHash` class, already
-    loaded. Not done at import of this module: commands that sign nothing skip even this.
-    """
-    if "datasketch" in sys.modules:
-        return sys.modules["datasketch"].MinHash
-    spec = importlib.util.find_spec("datasketch")
-    if spec is None:
-        raise ModuleNotFoundError("datasketch is not installed", name="datasketch")
-    sys.modules["datasketch"] = importlib.util.module_from_spec(spec)
-    try:
-        return importlib.import_module("datasketch.minhash").MinHash
-    finally:
-        del sys.modules["datasketch"]
 
 
 def jaccard(a: str, b: str) -> float:

@@ -107,23 +107,3 @@ def test_the_store_loads_without_datasketch_and_scipy() -> None:
                          check=True).stdout.splitlines()
     assert out[0] == "[]"
     assert out[1] == str(dedup.signature("one two three four five six").hashvalues[:2].tolist())
-
-
-def test_signing_loads_only_datasketch_minhash() -> None:
-    """Signing imports `datasketch.minhash` alone, not scipy; a later full `import
-    datasketch` gets the same class, whose signatures equal the ones made before."""
-    import subprocess
-    import sys
-
-    code = ("import sys; from newsdesk.link import dedup; "
-            "text = 'one two three four five six seven eight'; "
-            "sig = dedup.signature(text); "
-            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules)); "
-            "import datasketch; "
-            "mh = datasketch.MinHash(num_perm=dedup.NUM_PERM, seed=1); "
-            "mh.update_batch([s.encode() for s in dedup._shingles(dedup._words(text))]); "
-            "print(datasketch.MinHash is dedup._minhash_class(), "
-            "(mh.hashvalues.astype('uint32') == sig.hashvalues).all())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.splitlines()
-    assert out == ["[]", "True True"]
