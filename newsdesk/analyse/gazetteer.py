@@ -130,7 +130,7 @@ def name_key(name: str) -> str:
 
 def _key_of(norm: str) -> str:
     """`name_key` of an already normalised name: the key depends on nothing else."""
-    base = _strip_articles(norm).replace(" ", "")
+    base = _squashed(norm)
     if not base:
         return ""
     s = base.replace("ph", "f").replace("q", "k").replace("ck", "k").replace("j", "g")
@@ -142,7 +142,8 @@ def _key_of(norm: str) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def _squashed(norm: str) -> str:
-    """A normalised name without its articles and spaces: what `_similarity` compares."""
+    """A normalised name without its articles and spaces: what `_similarity` compares and
+    `_key_of` folds into a key."""
     return _strip_articles(norm).replace(" ", "")
 
 

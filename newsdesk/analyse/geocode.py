@@ -20,8 +20,9 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from newsdesk.analyse.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
 from newsdesk.models import Article, PlaceMention
@@ -224,14 +225,8 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
     return cands
 
 
-@lru_cache(maxsize=1 << 16)
-def _normal_place_name(name: str) -> str:
-    """A place's own name, normalised: asked for every candidate of every mention."""
-    return normalize_name(name)
-
-
 def _primary(c: Candidate) -> bool:
-    return _normal_place_name(c.place.name) == c.matched_name
+    return normalize_name(c.place.name) == c.matched_name  # memoised in the gazetteer
 
 
 def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float:
@@ -502,9 +497,6 @@ class _Coherence:
     """
 
     def __init__(self, readings_of: dict[str, list[Place]]) -> None:
-        import numpy as np
-
-        self._np = np
         names = [n for n, pts in readings_of.items() if pts]
         self._index = {n: k for k, n in enumerate(names)}
         pts = [(p.lat, p.lon) for n in names for p in readings_of[n]]
@@ -518,7 +510,6 @@ class _Coherence:
         hit = self._cache.get((name, p.key))
         if hit is not None:
             return hit
-        np = self._np
         if len(self._starts) == 0:
             return 0.0
         lat, lon = math.radians(p.lat), math.radians(p.lon)
