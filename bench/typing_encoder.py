@@ -25,6 +25,7 @@ torch is not, and must not become, a dependency of newsdesk, so this runs in a s
 its own demo uses; the second needs nothing). Then, from the repository root:
 
     PYTHONPATH=$PWD HF_HUB_OFFLINE=1 /tmp/encoder-venv/bin/python bench/typing_encoder.py
+    ... bench/typing_encoder.py --paired    # McNemar: the two CV-best settings vs shipped
 
 Embeddings, the unpacked weights and the ONNX file are cached under /tmp/encoder-cache.
 """
@@ -232,6 +233,34 @@ def _measure(name: str, make: Make, sentences: Rows, bench: Rows) -> None:
           + f"\n  fit on all sentences {fit_s:.1f} s CPU", flush=True)
 
 
+def paired(settings: list[tuple[str, float, float]], path: Path = DEFAULT) -> None:
+    """Whether a gain over the shipped typer is more than chance: exact McNemar on both sets.
+
+    Counts the sentences (CV) and snippets (CASE) that one typer gets right and the other
+    wrong; with few such rows, a difference of a point or two in accuracy can be luck.
+    """
+    from scipy.stats import binomtest
+
+    sentences = [(t, s) for t, s in training_examples() if s is not None]
+    bench = [(t, CODES[g]) for t, g in read_rows(path) if g in CODES]
+    vectors = embeddings([t for t, _ in sentences] + [t for t, _ in bench])
+    base_cv = _folds(sentences, make=_shipped_typer)
+    base_case = _shipped_typer(sentences)([t for t, _ in bench])
+    for setting in settings:
+        make = encoder_typer(vectors, *setting)
+        gold, pred = _folds(sentences, make=make)
+        case = make(sentences)([t for t, _ in bench])
+        for label, truth, old, new in [
+                ("CV", gold, base_cv[1], pred),
+                ("CASE", [g for _, g in bench], base_case, case)]:
+            wins = sum(n == g != o for g, o, n in zip(truth, old, new, strict=True))
+            losses = sum(o == g != n for g, o, n in zip(truth, old, new, strict=True))
+            p = binomtest(wins, wins + losses).pvalue if wins + losses else 1.0
+            print(f"{setting} against the shipped typer, {label}: right where it was wrong "
+                  f"{wins}, wrong where it was right {losses}, McNemar exact p {p:.3f}",
+                  flush=True)
+
+
 def speed(path: Path = DEFAULT) -> None:
     """CPU ms per CASE snippet on one thread: the encoder one at a time and in batches."""
     import torch
@@ -432,6 +461,10 @@ def _features_cached() -> Iterator[None]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--paired"]:
+        with _features_cached():
+            paired([("svm", 0.5, 2.0), ("logreg", 3.0, 2.0)])
+        sys.exit()
     with _features_cached():
         best = compare()
     speed()
