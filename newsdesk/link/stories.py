@@ -53,10 +53,10 @@ THREAD_WINDOW_DAYS = 45
 # evidence (a city's shootings share it), towns far apart strong; the same incident day
 # is evidence both ways. Events weigh towns. Campaign threads do not: a campaign spans
 # towns (Raqqa and Tabqa, Mosul) and weighing them split the 200-report Raqqa batch
-# (tests/publish/test_batch.py), even only towns over 500 km apart (Stop 24). Killed
-# figures are not weighed: reports of one incident often differ (early counts, later
-# deaths), and weighing them cost more recall on ECB+, GVA and BASIL than it bought
-# precision (bench/RESULTS.md, Stop 23). The ages of the people a report names ("a
+# (tests/publish/test_batch.py), even when only towns over 500 km apart counted (Stop
+# 24). Killed figures are not weighed: reports of one incident often differ (early
+# counts, later deaths), and weighing them cost more recall on ECB+, GVA and BASIL than
+# it bought precision (bench/RESULTS.md, Stop 23). The ages of the people a report names ("a
 # 23-year-old man", "Antonio Mason, 35,") tell look-alike shootings apart and join reports
 # of one told in other words: an age in common is weak evidence (many victims are 17 or
 # 22), none in common stronger. Both levels weigh ages and days (Stop 24).
