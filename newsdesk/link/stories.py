@@ -17,7 +17,8 @@ without relinking the old articles.
 
 Words alone merge look-alike events (two shootings in one city, told alike) and split
 reports told differently, so what the per-article stage pinned down about each report's
-incidents, its town and its day (`_Facts`), moves the text similarity up or down.
+incidents, its town and its day, and the ages of the people it names (`_Facts`), move
+the text similarity up or down.
 
 Each story's incidents are merged (`incidents`), graded (`grades`) and its figures
 grouped (`claim_groups`) as the story is assembled.
@@ -50,17 +51,21 @@ THREAD_WINDOW_DAYS = 45
 # What each fact of the incidents (`_Facts`) does to the text similarity: (added when two
 # reports agree on it, taken away when they clearly differ). The same town is weak
 # evidence (a city's shootings share it), towns far apart strong; the same incident day
-# is evidence both ways. Events weigh both. Campaign threads weigh the day alone: a
-# campaign spans towns (Raqqa and Tabqa, Mosul) and weighing them split the 200-report
-# Raqqa batch (tests/publish/test_batch.py). Killed figures are not weighed: reports of
-# one incident often differ (early counts, later deaths), and weighing them cost more
-# recall on ECB+, GVA and BASIL than it bought precision (bench/RESULTS.md, Stop 23).
-FACT_WEIGHTS = {"place": (0.0, 0.1), "day": (0.1, 0.1)}
-THREAD_FACTS = ("day",)
+# is evidence both ways. Events weigh towns. Campaign threads do not: a campaign spans
+# towns (Raqqa and Tabqa, Mosul) and weighing them split the 200-report Raqqa batch
+# (tests/publish/test_batch.py), even when only towns over 500 km apart counted (Stop
+# 24). Killed figures are not weighed: reports of one incident often differ (early
+# counts, later deaths), and weighing them cost more recall on ECB+, GVA and BASIL than
+# it bought precision (bench/RESULTS.md, Stop 23). The ages of the people a report names ("a
+# 23-year-old man", "Antonio Mason, 35,") tell look-alike shootings apart and join reports
+# of one told in other words: an age in common is weak evidence (many victims are 17 or
+# 22), none in common stronger. Both levels weigh ages and days (Stop 24).
+FACT_WEIGHTS = {"place": (0.0, 0.1), "day": (0.1, 0.1), "age": (0.05, 0.1)}
+THREAD_FACTS = ("day", "age")
 NEAR_KM = 10.0  # towns this close are one place named two ways (a suburb and its city)
 FAR_KM = 50.0  # towns farther apart are different places
 DAYS_APART = 2  # incident days farther apart are different days, whatever "Friday" meant
-_FACTS_KEPT = 8  # places and days kept per cluster, so comparing stays bounded
+_FACTS_KEPT = 8  # places, days and ages kept per cluster, so comparing stays bounded
 
 _INDEX_KEYS = 12  # features per unit put in / looked up in the inverted index
 _POSTING_RECENT = 48  # most recent clusters considered per posting list
@@ -70,6 +75,11 @@ _ENTITY_WEIGHT = 2.0  # a shared place or actor id counts for more than a shared
 _T = TypeVar("_T")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")
 _SENTENCE_END = re.compile(r"[.!?:\n\"“”]\s*$")
+# An age as news gives it: "a 23-year-old man", "Antonio Mason, 35, died", "aged 71". The
+# spaces around hyphens and commas are optional: ECB+ keeps its tokeniser's ("35 - year").
+_AGE = re.compile(
+    r"\b(\d{1,2}) ?- ?years? ?- ?old\b|(?<=[a-z]) ?, (\d{1,2}) ?, |\baged (\d{1,2})\b"
+)
 
 
 @dataclass(slots=True)
@@ -144,27 +154,29 @@ def link(
 
 @dataclass(slots=True)
 class _Facts:
-    """Where (lat, lon) and on which day what the reports describe happened.
+    """Where (lat, lon) and on which day what the reports describe happened, and to whom.
 
     Words cannot tell two shootings in one city apart when they are told alike, nor keep
-    two look-alike events reported in the same words apart; the towns and days can.
-    Each list holds what some member reported.
+    two look-alike events reported in the same words apart; the towns, days and the ages
+    of the people named can. Each list holds what some member reported.
     """
 
     where: list[tuple[float, float]] = field(default_factory=list)
     when: list[date] = field(default_factory=list)
+    ages: list[int] = field(default_factory=list)
 
     def add(self, other: _Facts) -> None:
         self.where.extend(_new(self.where, other.where))
         self.when.extend(_new(self.when, other.when))
+        self.ages.extend(_new(self.ages, other.ages))
 
     def compare(self, other: _Facts, kinds: Collection[str]) -> tuple[float, list[str]]:
         """What the facts add to the text similarity (FACT_WEIGHTS), and why.
 
         A fact both sides report agrees when some pair of reports is close (towns within
-        NEAR_KM, days at most a day apart) and differs when none comes near (towns over
-        FAR_KM apart, days over DAYS_APART apart). A fact only one side reports counts for
-        nothing: most reports leave something out.
+        NEAR_KM, days at most a day apart, an age both name) and differs when none comes
+        near (towns over FAR_KM apart, days over DAYS_APART apart, no age in common). A
+        fact only one side reports counts for nothing: most reports leave something out.
         """
         verdicts: list[tuple[str, int, str]] = []
         if "place" in kinds and self.where and other.where:
@@ -174,6 +186,10 @@ class _Facts:
             days = min(abs((a - b).days) for a in self.when for b in other.when)
             said = "same incident day" if not days else f"incident days {days} apart"
             verdicts.append(("day", (days <= 1) - (days > DAYS_APART), said))
+        if "age" in kinds and self.ages and other.ages:
+            same = not set(self.ages).isdisjoint(other.ages)
+            verdicts.append(("age", 1 if same else -1, "same age named" if same else
+                             "no age in common"))
         score = 0.0
         for kind, sign, _ in verdicts:
             agree, differ = FACT_WEIGHTS[kind]
@@ -182,13 +198,14 @@ class _Facts:
 
     def to_dict(self) -> dict[str, list[Any]]:
         return {"where": [list(w) for w in self.where],
-                "when": [d.isoformat() for d in self.when]}
+                "when": [d.isoformat() for d in self.when], "ages": list(self.ages)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, list[Any]] | None) -> _Facts:
         d = d or {}
         days = (parse_date(w) for w in d.get("when", []))
-        return cls([(w[0], w[1]) for w in d.get("where", [])], [w for w in days if w])
+        return cls([(w[0], w[1]) for w in d.get("where", [])], [w for w in days if w],
+                   [int(a) for a in d.get("ages", [])])
 
 
 @dataclass(slots=True)
@@ -340,11 +357,11 @@ def _features(rec: ArticleRecords, names: dict[str, str]) -> Counter[str]:
 
 
 def _facts(rec: ArticleRecords) -> _Facts:
-    """Where and when, from the article's incidents.
+    """Where and when, from the article's incidents; the ages of the people it names.
 
     Only what the records pin down counts: a place resolved to a town (not a country or a
     region), a date to the day. Where the article reports no incident in a town, its
-    dateline's town stands in: where it was filed.
+    dateline's town stands in: where it was filed. Ages are read from the title and text.
     """
     facts = _Facts()
     for inc in rec.incidents:
@@ -353,6 +370,8 @@ def _facts(rec: ArticleRecords) -> _Facts:
         day = parse_date(inc.event_date) if inc.date_precision == "day" else None
         if day is not None:
             facts.when.append(day)
+    text = f"{rec.article.title or ''}\n{rec.article.text}"
+    facts.ages.extend(int(m.group(m.lastindex or 0)) for m in _AGE.finditer(text))
     if not facts.where:
         facts.where.extend((p.lat, p.lon) for p in rec.places
                            if p.dateline and p.lat is not None and p.lon is not None)

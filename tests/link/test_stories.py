@@ -268,7 +268,32 @@ def test_stories_facts_survive_the_signature():
                                        ("b", "2016-03-06", _HURT, "2016-03-05")))
     old = stories.link([a]).stories
     assert old[0].signature["events"][0]["facts"] == {
-        "where": [[39.759, -84.192]], "when": ["2016-03-01"]}
+        "where": [[39.759, -84.192]], "when": ["2016-03-01"], "ages": []}
     assert old[0].signature["facts"] == old[0].signature["events"][0]["facts"]
     later = stories.link([b], existing=old)
     assert any("incident days 4 apart" in w for s in later.stories for w in s.why)
+
+
+def test_stories_ages_of_the_people_named_are_read_as_news_gives_them():
+    text = ("Marcus Hill, 34, died at the scene. A 17-year-old boy was hurt; a woman "
+            "aged 71 was not. In the 8 - year - old 's words, Price , 19 , ran. "
+            "On June 5, 2016, 12 people met.")
+    assert stories._facts(_shooting("a", "2016-03-02", text)).ages == [34, 17, 71, 8, 19]
+
+
+def test_stories_look_alike_shootings_of_people_of_other_ages_are_different_events():
+    """Told in the same words on no known day, the victim's age keeps two shootings apart."""
+    def pair(age_a: int, age_b: int) -> stories.LinkResult:
+        return stories.link([
+            _shooting("a", "2016-03-02", f"{_SCENE}The man, {age_a}, was shot. "
+                      + " ".join(_DEAD[:4])),
+            _shooting("b", "2016-03-06", f"{_SCENE}The man, {age_b}, was shot. "
+                      + " ".join(_HURT[:4])),
+        ])
+
+    same = pair(34, 34)
+    assert same.event_of["a"] == same.event_of["b"]
+    other = pair(34, 19)
+    assert other.event_of["a"] != other.event_of["b"]
+    assert any("no age in common" in w for s in other.stories for w in s.why)
+
