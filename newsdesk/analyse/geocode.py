@@ -119,6 +119,9 @@ _FACILITY_AFTER = re.compile(
 _LANDMARK_WORDS = frozenset({"wall", "gate", "bridge", "square", "citadel", "castle",
                              "mosque", "market", "souk", "roundabout", "palace", "hospital"})
 # A dateline: a line that opens with a place, maybe its country, then the agency and a dash.
+# Names of peoples who live under several states: a hint of the article's country, never a
+# country named ("Kurdish fighters" may be Syrian, Iraqi or Turkish).
+_PEOPLES = frozenset({"arab", "arabs", "kurdish", "kurd", "kurds", "soviet", "soviets"})
 _DATELINE = re.compile(
     r"^[ \t]*([A-Z][A-Za-z'’.-]+(?:[ -][A-Z][A-Za-z'’.-]+){0,2})"
     r"(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*\([A-Z][\w .&-]{1,20}\)\s*[-—–]", re.M)
@@ -876,12 +879,57 @@ def _datelines(text: str, found: dict[tuple[int, int], bool]) -> set[tuple[int, 
     return out
 
 
+def _demonym(gazetteer: Gazetteer, name: str) -> Place | None:
+    """The country (or continent, or nation of the UK) whose people `name` names, exactly
+    as written: "Russian", "Syrians", "North Korean", "European"; None for any other name
+    and for the peoples of several states (`_PEOPLES`)."""
+    norm = normalize_name(name)
+    if norm in _PEOPLES:
+        return None
+    return next((c.place for c in gazetteer.candidates(name, limit=5)
+                 if c.demonym and c.matched_name == norm), None)
+
+
+def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
+                   found: dict[tuple[int, int], bool]) -> dict[tuple[int, int], Place]:
+    """Demonyms anywhere in the text, also inside organisations' names ("Russian Defence
+    Ministry") and where the NER tagged them as a place; a span already read as a place
+    that merely begins with one ("Indian Ocean") is left alone. `text` is the doc's."""
+    out: dict[tuple[int, int], Place] = {}
+    busy = sorted(found)
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if not (tok.is_alpha and tok.text[:1].isupper()):
+            i += 1
+            continue
+        for width in (2, 1):  # "North Korean", "Sri Lankan" before "Korean"
+            span = doc[i:i + width]
+            if len(span) < width or not all(t.is_alpha and t.text[:1].isupper() for t in span):
+                continue
+            start, end = span.start_char, span.end_char
+            place = _demonym(gazetteer, text[start:end])
+            if place is None:
+                continue
+            if any(s < end and start < e and (s, e) != (start, end) for s, e in busy):
+                continue  # part of a longer place name
+            out[(start, end)] = place
+            i += width - 1
+            break
+        i += 1
+    return out
+
+
 def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[PlaceMention]:
-    """Every place named in the article, resolved with the article as context."""
+    """Every place named in the article, resolved with the article as context; demonyms
+    as mentions of their own kind ("demonym"), resolved to their country."""
     found, countries = _candidate_spans(doc, article.text, gazetteer)
     found = _with_facilities(article.text, found, gazetteer)
     datelines = _datelines(article.text, found)
     found.update(dict.fromkeys(datelines, True))
+    demonyms = _demonym_spans(doc, article.text, gazetteer, found)
+    for span in demonyms:
+        found.pop(span, None)
     spans = sorted(found)
     resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries))
     kept: list[tuple[int, int]] = []
@@ -901,6 +949,9 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
         if any(vs <= s and e <= ve for vs, ve in covered):
             continue
         mentions.append(_mention(article, s, e, r, gazetteer))
+    for (s, e), place in demonyms.items():
+        mentions.append(_mention(article, s, e, Resolution(place, 1.0, _precision(place), None,
+                                                           "demonym"), gazetteer))
     for m in mentions:
         m.dateline = (m.start, m.end) in datelines
     return sorted(mentions, key=lambda m: m.start)
