@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -122,6 +123,19 @@ _LANDMARK_WORDS = frozenset({"wall", "gate", "bridge", "square", "citadel", "cas
 # Names of peoples who live under several states: a hint of the article's country, never a
 # country named ("Kurdish fighters" may be Syrian, Iraqi or Turkish).
 _PEOPLES = frozenset({"arab", "arabs", "kurdish", "kurd", "kurds", "soviet", "soviets"})
+# Words of newspapers' names around the town they are named for ("The Columbus Dispatch",
+# "Springfield News-Sun", "This is Oxfordshire"), and web addresses' own words.
+_MASTHEAD_WORDS = frozenset({
+    "the", "this", "is", "of", "daily", "weekly", "sunday", "evening", "morning", "online",
+    "news", "newspaper", "newspapers", "times", "post", "herald", "gazette", "journal",
+    "tribune", "telegram", "telegraph", "dispatch", "press", "free", "star", "sun", "mail",
+    "mercury", "chronicle", "courier", "courant", "register", "record", "recorder",
+    "review", "sentinel", "beacon", "item", "citizen", "advocate", "monitor", "leader",
+    "ledger", "enquirer", "inquirer", "examiner", "observer", "standard", "statesman",
+    "republican", "democrat", "independent", "guardian", "globe", "bulletin", "echo",
+    "express", "reporter", "messenger", "intelligencer", "local", "state", "city", "county",
+    "community", "today", "live", "now", "tv", "radio", "media", "com", "www", "web",
+})
 _DATELINE = re.compile(
     r"^[ \t]*([A-Z][A-Za-z'’.-]+(?:[ -][A-Z][A-Za-z'’.-]+){0,2})"
     r"(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*\([A-Z][\w .&-]{1,20}\)\s*[-—–]", re.M)
@@ -364,14 +378,59 @@ def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
     return by_cc, by_a1
 
 
+def outlet_home(gazetteer: Gazetteer, outlet: str | None, url: str | None) -> list[str]:
+    """The place names an outlet is named for: "The Columbus Dispatch", "Paris Beacon",
+    columbustelegram.com, thisisoxfordshire.co.uk, chronicle.augusta.com. From the name when
+    it gives one, else from the web address's labels; the names, not places: which
+    Columbus is the article's to decide (`resolve_mentions`' `home`)."""
+    # acronyms ("SANA", "TASS", "USA Today") are agencies' and papers' own names
+    labels = [" ".join(w for w in outlet.split() if not w.isupper())] if outlet else []
+    if url:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        parts = host.split(".")[:-1]  # the top-level domain, then "co" of co.uk
+        labels += [p for p in parts if len(p) > 3 and p not in _MASTHEAD_WORDS]
+    for label in labels:
+        found = _masthead_places(gazetteer, re.sub(r"[^a-z]", "", label.casefold()))
+        if found:
+            return found
+    return []
+
+
+def _masthead_places(gazetteer: Gazetteer, glued: str) -> list[str]:
+    """Strip newspaper words from either end of a glued name until a place is left
+    ("springfieldnewssun": "springfieldnews", "springfield"); "and" joins two places. A
+    place is tried before any stripping, so that Sunderland keeps its "sun"."""
+    while len(glued) >= 4 and glued not in _MASTHEAD_WORDS:  # Star, Texas is no paper's home
+        exact = [c for c in gazetteer.candidates(glued, limit=5) if c.match >= 0.97]
+        if any(c.demonym for c in exact):
+            return []  # "Arab News", "The Oregonian": a people's name, not a town
+        if any(not c.within for c in exact):
+            return [glued]
+        if "and" in glued[3:-3]:
+            head, _, tail = glued.partition("and")
+            both = _masthead_places(gazetteer, head) + _masthead_places(gazetteer, tail)
+            if both:
+                return both
+        ends = [w for w in _MASTHEAD_WORDS if len(w) < len(glued)
+                and (glued.startswith(w) or glued.endswith(w))]
+        if not ends:
+            return []
+        w = max(ends, key=len)
+        glued = glued[len(w):] if glued.startswith(w) else glued[:-len(w)]
+    return []
+
+
 def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gazetteer,
-                     *, extra_countries: Sequence[str] = ()) -> list[Resolution | None]:
+                     *, extra_countries: Sequence[str] = (), home: Sequence[str] = ()
+                     ) -> list[Resolution | None]:
     """Resolve each `text[start:end]` to a place, using the whole text as context.
 
     `extra_countries` are country codes known from elsewhere (demonyms, the dateline) that
     add to the article's country focus. The focus a mention sees leaves out the votes of
     its own name, so that "Georgia" in a story about Atlanta is not pulled abroad by its
     own reading as a country; local news also has a state focus (its first-level region).
+    `home`: the names of the place the outlet is named for (`outlet_home`); a local paper
+    names its own town's neighbours bare, so the home's readings count as the article's.
     """
     names = [_clean(text[s:e]) for s, e in spans]
     for i, (_, e) in enumerate(spans):
@@ -430,6 +489,16 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     for i, cs in enumerate(cands):
         if own[i] not in readings_of:
             readings_of[own[i]] = [c.place for c in cs if _coheres(c)]
+    for name in home:
+        hs = [c for c in gazetteer.candidates(name, limit=25) if c.match >= 0.97
+              and not c.demonym and not c.within]
+        norm = "home:" + normalize_name(name)
+        readings_of[norm] = [c.place for c in hs if _coheres(c)]
+        by_cc, by_a1 = _shares(hs, None)  # and it votes like one more mention of the town
+        for cc, v in by_cc.items():
+            focus[cc] += v
+        for a1, v in by_a1.items():
+            state[a1] += v
     coherence = _Coherence(readings_of)
 
     def score(i: int, c: Candidate, anchors: Sequence[Place]) -> float:
@@ -931,7 +1000,8 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
     for span in demonyms:
         found.pop(span, None)
     spans = sorted(found)
-    resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries))
+    resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries),
+                                home=outlet_home(gazetteer, article.outlet, article.url))
     kept: list[tuple[int, int]] = []
     kept_res: list[Resolution | None] = []
     for span, r in zip(spans, resolved, strict=True):
