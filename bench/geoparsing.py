@@ -25,7 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newsdesk.analyse.gazetteer import Gazetteer, distance_km
-from newsdesk.analyse.geocode import extract_places, outlet_home, resolve_mentions
+from newsdesk.analyse.geocode import (
+    extract_places,
+    outlet_country,
+    outlet_home,
+    resolve_mentions,
+)
 from newsdesk.models import Article
 
 BASE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "geoparsing_gritta"
@@ -76,7 +81,9 @@ def score_resolution(docs: list[tuple[str, list[dict], str | None]], gaz: Gazett
     for text, gold, url in docs:
         spans = [(g["start"], g["end"]) for g in gold]
         towns = outlet_home(gaz, None, url) if home else []
-        for g, r in zip(gold, resolve_mentions(text, spans, gaz, home=towns), strict=True):
+        cc = [c for c in [outlet_country(url)] if c and home]
+        for g, r in zip(gold, resolve_mentions(text, spans, gaz, extra_countries=cc,
+                                               home=towns), strict=True):
             n += 1
             if r is None:
                 unresolved += 1

@@ -136,6 +136,9 @@ _MASTHEAD_WORDS = frozenset({
     "express", "reporter", "messenger", "intelligencer", "local", "state", "city", "county",
     "community", "today", "live", "now", "tv", "radio", "media", "com", "www", "web",
 })
+# Country-code domains sold worldwide as words or initials: no country's outlets.
+_VANITY_TLDS = frozenset({"co", "io", "tv", "me", "fm", "ly", "ai", "am", "cc", "ws", "to",
+                          "gg", "la", "nu", "tk", "eu", "su"})
 _DATELINE = re.compile(
     r"^[ \t]*([A-Z][A-Za-z'’.-]+(?:[ -][A-Z][A-Za-z'’.-]+){0,2})"
     r"(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*\([A-Z][\w .&-]{1,20}\)\s*[-—–]", re.M)
@@ -396,6 +399,17 @@ def outlet_home(gazetteer: Gazetteer, outlet: str | None, url: str | None) -> li
     return []
 
 
+def outlet_country(url: str | None) -> str | None:
+    """The country of a web address's country-code domain (lfpress.ca, independent.ie,
+    thisisoxfordshire.co.uk), where an outlet is at home; None for .com and the codes sold
+    as words (.tv, .io, .me)."""
+    host = urlsplit(url if url and "//" in url else "//" + (url or "")).hostname or ""
+    tld = host.rsplit(".", 1)[-1]
+    if len(tld) != 2 or "." not in host or tld in _VANITY_TLDS:
+        return None
+    return "GB" if tld == "uk" else tld.upper()
+
+
 def _masthead_places(gazetteer: Gazetteer, glued: str) -> list[str]:
     """Strip newspaper words from either end of a glued name until a place is left
     ("springfieldnewssun": "springfieldnews", "springfield"); "and" joins two places. A
@@ -489,6 +503,7 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     for i, cs in enumerate(cands):
         if own[i] not in readings_of:
             readings_of[own[i]] = [c.place for c in cs if _coheres(c)]
+    homes = {normalize_name(n).replace(" ", "") for n in home}
     for name in home:
         hs = [c for c in gazetteer.candidates(name, limit=25) if c.match >= 0.97
               and not c.demonym and not c.within]
@@ -506,7 +521,8 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         cc_votes, top_cc = cc_votes_of(own[i])
         s = _prior(c, names[i][1], rivals[i])
         if _coheres(c):
-            s += coherence.near(own[i], p)
+            # the outlet's own town, named bare, is the one among the article's places
+            s += coherence.near(own[i], p) * (2.0 if own[i].replace(" ", "") in homes else 1.0)
         if top_cc > 0:
             s += 2.0 * max(0.0, cc_votes.get(p.country_code, 0.0)) / top_cc
         if p.admin1:  # a state named in a story about its towns is that state too
@@ -1000,6 +1016,8 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
     for span in demonyms:
         found.pop(span, None)
     spans = sorted(found)
+    if (home_cc := outlet_country(article.url)) is not None:
+        countries.add(home_cc)
     resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries),
                                 home=outlet_home(gazetteer, article.outlet, article.url))
     kept: list[tuple[int, int]] = []

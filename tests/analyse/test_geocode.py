@@ -450,3 +450,28 @@ def test_geocode_outlet_home_decides_a_bare_namesake(gaz: Gazetteer) -> None:
     local = resolve_mentions(text, span, gaz, home=["columbus"])[0]
     assert alone is not None and alone.place.country_code == "IE"
     assert local is not None and (local.place.country_code, local.place.admin1) == ("US", "OH")
+
+
+@pytest.mark.parametrize(("url", "code"), [
+    ("http://www.lfpress.ca/news/local/2009/03/20/1.html", "CA"),
+    ("https://www.thisisoxfordshire.co.uk/news/", "GB"),
+    ("http://www.dailystar.com.lb/News/Local-News/", "LB"),
+    ("https://www.latimes.com/world/", None),
+    ("https://www.example.tv/news", None),  # a code sold as a word
+    (None, None),
+])
+def test_geocode_outlet_country_from_its_domain(url, code) -> None:
+    from newsdesk.analyse.geocode import outlet_country
+
+    assert outlet_country(url) == code
+
+
+def test_geocode_outlet_country_decides_a_bare_capital_namesake(nlp, gaz: Gazetteer) -> None:
+    text = "Police in London said the man was arrested on Tuesday after a long chase."
+    found = {}
+    for url in (None, "http://www.lfpress.ca/news/local/1.html"):
+        article = Article(id="l", source="test", text=text, url=url)
+        found[url] = next(m for m in extract_places(nlp(text), article, gaz)
+                          if m.text == "London")
+    assert found[None].country_code == "GB"
+    assert found["http://www.lfpress.ca/news/local/1.html"].country_code == "CA"
