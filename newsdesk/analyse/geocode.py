@@ -969,7 +969,7 @@ def _demonym(gazetteer: Gazetteer, name: str) -> Place | None:
     as written: "Russian", "Syrians", "North Korean", "European"; None for any other name
     and for the peoples of several states (`_PEOPLES`)."""
     norm = normalize_name(name)
-    if norm in _PEOPLES:
+    if norm in _PEOPLES or norm not in gazetteer.demonyms():
         return None
     return next((c.place for c in gazetteer.candidates(name, limit=5)
                  if c.demonym and c.matched_name == norm), None)
