@@ -7,7 +7,10 @@ gazetteer knows the name well and the text reads like a place ("the town of X", 
 the article's country focus (countries and demonyms it names), other places resolved in
 the same article, admin context ("X, Syria"; "Deir Ezzor province"), feature type and
 population. Vague places ("the Old City", "west Mosul") and suburbs the gazetteer lacks
-resolve to the place they belong to, with `precision="parent"`.
+resolve to the place they belong to, with `precision="parent"`. Demonyms ("Russian
+strikes") are mentions of their own kind, "demonym", resolved to their country; consumers
+that locate events skip them (`models.on_ground`). The outlet's home town and country-code
+domain count as context, as a local paper names its neighbours bare.
 
 `resolve_mentions` works on plain text and spans, so `bench/geoparsing.py` scores the same
 resolver with gold place names.
