@@ -13,6 +13,7 @@ cheap. Validation happens at the edges (ingest, the actor registry, the web API)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, Self, get_args, get_origin, get_type_hints
@@ -165,9 +166,21 @@ class PlaceMention(Record):
     score: float | None = None
     admin1: str | None = None  # the first-level region it lies in (ACLED's admin1)
     # what the mention names: "town", "district", "region", "country", "sea", "gulf",
-    # "river", "island", "disputed area", "airport", "air base", "facility", "area"...
+    # "river", "island", "disputed area", "airport", "air base", "facility", "area"...;
+    # "demonym" for a people's name ("Russian", "Syrians"): see `on_ground`
     kind: str | None = None
     dateline: bool = False  # the report's dateline ("BEIRUT (AFP) -"): where it was filed
+
+
+def on_ground(places: Iterable[PlaceMention]) -> list[PlaceMention]:
+    """The mentions that place something on the ground, for every consumer that locates.
+
+    A demonym ("Russian strikes", "Syrians fled", kind "demonym") is kept as a place
+    mention, resolved to its country, because it names one; but it says whose, not where:
+    Russian strikes fall in Ukraine or Syria. Incident locations, claims' places, story
+    facts, maps and exports therefore read places through this one filter.
+    """
+    return [p for p in places if p.kind != "demonym"]
 
 
 @dataclass(slots=True)

@@ -612,3 +612,26 @@ def test_pipeline_malformed_inputs_are_all_accounted_for(
             "SELECT source FROM input_errors WHERE run_id = (SELECT max(id) FROM runs)")]
     for path in paths:
         assert any(s == str(path) or s.startswith((f"{path}#", f"{path}:")) for s in named), path
+
+
+def test_pipeline_demonym_is_a_place_record_but_never_a_location(tmp_path: Path) -> None:
+    # "Russian", "Syrians", "European" name countries and a continent as peoples: each is in
+    # places.jsonl, resolved and traceable, but none locates the strike, the map or exports.
+    src = tmp_path / "report.txt"
+    src.write_text("Russian air strikes killed 12 civilians and wounded 30 in a village on "
+                   "Tuesday, rescuers said. Syrians fled as the bombing went on, European "
+                   "monitors said.\n", "utf-8")
+    out = tmp_path / "out"
+    code, output = _analyze(str(src), "--out", str(out), "--db", str(out / "n.db"))
+    assert code == EXIT_OK, output
+    text = src.read_text("utf-8")
+    places = _rows(out / "places.jsonl")
+    assert {(p["text"], p["name"], p["kind"]) for p in places} == {
+        ("Russian", "Russia", "demonym"), ("Syrians", "Syria", "demonym"),
+        ("European", "Europe", "demonym")}
+    assert all(text[p["start"]:p["end"]] == p["text"] for p in places)
+    assert next(p for p in places if p["text"] == "Russian")["precision"] == "country"
+    incidents = _rows(out / "incidents.jsonl")
+    assert incidents and all(i["location"] is None and i["lat"] is None for i in incidents)
+    assert json.loads((out / "incidents.geojson").read_text("utf-8"))["features"] == []
+    assert '<circle class="place"' not in (out / "report.html").read_text("utf-8")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from newsdesk.analyse.attribution import Attribution, Registry, Speaker, find_attributions
 from newsdesk.analyse.numbers import Quantity, find_quantities
-from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention
+from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention, on_ground
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -116,6 +116,7 @@ def extract_claims(
     registry: Registry | None,
 ) -> list[Claim]:
     """Every figure in the article that counts something, with its claimant and scope."""
+    places = on_ground(places)
     surfaces = {p.text: p.name for p in places if p.name and p.text[:1].isupper()}
     surface_re = re.compile(
         r"\b(?:" + "|".join(re.escape(t) for t in sorted(surfaces, key=len, reverse=True))

@@ -456,6 +456,7 @@ class Gazetteer:
         self._con = con
         # (norm, country): the ranking's head, and whether the ranking went on past it
         self._cache: dict[tuple[str, str | None], tuple[list[Candidate], bool]] = {}
+        self._demonyms: frozenset[str] | None = None
 
     @classmethod
     def open(cls, path: Path | None = None) -> Gazetteer:
@@ -496,6 +497,14 @@ class Gazetteer:
             (code.upper(),),
         ).fetchone()
         return self._place(row) if row else None
+
+    def demonyms(self) -> frozenset[str]:
+        """Every demonym's normalised spelling ("syrian", "north korean"), read once: most
+        capitalised words of a text are none, and are then never looked up."""
+        if self._demonyms is None:
+            self._demonyms = frozenset(r[0] for r in self._con.execute(
+                "SELECT DISTINCT norm FROM name WHERE kind = 1"))
+        return self._demonyms
 
     def region(self, code: str, admin1: str) -> Place | None:
         """The first-level region (state, province, governorate) `admin1` of a country."""

@@ -7,7 +7,10 @@ gazetteer knows the name well and the text reads like a place ("the town of X", 
 the article's country focus (countries and demonyms it names), other places resolved in
 the same article, admin context ("X, Syria"; "Deir Ezzor province"), feature type and
 population. Vague places ("the Old City", "west Mosul") and suburbs the gazetteer lacks
-resolve to the place they belong to, with `precision="parent"`.
+resolve to the place they belong to, with `precision="parent"`. Demonyms ("Russian
+strikes") are mentions of their own kind, "demonym", resolved to their country; consumers
+that locate events skip them (`models.on_ground`). The outlet's home town and country-code
+domain count as context, as a local paper names its neighbours bare.
 
 `resolve_mentions` works on plain text and spans, so `bench/geoparsing.py` scores the same
 resolver with gold place names.
@@ -21,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -119,6 +123,25 @@ _FACILITY_AFTER = re.compile(
 _LANDMARK_WORDS = frozenset({"wall", "gate", "bridge", "square", "citadel", "castle",
                              "mosque", "market", "souk", "roundabout", "palace", "hospital"})
 # A dateline: a line that opens with a place, maybe its country, then the agency and a dash.
+# Names of peoples who live under several states: a hint of the article's country, never a
+# country named ("Kurdish fighters" may be Syrian, Iraqi or Turkish).
+_PEOPLES = frozenset({"arab", "arabs", "kurdish", "kurd", "kurds", "soviet", "soviets"})
+# Words of newspapers' names around the town they are named for ("The Columbus Dispatch",
+# "Springfield News-Sun", "This is Oxfordshire"), and web addresses' own words.
+_MASTHEAD_WORDS = frozenset({
+    "the", "this", "is", "of", "daily", "weekly", "sunday", "evening", "morning", "online",
+    "news", "newspaper", "newspapers", "times", "post", "herald", "gazette", "journal",
+    "tribune", "telegram", "telegraph", "dispatch", "press", "free", "star", "sun", "mail",
+    "mercury", "chronicle", "courier", "courant", "register", "record", "recorder",
+    "review", "sentinel", "beacon", "item", "citizen", "advocate", "monitor", "leader",
+    "ledger", "enquirer", "inquirer", "examiner", "observer", "standard", "statesman",
+    "republican", "democrat", "independent", "guardian", "globe", "bulletin", "echo",
+    "express", "reporter", "messenger", "intelligencer", "local", "state", "city", "county",
+    "community", "today", "live", "now", "tv", "radio", "media", "com", "www", "web",
+})
+# Country-code domains sold worldwide as words or initials: no country's outlets.
+_VANITY_TLDS = frozenset({"co", "io", "tv", "me", "fm", "ly", "ai", "am", "cc", "ws", "to",
+                          "gg", "la", "nu", "tk", "eu", "su"})
 _DATELINE = re.compile(
     r"^[ \t]*([A-Z][A-Za-z'’.-]+(?:[ -][A-Z][A-Za-z'’.-]+){0,2})"
     r"(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*\([A-Z][\w .&-]{1,20}\)\s*[-—–]", re.M)
@@ -361,14 +384,70 @@ def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
     return by_cc, by_a1
 
 
+def outlet_home(gazetteer: Gazetteer, outlet: str | None, url: str | None) -> list[str]:
+    """The place names an outlet is named for: "The Columbus Dispatch", "Paris Beacon",
+    columbustelegram.com, thisisoxfordshire.co.uk, chronicle.augusta.com. From the name when
+    it gives one, else from the web address's labels; the names, not places: which
+    Columbus is the article's to decide (`resolve_mentions`' `home`)."""
+    # acronyms ("SANA", "TASS", "USA Today") are agencies' and papers' own names
+    labels = [" ".join(w for w in outlet.split() if not w.isupper())] if outlet else []
+    if url:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        parts = host.split(".")[:-1]  # the top-level domain, then "co" of co.uk
+        labels += [p for p in parts if len(p) > 3 and p not in _MASTHEAD_WORDS]
+    for label in labels:
+        found = _masthead_places(gazetteer, re.sub(r"[^a-z]", "", label.casefold()))
+        if found:
+            return found
+    return []
+
+
+def outlet_country(url: str | None) -> str | None:
+    """The country of a web address's country-code domain (lfpress.ca, independent.ie,
+    thisisoxfordshire.co.uk), where an outlet is at home; None for .com and the codes sold
+    as words (.tv, .io, .me)."""
+    host = urlsplit(url if url and "//" in url else "//" + (url or "")).hostname or ""
+    tld = host.rsplit(".", 1)[-1]
+    if len(tld) != 2 or "." not in host or tld in _VANITY_TLDS:
+        return None
+    return "GB" if tld == "uk" else tld.upper()
+
+
+def _masthead_places(gazetteer: Gazetteer, glued: str) -> list[str]:
+    """Strip newspaper words from either end of a glued name until a place is left
+    ("springfieldnewssun": "springfieldnews", "springfield"); "and" joins two places. A
+    place is tried before any stripping, so that Sunderland keeps its "sun"."""
+    while len(glued) >= 4 and glued not in _MASTHEAD_WORDS:  # Star, Texas is no paper's home
+        exact = [c for c in gazetteer.candidates(glued, limit=5) if c.match >= 0.97]
+        if any(c.demonym for c in exact):
+            return []  # "Arab News", "The Oregonian": a people's name, not a town
+        if any(not c.within for c in exact):
+            return [glued]
+        if "and" in glued[3:-3]:
+            head, _, tail = glued.partition("and")
+            both = _masthead_places(gazetteer, head) + _masthead_places(gazetteer, tail)
+            if both:
+                return both
+        ends = [w for w in _MASTHEAD_WORDS if len(w) < len(glued)
+                and (glued.startswith(w) or glued.endswith(w))]
+        if not ends:
+            return []
+        w = max(ends, key=len)
+        glued = glued[len(w):] if glued.startswith(w) else glued[:-len(w)]
+    return []
+
+
 def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gazetteer,
-                     *, extra_countries: Sequence[str] = ()) -> list[Resolution | None]:
+                     *, extra_countries: Sequence[str] = (), home: Sequence[str] = ()
+                     ) -> list[Resolution | None]:
     """Resolve each `text[start:end]` to a place, using the whole text as context.
 
     `extra_countries` are country codes known from elsewhere (demonyms, the dateline) that
     add to the article's country focus. The focus a mention sees leaves out the votes of
     its own name, so that "Georgia" in a story about Atlanta is not pulled abroad by its
     own reading as a country; local news also has a state focus (its first-level region).
+    `home`: the names of the place the outlet is named for (`outlet_home`); a local paper
+    names its own town's neighbours bare, so the home's readings count as the article's.
     """
     names = [_clean(text[s:e]) for s, e in spans]
     for i, (_, e) in enumerate(spans):
@@ -427,6 +506,17 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     for i, cs in enumerate(cands):
         if own[i] not in readings_of:
             readings_of[own[i]] = [c.place for c in cs if _coheres(c)]
+    homes = {normalize_name(n).replace(" ", "") for n in home}
+    for name in home:
+        hs = [c for c in gazetteer.candidates(name, limit=25) if c.match >= 0.97
+              and not c.demonym and not c.within]
+        norm = "home:" + normalize_name(name)
+        readings_of[norm] = [c.place for c in hs if _coheres(c)]
+        by_cc, by_a1 = _shares(hs, None)  # and it votes like one more mention of the town
+        for cc, v in by_cc.items():
+            focus[cc] += v
+        for a1, v in by_a1.items():
+            state[a1] += v
     coherence = _Coherence(readings_of)
 
     def score(i: int, c: Candidate, anchors: Sequence[Place]) -> float:
@@ -434,7 +524,8 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
         cc_votes, top_cc = cc_votes_of(own[i])
         s = _prior(c, names[i][1], rivals[i])
         if _coheres(c):
-            s += coherence.near(own[i], p)
+            # the outlet's own town, named bare, is the one among the article's places
+            s += coherence.near(own[i], p) * (2.0 if own[i].replace(" ", "") in homes else 1.0)
         if top_cc > 0:
             s += 2.0 * max(0.0, cc_votes.get(p.country_code, 0.0)) / top_cc
         if p.admin1:  # a state named in a story about its towns is that state too
@@ -876,14 +967,62 @@ def _datelines(text: str, found: dict[tuple[int, int], bool]) -> set[tuple[int, 
     return out
 
 
+def _demonym(gazetteer: Gazetteer, name: str) -> Place | None:
+    """The country (or continent, or nation of the UK) whose people `name` names, exactly
+    as written: "Russian", "Syrians", "North Korean", "European"; None for any other name
+    and for the peoples of several states (`_PEOPLES`)."""
+    norm = normalize_name(name)
+    if norm in _PEOPLES or norm not in gazetteer.demonyms():
+        return None
+    return next((c.place for c in gazetteer.candidates(name, limit=5)
+                 if c.demonym and c.matched_name == norm), None)
+
+
+def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
+                   found: dict[tuple[int, int], bool]) -> dict[tuple[int, int], Place]:
+    """Demonyms anywhere in the text, also inside organisations' names ("Russian Defence
+    Ministry") and where the NER tagged them as a place; a span already read as a place
+    that merely begins with one ("Indian Ocean") is left alone. `text` is the doc's."""
+    out: dict[tuple[int, int], Place] = {}
+    busy = sorted(found)
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if not (tok.is_alpha and tok.text[:1].isupper()):
+            i += 1
+            continue
+        for width in (2, 1):  # "North Korean", "Sri Lankan" before "Korean"
+            span = doc[i:i + width]
+            if len(span) < width or not all(t.is_alpha and t.text[:1].isupper() for t in span):
+                continue
+            start, end = span.start_char, span.end_char
+            place = _demonym(gazetteer, text[start:end])
+            if place is None:
+                continue
+            if any(s < end and start < e and (s, e) != (start, end) for s, e in busy):
+                continue  # part of a longer place name
+            out[(start, end)] = place
+            i += width - 1
+            break
+        i += 1
+    return out
+
+
 def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[PlaceMention]:
-    """Every place named in the article, resolved with the article as context."""
+    """Every place named in the article, resolved with the article as context; demonyms
+    as mentions of their own kind ("demonym"), resolved to their country."""
     found, countries = _candidate_spans(doc, article.text, gazetteer)
     found = _with_facilities(article.text, found, gazetteer)
     datelines = _datelines(article.text, found)
     found.update(dict.fromkeys(datelines, True))
+    demonyms = _demonym_spans(doc, article.text, gazetteer, found)
+    for span in demonyms:
+        found.pop(span, None)
     spans = sorted(found)
-    resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries))
+    if (home_cc := outlet_country(article.url)) is not None:
+        countries.add(home_cc)
+    resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries),
+                                home=outlet_home(gazetteer, article.outlet, article.url))
     kept: list[tuple[int, int]] = []
     kept_res: list[Resolution | None] = []
     for span, r in zip(spans, resolved, strict=True):
@@ -901,6 +1040,9 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
         if any(vs <= s and e <= ve for vs, ve in covered):
             continue
         mentions.append(_mention(article, s, e, r, gazetteer))
+    for (s, e), place in demonyms.items():
+        mentions.append(_mention(article, s, e, Resolution(place, 1.0, _precision(place), None,
+                                                           "demonym"), gazetteer))
     for m in mentions:
         m.dateline = (m.start, m.end) in datelines
     return sorted(mentions, key=lambda m: m.start)

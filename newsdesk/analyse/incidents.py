@@ -44,6 +44,7 @@ from newsdesk.models import (
     Precision,
     SourceToll,
     Span,
+    on_ground,
 )
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def extract_incidents(
     their own sentences. A figure from a casualty claim stays the lower bound beside it.
     """
     found: list[Incident] = []
+    places = on_ground(places)
     parties = [m for m in actors if m.inter is not None]  # monitors and media are not parties
     for sent in _paragraph_sentences(doc):
         text = article.text[sent.start_char:sent.end_char]  # = sent.text, without the walk

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from newsdesk.link.common import STOP_WORDS, claim_source, source_of, unit_order
-from newsdesk.models import ArticleRecords, Claim, ClaimGroup
+from newsdesk.models import ArticleRecords, Claim, ClaimGroup, on_ground
 
 _APPROX = {"about", "around", "some", "approximately", "roughly", "an estimated", "estimated",
            "or so", "close to", "circa", "almost", "nearly", "more or less", "perhaps"}
@@ -65,7 +65,7 @@ def _subject_keys(claim: Claim, rec: ArticleRecords) -> frozenset[str]:
     # Claim subjects carry canonical names ("Islamic State in Ar Raqqah"), other
     # articles' subjects may carry the words as written: both resolve to the same ids.
     resolved = {}
-    for p in rec.places:
+    for p in on_ground(rec.places):
         if p.geonameid:
             for name in (p.text, p.name or ""):
                 if name:

@@ -39,7 +39,7 @@ from newsdesk.link.claim_groups import group_claims
 from newsdesk.link.common import STOP_WORDS, parse_date, unit_order
 from newsdesk.link.grades import grade_incident
 from newsdesk.link.incidents import merge_incidents
-from newsdesk.models import ArticleRecords, Incident, Story
+from newsdesk.models import ArticleRecords, Incident, Story, on_ground
 
 # Calibrated together on the ECB+, GVA and BASIL dev halves (bench/stories.py): an event
 # needs close wording within days; a campaign thread needs looser wording over weeks.
@@ -342,7 +342,7 @@ def _features(rec: ArticleRecords, names: dict[str, str]) -> Counter[str]:
         ):
             counts["n:" + word] += 1
             names.setdefault("n:" + word, m.group())
-    for p in rec.places:
+    for p in on_ground(rec.places):
         if p.geonameid is not None:
             key = f"p:{p.geonameid}"
             counts[key] += 1
@@ -373,7 +373,7 @@ def _facts(rec: ArticleRecords) -> _Facts:
     text = f"{rec.article.title or ''}\n{rec.article.text}"
     facts.ages.extend(int(m.group(m.lastindex or 0)) for m in _AGE.finditer(text))
     if not facts.where:
-        facts.where.extend((p.lat, p.lon) for p in rec.places
+        facts.where.extend((p.lat, p.lon) for p in on_ground(rec.places)
                            if p.dateline and p.lat is not None and p.lon is not None)
     out = _Facts()
     out.add(facts)

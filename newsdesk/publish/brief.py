@@ -35,7 +35,14 @@ from typing import Any
 import jinja2
 
 from newsdesk.link.common import source_of
-from newsdesk.models import KEY_CATEGORIES, ArticleRecords, ClaimGroup, Incident, Story
+from newsdesk.models import (
+    KEY_CATEGORIES,
+    ArticleRecords,
+    ClaimGroup,
+    Incident,
+    Story,
+    on_ground,
+)
 
 _TOP_NAMES = 6
 _INCIDENT_LINES = 8
@@ -239,7 +246,7 @@ def _brief_data(story: Story, recs: Sequence[ArticleRecords], incidents: Sequenc
 
 
 def _facts(story: Story, recs: Sequence[ArticleRecords]) -> list[tuple[str, str]]:
-    places = Counter(p.name for r in recs for p in r.places if p.name)
+    places = Counter(p.name for r in recs for p in on_ground(r.places) if p.name)
     actors = Counter(a.name for r in recs for a in r.actors if a.name)
     when = story.first_published or "date unknown"
     if story.last_published and story.last_published != story.first_published:

@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from newsdesk.models import ArticleRecords, Incident, Story
+from newsdesk.models import ArticleRecords, Incident, Story, on_ground
 from newsdesk.publish.brief import write_brief
 from newsdesk.publish.export import write_text
 
@@ -136,7 +136,7 @@ def _points(incidents: Sequence[dict[str, Any]], records: Sequence[ArticleRecord
               for i in incidents if i.get("lat") is not None and i.get("lon") is not None]
     seen: dict[int, dict[str, Any]] = {}
     for r in records:
-        for p in r.places:
+        for p in on_ground(r.places):
             if p.geonameid is None or p.lat is None or p.lon is None or p.feature == "country":
                 continue
             row = seen.setdefault(p.geonameid, {"kind": "place", "lat": p.lat, "lon": p.lon,

@@ -411,3 +411,67 @@ def test_extract_places_a_title_makes_a_person(nlp, gaz: Gazetteer) -> None:
     text = "Governor Denver spoke to farmers in Kansas."
     found = extract_places(nlp(text), Article(id="t", source="test", text=text), gaz)
     assert [m.text for m in found] == ["Kansas"]
+
+
+def test_geocode_demonyms_are_mentions_of_their_own_kind(nlp, gaz: Gazetteer) -> None:
+    text = ("Iraqi Kurdish forces and North Korean envoys met as Syrians fled across the "
+            "Indian Ocean coast, Kurdish officials said.")
+    article = Article(id="d", source="test", text=text)
+    found = {m.text: m for m in extract_places(nlp(text), article, gaz)}
+    for written, code in [("Iraqi", "IQ"), ("North Korean", "KP"), ("Syrians", "SY")]:
+        m = found[written]
+        assert (m.kind, m.country_code, m.precision) == ("demonym", code, "country"), written
+        assert text[m.start:m.end] == written
+    # a people of several states names no country; a place that begins with one is a place
+    assert "Kurdish" not in found and "Indian" not in found
+
+
+@pytest.mark.parametrize(("outlet", "url", "home"), [
+    ("The Columbus Dispatch", None, ["columbus"]),
+    ("Springfield News-Sun", None, ["springfield"]),
+    (None, "http://www.columbustelegram.com/news/1", ["columbus"]),
+    (None, "https://www.thisisoxfordshire.co.uk/news/", ["oxfordshire"]),
+    ("Arab News", None, []),  # a people's name
+    ("SANA", None, []),  # an agency's acronym, not Sana'a
+    ("The Daily Star", "http://www.dailystar.com.lb/x", []),  # Star, Texas is no paper's home
+    ("Reuters", "https://www.reuters.com/world/", []),
+])
+def test_geocode_outlet_home_from_its_name_or_address(gaz: Gazetteer, outlet, url, home) -> None:
+    from newsdesk.analyse.geocode import outlet_home
+
+    assert outlet_home(gaz, outlet, url) == home
+
+
+def test_geocode_outlet_home_decides_a_bare_namesake(gaz: Gazetteer) -> None:
+    # A Columbus paper's bare "Dublin" is the Ohio suburb; with no home, the Irish capital.
+    text = "Police said the crash happened near Dublin on Tuesday."
+    span = [(text.index("Dublin"), text.index("Dublin") + 6)]
+    alone = resolve_mentions(text, span, gaz)[0]
+    local = resolve_mentions(text, span, gaz, home=["columbus"])[0]
+    assert alone is not None and alone.place.country_code == "IE"
+    assert local is not None and (local.place.country_code, local.place.admin1) == ("US", "OH")
+
+
+@pytest.mark.parametrize(("url", "code"), [
+    ("http://www.lfpress.ca/news/local/2009/03/20/1.html", "CA"),
+    ("https://www.thisisoxfordshire.co.uk/news/", "GB"),
+    ("http://www.dailystar.com.lb/News/Local-News/", "LB"),
+    ("https://www.latimes.com/world/", None),
+    ("https://www.example.tv/news", None),  # a code sold as a word
+    (None, None),
+])
+def test_geocode_outlet_country_from_its_domain(url, code) -> None:
+    from newsdesk.analyse.geocode import outlet_country
+
+    assert outlet_country(url) == code
+
+
+def test_geocode_outlet_country_decides_a_bare_capital_namesake(nlp, gaz: Gazetteer) -> None:
+    text = "Police in London said the man was arrested on Tuesday after a long chase."
+    found = {}
+    for url in (None, "http://www.lfpress.ca/news/local/1.html"):
+        article = Article(id="l", source="test", text=text, url=url)
+        found[url] = next(m for m in extract_places(nlp(text), article, gaz)
+                          if m.text == "London")
+    assert found[None].country_code == "GB"
+    assert found["http://www.lfpress.ca/news/local/1.html"].country_code == "CA"
