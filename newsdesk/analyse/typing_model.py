@@ -270,7 +270,7 @@ _PROTEST_INTERVENTION = re.compile(
     r"|\b(?:into|in) custody\b|\brounded up\b|\bchased (?:away|off|them)\b|\bmanhandl\w+"
     r"|\bwarning shots\b|\bfired (?:shots )?in(?:to)? the air\b|\bused force\b|\bkettl\w+"
     r"|\bpepper spray\b|\bstun grenades?\b|\bforcibly (?:removed|evicted)\b"
-    r"|\bcrackdown\b|\bcordon\w*|\bintervened\b|\bpushed back\b|\bscuffl\w+"
+    r"|\bcrackdown\b|\bcordon(?:ed|ing|s)?\b(?! off)|\bintervened\b|\bpushed back\b|\bscuffl\w+"
 )
 _PROTEST_VIOLENCE = re.compile(
     r"\bpelt\w*|\bthrew\b|\bhurl\w*|\bstones?\b|\bstone-throw\w*|\bmolotov\b|\bpetrol bombs?\b"
@@ -302,10 +302,15 @@ _PROTEST_AS_REASON = re.compile(
 the protest, as Arrests (only arrests at a demonstration are Protest with intervention)."""
 _PROTEST_CAUSE = re.compile(
     r"\b(?:against|over|condemn\w*|denounc\w*|protest\w*|demand\w*|justice for|release of"
-    r"|after|following)\s+(?:the\s+|a\s+|an\s+|their\s+|his\s+|her\s+)?(?:alleged\s+|recent\s+"
-    r"|continued\s+|illegal\s+)?(?:arrests?|detentions?|detained|arrested|killings?|deaths?"
-    r"|murders?|shootings?|abductions?|crackdown)\b(?:\s+of\s+(?:[\w'-]+\s+){0,5}?)?"
+    r"|after|following)\s+(?:the\s+|a\s+|an\s+|their\s+|his\s+|her\s+)?(?:(?:alleged|recent"
+    r"|continued|illegal|brutal|police|sexual|custodial|extrajudicial)\s+){0,2}(?:arrests?"
+    r"|detentions?|detained|arrested|killings?|deaths?|murders?|shootings?|abductions?|crackdown"
+    r"|brutality|violence|rapes?|torture|abuses?|harassment)\b(?:\s+of\s+(?:[\w'-]+\s+){0,5}?)?"
     r"(?:(?:by|in)\s+(?:the\s+)?(?:police|security forces|army|soldiers|troops)(?:\s+custody)?)?"
+    # "justice for a student who was shot by police": the victim the protest is about.
+    r"|\b(?:for|of)\s+(?:[\w'-]+\s+){1,4}?(?:who|whom)\s+(?:was|were|had been|has been|have been)"
+    r"\s+(?:allegedly\s+)?(?:shot|killed|arrested|detained|beaten|raped|abducted|tortured)\w*"
+    r"(?:\s+dead)?(?:\s+by\s+(?:the\s+)?(?:police|security forces|army|soldiers|troops))?"
 )
 _NON_STATE = re.compile(
     r"\b(?:isis|isil|is|daesh|islamic state|jihadists?|militants?|rebels?|insurgents?"
@@ -442,7 +447,7 @@ def _protest_scores(text: str, scores: dict[str, float]) -> None:
     else:
         scores[_PEACE] = base
     # Inside a protest, killings, arrests and burning are what happened to or at the protest.
-    for key in (_ATTACK, _ARREST, _LOOT, _CLASH, _CHANGE, _AGREE):
+    for key in (_ATTACK, _ARREST, _LOOT, _CLASH, _CHANGE, _AGREE, _SEX, _ABDUCT):
         scores[key] = scores.get(key, 0.0) * 0.5
 
 

@@ -123,6 +123,13 @@ def test_lexicon_protest_subtypes(text, sub):
      "Protest with intervention"),
     ("Marchers demanding jobs set two buses on fire before police arrived with tear gas.",
      "Violent demonstration"),
+    # What the protest is about is not what happened at it.
+    ("Thousands marched through Accra to protest against police brutality.",
+     "Peaceful protest"),
+    ("Students rallied to demand justice for a classmate who was shot by police.",
+     "Peaceful protest"),
+    ("Police cordoned off the main square while the demonstrators chanted slogans.",
+     "Peaceful protest"),
 ])
 def test_lexicon_protest_rules_of_stop_24(text, sub):
     test_lexicon_protest_subtypes(text, sub)
@@ -148,3 +155,8 @@ def test_agent_features_say_who_used_force():
     crowd = _features("The students hurled stones at the police.")
     assert "agent:state" in police and "agent:people" not in police
     assert "agent:people" in crowd and "agent:state" not in crowd
+
+
+def test_a_protest_about_a_rape_is_a_protest():
+    scores = score("Hundreds of women protested in Goma over the rape of a girl by a soldier.")
+    assert max(scores, key=scores.__getitem__) == "Peaceful protest"
