@@ -242,9 +242,11 @@ _PEOPLE = (
 )
 _PROTEST_FORCE = re.compile(
     rf"\b(?:{_STATE_FORCE})\b.{{0,80}}\b(?:opened fire|fired (?:live|bullets|on|at)|shot"
-    r"|killed|live (?:ammunition|rounds|fire|bullets))|\b(?:protesters?|demonstrators?"
-    r"|marchers|students|activists|people)\b.{0,40}\b(?:were |was )?(?:shot dead|killed"
-    r"|shot|died)\b|\blive (?:ammunition|rounds|fire|bullets)\b|\bbrutal\w*|\bbeat(?:en)? up\b"
+    r"|killed|killing|live (?:ammunition|rounds|fire|bullets))|\b(?:protesters?|demonstrators?"
+    r"|marchers|students?|activists?|people|persons?|m[ae]n|wom[ae]n|boys?|girls?|child(?:ren)?"
+    r"|youths?|teenagers?)\b.{0,40}\b(?:were |was )?(?:shot dead|killed|shot|died)\b"
+    r"|\bfatalit(?:y|ies)\b|\blive (?:ammunition|rounds|fire|bullets)\b|\bbrutal\w*"
+    r"|\bbeat(?:en)? up\b"
     r"|\bseverely (?:beaten|injured)\b"
     rf"|\b(?:shot|killed|fired on|beaten) by (?:the )?(?:{_STATE_FORCE})\b|\bdied after being\b"
     # Serious injuries to the demonstrators are force, not mere intervention (the codebook).
@@ -257,7 +259,7 @@ _PROTEST_FORCE = re.compile(
 )
 _NO_HARM = re.compile(
     r"\b(?:no|none of the|nobody|no one|not)\b[^.;]{0,30}\b(?:injur\w*|hurt|wounded|killed"
-    r"|casualties)\b"
+    r"|casualties|fatalit(?:y|ies))\b"
 )
 """Harm said not to have happened ("no injuries were reported") is no force."""
 _WARNING_SHOTS = re.compile(
@@ -265,11 +267,13 @@ _WARNING_SHOTS = re.compile(
 )
 """Shots fired into the air harm nobody: an attempt to disperse, not force against people."""
 _PROTEST_INTERVENTION = re.compile(
-    r"\btear ?gas\w*|\bwater cannons?\b|\bdispers\w+|\brubber bullets\b|\bbaton\w*|\blathi\w*"
+    r"\btear[ -]?gas\w*|\bwater[ -]cannons?\b|\bdispers\w+|\brubber[ -]bullets\b|\bbaton\w*"
+    r"|\blathi\w*|\bintervention\b|\bforcefully\b|\bstopped (?:the|a|them|their)\b"
+    r"|\bcharged (?:at )?(?:the )?(?:protesters|demonstrators|crowd|marchers)\b"
     r"|\barrest\w*|\bdetain(?!ees?\b)\w*|\bbroke up\b|\bbreak up\b|\bprevented\b"
     r"|\b(?:into|in) custody\b|\brounded up\b|\bchased (?:away|off|them)\b|\bmanhandl\w+"
     r"|\bwarning shots\b|\bfired (?:shots )?in(?:to)? the air\b|\bused force\b|\bkettl\w+"
-    r"|\bpepper spray\b|\bstun grenades?\b|\bforcibly (?:removed|evicted)\b"
+    r"|\bpepper[ -]spray\b|\bstun[ -]grenades?\b|\bforcibly (?:removed|evicted)\b"
     r"|\bcrackdown\b|\bcordon(?:ed|ing|s)?\b(?! off)|\bintervened\b|\bpushed back\b|\bscuffl\w+"
 )
 _PROTEST_VIOLENCE = re.compile(
@@ -291,6 +295,12 @@ _PROTEST_VIOLENCE = re.compile(
     r"|\bset (?:\w+ ){0,3}(?:ablaze|on fire)\b|\brocks\b|\bbricks\b|\bbottles\b"
     r"|\battack(?:ed|ing) (?:\w+ ){0,2}(?:police|officers|security|vehicles|buildings|offices)"
     r"|\b(?:protesters|demonstrators|rioters|crowds?|mobs?|youths) stormed\b"
+    r"|\barson\w*|\bfireworks\b|\bfirecrackers\b|\bbroke (?:into|(?:\w+ ){0,2}windows)\b"
+    r"|\barmed with (?:sticks|machetes|clubs|stones|knives|iron rods|rods|catapults)\b"
+    r"|\b(?:injur|wound)(?:ing|ed) (?!by\b)(?:\w+ ){0,3}?(?:police|security personnel"
+    r"|gendarmes)\b(?! said)"
+    r"|\b(?:protesters|demonstrators|rioters|youths|students|residents|supporters) and (?:the )?"
+    r"(?:\w+ ){0,2}(?:police|security forces|soldiers|troops|officers) clash\w*"
 )
 _PROTEST_AS_REASON = re.compile(
     r"\b(?:for|over|after|accused of|charged with|suspected of|in connection with)\s+"

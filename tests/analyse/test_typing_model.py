@@ -130,6 +130,15 @@ def test_lexicon_protest_subtypes(text, sub):
      "Peaceful protest"),
     ("Police cordoned off the main square while the demonstrators chanted slogans.",
      "Peaceful protest"),
+    # Spellings and phrasings of reports: hyphens, "killing", fatalities, arson.
+    ("Police fired tear-gas at traders protesting against new market fees.",
+     "Protest with intervention"),
+    ("Police broke up the protest against the junta with tear gas, killing a teenager.",
+     "Excessive force against protesters"),
+    ("Security forces dispersed the demonstration, resulting in two fatalities.",
+     "Excessive force against protesters"),
+    ("The demonstration ended in arson attacks on two government offices.",
+     "Violent demonstration"),
 ])
 def test_lexicon_protest_rules_of_stop_24(text, sub):
     test_lexicon_protest_subtypes(text, sub)
