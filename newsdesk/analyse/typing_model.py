@@ -4,7 +4,7 @@ Two layers. A weighted lexicon over surface forms, written from the definitions 
 codebook, decides whether a sentence reports an event at all and carries the codebook's
 precedences; a linear SVM over words, word bigrams and the lexicon's
 scores picks the sub-event type. There is no licensed training set of ACLED notes we could
-ship, so the model learns from `newsdesk/data/acled_training.jsonl`: about 2,800 sentences
+ship, so the model learns from `newsdesk/data/acled_training.jsonl`: about 3,100 sentences
 we wrote ourselves from the codebook, in wire, headline, local-outlet and ACLED-notes styles.
 It is fitted once with scikit-learn (`bench/case2021.py --fit`, a few seconds) and
 shipped as `newsdesk/data/typing_model.npz` (weights, vocabulary, and the digest of the
@@ -599,7 +599,7 @@ _MODEL_FILE = "data/typing_model.npz"
 
 
 def _features(text: str) -> dict[str, float]:
-    """Words, word bigrams, and the lexicon's per-type scores, as named feature values.
+    """Words, word bigrams, the lexicon's per-type scores and who used force, as named values.
 
     Words are not stemmed: with the bigrams and the lexicon's cues (which match every
     inflection) cross-validation scored unstemmed words as well as stems.
