@@ -112,3 +112,60 @@ def test_lexicon_protest_subtypes(text, sub):
                if k in ("Peaceful protest", "Protest with intervention",
                         "Excessive force against protesters", "Violent demonstration")}
     assert max(protest, key=protest.__getitem__) == sub
+
+
+# Lexicon rules from the codebook added in stop 24 (sentences written for this test).
+@pytest.mark.parametrize(("text", "sub"), [
+    # Detainees are whom the protest is for; nobody intervened.
+    ("Families of detainees held a sit-in outside the governor's office demanding a trial.",
+     "Peaceful protest"),
+    ("Police fired shots into the air to scatter villagers protesting against a new dam.",
+     "Protest with intervention"),
+    ("Marchers demanding jobs set two buses on fire before police arrived with tear gas.",
+     "Violent demonstration"),
+    # What the protest is about is not what happened at it.
+    ("Thousands marched through Accra to protest against police brutality.",
+     "Peaceful protest"),
+    ("Students rallied to demand justice for a classmate who was shot by police.",
+     "Peaceful protest"),
+    ("Police cordoned off the main square while the demonstrators chanted slogans.",
+     "Peaceful protest"),
+    # Spellings and phrasings of reports: hyphens, "killing", fatalities, arson.
+    ("Police fired tear-gas at traders protesting against new market fees.",
+     "Protest with intervention"),
+    ("Police broke up the protest against the junta with tear gas, killing a teenager.",
+     "Excessive force against protesters"),
+    ("Security forces dispersed the demonstration, resulting in two fatalities.",
+     "Excessive force against protesters"),
+    ("The demonstration ended in arson attacks on two government offices.",
+     "Violent demonstration"),
+])
+def test_lexicon_protest_rules_of_stop_24(text, sub):
+    test_lexicon_protest_subtypes(text, sub)
+
+
+def test_an_arrest_for_organising_a_protest_is_an_arrest_not_a_protest():
+    text = "Police arrested two union leaders in Lusaka for organising a protest over pay."
+    scores = score(text)
+    assert max(scores, key=scores.__getitem__) == "Arrests"
+    assert "Protest with intervention" not in scores
+
+
+def test_a_bomb_found_before_it_went_off_is_disrupted_weapons_use():
+    scores = score("Villagers spotted a bomb under the bridge, which soldiers removed before "
+                   "it could explode.")
+    assert max(scores, key=scores.__getitem__) == "Disrupted weapons use"
+
+
+def test_agent_features_say_who_used_force():
+    from newsdesk.analyse.typing_model import _features
+
+    police = _features("Police fired tear gas at the students.")
+    crowd = _features("The students hurled stones at the police.")
+    assert "agent:state" in police and "agent:people" not in police
+    assert "agent:people" in crowd and "agent:state" not in crowd
+
+
+def test_a_protest_about_a_rape_is_a_protest():
+    scores = score("Hundreds of women protested in Goma over the rape of a girl by a soldier.")
+    assert max(scores, key=scores.__getitem__) == "Peaceful protest"
