@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from newsdesk.analyse.nlp import tokens_among, word_ids
 from newsdesk.models import ActorMention, Article
 
 if TYPE_CHECKING:
@@ -271,12 +272,9 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 
 @cache
 def _cue_word_ids() -> np.ndarray:
-    """The lower-case forms `_Resolver._cues` acts on, as spaCy's string ids."""
-    from spacy.strings import get_string_id
-
-    words = ({"according"} | _CUE_NOUNS | set(_CUE_VERBS) | set(_CLAUSE_VERBS)
-             | set(_INTENT_VERBS) | set(_OBJECT_VERBS))
-    return np.array(sorted(get_string_id(w) for w in words), dtype=np.uint64)
+    """The lower-case forms `_Resolver._cues` acts on."""
+    return word_ids({"according"} | _CUE_NOUNS | set(_CUE_VERBS) | set(_CLAUSE_VERBS)
+                    | set(_INTENT_VERBS) | set(_OBJECT_VERBS))
 
 
 def _line_break_tokens(doc: Doc, text: str) -> list[int]:
@@ -461,7 +459,7 @@ class _Resolver:
         reported: list[Token] = []
         doc = self.doc
         # only the words below can be cues: the others are not even made into Tokens
-        for i in np.flatnonzero(np.isin(doc.to_array("LOWER"), _cue_word_ids())).tolist():
+        for i in tokens_among(doc, _cue_word_ids()):
             tok = doc[i]
             low = tok.lower_
             if low == "according":

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from newsdesk.analyse.nlp import tokens_among, word_ids
 from newsdesk.analyse.numbers import parse_quantity
 
 if TYPE_CHECKING:
@@ -414,18 +415,15 @@ def _of_victims(tok: Token) -> list[Token]:
 
 @cache
 def _cue_ids() -> np.ndarray:
-    from spacy.strings import get_string_id
-
-    words = (_TOLL_WORDS | frozenset(_EVENT_NOUNS) | _KILL_VERBS | _DIE_VERBS | _WOUND_VERBS
-             | _SHOOT_VERBS | _DEAD_ADJ | _HURT_ADJ)
-    return np.array(sorted(get_string_id(w) for w in words), dtype=np.uint64)
+    return word_ids(_TOLL_WORDS | frozenset(_EVENT_NOUNS) | _KILL_VERBS | _DIE_VERBS
+                    | _WOUND_VERBS | _SHOOT_VERBS | _DEAD_ADJ | _HURT_ADJ)
 
 
 def _cue_tokens(doc: Doc) -> list[int]:
     """Where the words are that `_sentence_mentions` reads: `_noun_mention`, `_of_victims`
     and `_trigger` pass over every other word, so those tokens are not even made (found in
     the doc's array of lower-case forms, not by walking it)."""
-    return np.flatnonzero(np.isin(doc.to_array("LOWER"), _cue_ids())).tolist()
+    return tokens_among(doc, _cue_ids())
 
 
 _TOLL_WORDS = _DEAD_ADJ | _HURT_ADJ | _DEATH_NOUNS | _HURT_NOUNS | frozenset(_MULTIPLE_NOUNS)

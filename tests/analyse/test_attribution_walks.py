@@ -11,6 +11,7 @@ from newsdesk.analyse.attribution import (
     _OBJECT_VERBS,
     _Resolver,
 )
+from newsdesk.analyse.nlp import tokens_among, word_ids
 from newsdesk.models import Article
 
 TEXT = (
@@ -63,3 +64,11 @@ def test_cues_and_paragraphs_equal_the_token_walks(nlp):
         assert ([t.i for t in direct], [t.i for t in reported]) == _walk_cues(res)
         assert direct and (reported or text.startswith("No"))
         assert [res._paragraph_tokens(t) for t in doc] == [_walk_paragraph(t) for t in doc]
+
+
+def test_tokens_among_equals_the_walk(nlp):
+    doc = nlp(TEXT)
+    for words in ({"said", "told", "according", "concerns"}, {"zzz"}, set(), {"RAQQA", "the"},
+                  {t.lower_ for t in doc}):
+        ids = word_ids(words)
+        assert tokens_among(doc, ids) == [t.i for t in doc if t.lower_ in words], words
