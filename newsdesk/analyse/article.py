@@ -85,7 +85,7 @@ def analyze_article(
     incident_list = incidents.extract_incidents(
         doc, article, places=place_mentions, actors=actor_mentions, dates=date_refs,
         claims=claim_list,
-        toll=casualties.count_casualties(doc, parsed.title),
+        toll=casualties.count_casualties(doc, parsed.title, article.text),
     )
     return ArticleRecords(
         article=article,

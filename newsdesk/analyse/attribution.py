@@ -24,8 +24,12 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
+from newsdesk.analyse.nlp import tokens_among, word_ids
 from newsdesk.models import ActorMention, Article
 
 if TYPE_CHECKING:
@@ -266,6 +270,25 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if len(re.findall(r"\w+", text[s:e])) >= 1]
 
 
+@cache
+def _cue_word_ids() -> np.ndarray:
+    """The lower-case forms `_Resolver._cues` acts on."""
+    return word_ids({"according"} | _CUE_NOUNS | set(_CUE_VERBS) | set(_CLAUSE_VERBS)
+                    | set(_INTENT_VERBS) | set(_OBJECT_VERBS))
+
+
+def _line_break_tokens(doc: Doc, text: str) -> list[int]:
+    """The tokens whose text holds a line break, in order: found from the text's line
+    breaks and the tokens' offsets, not by making a Token of every word."""
+    breaks = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
+    if not len(breaks) or not len(doc):
+        return []
+    spans = doc.to_array(["IDX", "LENGTH"]).astype(np.int64)
+    k = np.searchsorted(spans[:, 0], breaks, side="right") - 1
+    inside = (k >= 0) & (breaks < spans[k, 0] + spans[k, 1])
+    return sorted(set(k[inside].tolist()))
+
+
 class _Resolver:
     """One pass over an article, in text order, keeping who spoke last."""
 
@@ -282,6 +305,7 @@ class _Resolver:
         self.quotes = quote_spans(self.text)
         self._quote_starts = [q[0] for q in self.quotes]  # sorted: pairs never nest
         self.ents = list(doc.ents)  # Doc.ents builds its spans on every read
+        self._breaks = _line_break_tokens(doc, self.text)
         self._cue_offsets: list[int] = []  # offsets of the cues that may claim a quote
 
     # -- driving -----------------------------------------------------------------------
@@ -433,7 +457,10 @@ class _Resolver:
         speech, stance or intention that only report without quotation marks."""
         direct: list[Token] = []
         reported: list[Token] = []
-        for tok in self.doc:
+        doc = self.doc
+        # only the words below can be cues: the others are not even made into Tokens
+        for i in tokens_among(doc, _cue_word_ids()):
+            tok = doc[i]
             low = tok.lower_
             if low == "according":
                 if tok.i + 1 < len(self.doc) and tok.nbor().lower_ == "to":
@@ -575,10 +602,10 @@ class _Resolver:
     def _paragraph_tokens(self, tok: Token) -> tuple[int, int]:
         """Token range of the sentence `tok` is in, cut at paragraph breaks: the small model
         runs sentences on across a heading or a blank line, and a report never does."""
-        sent = tok.sent
-        first = next((t.i + 1 for t in reversed(sent[: tok.i - sent.start])
-                      if "\n" in t.text), sent.start)
-        last = next((t.i for t in sent[tok.i - sent.start:] if "\n" in t.text), sent.end)
+        sent, breaks = tok.sent, self._breaks
+        k = bisect_left(breaks, tok.i)
+        first = breaks[k - 1] + 1 if k and breaks[k - 1] >= sent.start else sent.start
+        last = breaks[k] if k < len(breaks) and breaks[k] < sent.end else sent.end
         return first, last
 
     def _trim(self, i: int, j: int) -> tuple[int, int] | None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from newsdesk.analyse.nlp import tokens_among, word_ids
 from newsdesk.analyse.numbers import parse_quantity
 
 if TYPE_CHECKING:
@@ -172,13 +173,16 @@ def _lower_word(m: re.Match[str]) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in word)
 
 
-def count_casualties(doc: Doc, title: Doc | None = None) -> Toll:
+def count_casualties(doc: Doc, title: Doc | None = None, text: str | None = None) -> Toll:
     """The report's toll: None for a kind it never speaks of, else the people it counts.
 
     The headline is read too: local reports put the toll there ("2 killed, 5 injured
     during birthday party") and name the victims one by one below without adding up.
+    `text` is the doc's text where the caller has it: spaCy joins `doc.text` from the
+    tokens at every use.
     """
-    text = doc.text  # spaCy joins it from the tokens at every use
+    if text is None:
+        text = doc.text
     murder_suicide = bool(_MURDER_SUICIDE.search(text))
     mentions: list[CasualtyMention] = []
     cues = _cue_tokens(doc)
@@ -367,7 +371,7 @@ def _sentence_mentions(sent: Span, text: str, cues: list[int], *, headline: bool
         for victim in _of_victims(tok):  # "the shooting death of a 2-year-old boy"
             if victim.i not in seen:
                 seen.add(victim.i)
-                mention = _mention(victim, tok, _EVENT_NOUNS[tok.lower_], sent)
+                mention = _mention(victim, tok, _EVENT_NOUNS[tok.lower_], sent, text)
                 if mention is not None and not (tally and mention.total):
                     found.append(mention)
         kind = _trigger(tok)
@@ -387,7 +391,7 @@ def _sentence_mentions(sent: Span, text: str, cues: list[int], *, headline: bool
                     keys=frozenset({"anon", f"at:{sent.start_char}", f"tok:{victim.i}"}),
                     perpetrator=dead, trigger=tok.idx))
                 continue
-            mention = _mention(victim, tok, kind, sent)
+            mention = _mention(victim, tok, kind, sent, text)
             if mention is not None and not (tally and mention.total):
                 found.append(mention)
     return found
@@ -411,18 +415,15 @@ def _of_victims(tok: Token) -> list[Token]:
 
 @cache
 def _cue_ids() -> np.ndarray:
-    from spacy.strings import get_string_id
-
-    words = (_TOLL_WORDS | frozenset(_EVENT_NOUNS) | _KILL_VERBS | _DIE_VERBS | _WOUND_VERBS
-             | _SHOOT_VERBS | _DEAD_ADJ | _HURT_ADJ)
-    return np.array(sorted(get_string_id(w) for w in words), dtype=np.uint64)
+    return word_ids(_TOLL_WORDS | frozenset(_EVENT_NOUNS) | _KILL_VERBS | _DIE_VERBS
+                    | _WOUND_VERBS | _SHOOT_VERBS | _DEAD_ADJ | _HURT_ADJ)
 
 
 def _cue_tokens(doc: Doc) -> list[int]:
     """Where the words are that `_sentence_mentions` reads: `_noun_mention`, `_of_victims`
     and `_trigger` pass over every other word, so those tokens are not even made (found in
     the doc's array of lower-case forms, not by walking it)."""
-    return np.flatnonzero(np.isin(doc.to_array("LOWER"), _cue_ids())).tolist()
+    return tokens_among(doc, _cue_ids())
 
 
 _TOLL_WORDS = _DEAD_ADJ | _HURT_ADJ | _DEATH_NOUNS | _HURT_NOUNS | frozenset(_MULTIPLE_NOUNS)
@@ -564,7 +565,8 @@ def _age_noun(tok: Token) -> bool:
             and doc[tok.i - 2].lower_ in ("year", "years"))
 
 
-def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyMention | None:
+def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span,
+             text: str) -> CasualtyMention | None:
     lo, hi = _extent(victim, trigger)
     heads = [victim, *_conjuncts(victim)]
     if len(heads) > 1 and all(_is_people(h) for h in heads):
@@ -584,7 +586,7 @@ def _mention(victim: Token, trigger: Token, kind: Kind, sent: Span) -> CasualtyM
                                status=_status(heads))
     if n == 0 or (victim.tag_ in ("NNS", "NNPS") and n is None):
         return None  # "people were injured": how many is not said
-    keys = _keys(victim)
+    keys = _keys(victim, text)
     if any(c.lower_ in _ANOTHER and c.dep_ in ("det", "amod") for c in victim.children):
         keys = frozenset()  # "another 23-year-old man": not the one of that age before
     if not keys:
@@ -676,13 +678,13 @@ def _definite(tok: Token) -> bool:
                ("det", "poss") for c in tok.children)
 
 
-def _keys(tok: Token) -> frozenset[str]:
-    """What identifies one person: each word of their name, and their age."""
+def _keys(tok: Token, text: str) -> frozenset[str]:
+    """What identifies one person: each word of their name, and their age (`text`: the
+    doc's)."""
     keys: set[str] = set()
     name = _name(tok)
     if name is not None:
         keys.update("name:" + w.lower_ for w in name if w.is_alpha and len(w) > 1)
-    text = tok.doc.text
     for t in tok.subtree:
         if t.i - tok.i > 8 or tok.i - t.i > 8:
             continue

@@ -103,7 +103,9 @@ class _Context:
     # Canonical names of place words the geocoder resolved somewhere in the article, so a
     # mention it missed elsewhere ("Raqa" tagged ORG) still names the same place.
     surfaces: dict[str, str]
-    surface_re: re.Pattern[str] | None
+    # The surfaces as one pattern, compiled at the first place looked for (`_place`): most
+    # articles never need it, and each article's is new to `re`'s cache.
+    surface_re: re.Pattern[str] | None = None
 
 
 def extract_claims(
@@ -118,14 +120,10 @@ def extract_claims(
     """Every figure in the article that counts something, with its claimant and scope."""
     places = on_ground(places)
     surfaces = {p.text: p.name for p in places if p.name and p.text[:1].isupper()}
-    surface_re = re.compile(
-        r"\b(?:" + "|".join(re.escape(t) for t in sorted(surfaces, key=len, reverse=True))
-        + r")\b"
-    ) if surfaces else None
     ctx = _Context(
         doc, article, actors, sorted(places, key=lambda p: p.start), dates,
         find_attributions(doc, article, actors=actors, registry=registry), registry,
-        surfaces, surface_re,
+        surfaces,
     )
     text = article.text
     out: list[Claim] = []
@@ -399,7 +397,10 @@ def _place(ctx: _Context, after: int, s_end: int) -> str | None:
         limit = stop.start()
     found = [(p.start, p.end, p.name) for p in ctx.places
              if after <= p.start < limit and p.name]
-    if ctx.surface_re is not None:
+    if ctx.surfaces:
+        if ctx.surface_re is None:
+            ctx.surface_re = re.compile(r"\b(?:" + "|".join(
+                re.escape(t) for t in sorted(ctx.surfaces, key=len, reverse=True)) + r")\b")
         found += [(m.start(), m.end(), ctx.surfaces[m[0]])
                   for m in ctx.surface_re.finditer(text, after, limit)
                   if not any(s <= m.start() < e for s, e, _ in found)]

@@ -512,6 +512,33 @@ def resolve(expression: str, published: date | None) -> Resolved | None:
 _FINDER = [re.compile(rf"(?<![\w-]){_PREP}?(?:{r.pattern.pattern})", re.IGNORECASE) for r in _RULES]
 
 
+def _unnamed(pattern: str) -> str:
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+_BODIES = "|".join(_unnamed(r.pattern.pattern) for r in _RULES)
+_ANY_FINDER = re.compile(rf"(?<![\w-])(?={_unnamed(_PREP)}?(?:{_BODIES}))", re.IGNORECASE)
+"""Where some finder can match: one pass over the text instead of one per finder. A finder
+starts with a look-behind, so the regex engine tries it at every position of the text;
+the finders are then tried only at these few positions (their group names dropped here,
+as one pattern cannot repeat a name)."""
+
+
+def _find(text: str) -> list[tuple[int, int]]:
+    """The spans of each finder's `finditer` over `text`, finder by finder: a finder's
+    next match is the first of the places where some finder matches that lies at or after
+    the end of its last one."""
+    starts = [m.start() for m in _ANY_FINDER.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    for finder in _FINDER:
+        end = 0
+        for start in starts:
+            if start >= end and (m := finder.match(text, start)) is not None:
+                spans.append(m.span())
+                end = m.end()
+    return spans
+
+
 def _published(article: Article) -> date | None:
     try:
         return date.fromisoformat(article.published) if article.published else None
@@ -534,9 +561,7 @@ def extract_dates(doc: Doc, article: Article) -> list[DateRef]:
     must parse in full, so NER's durations without a number ("months") are dropped.
     """
     text = article.text
-    candidates: list[tuple[int, int]] = []
-    for finder in _FINDER:
-        candidates.extend(m.span() for m in finder.finditer(text))
+    candidates = _find(text)
     for ent in doc.ents:
         if ent.label_ == "DATE" and "\n" not in ent.text:
             candidates.append((ent.start_char, ent.end_char))

@@ -359,8 +359,13 @@ class _Cue:
 
 _COMPILED: list[_Cue] = [_Cue(t, re.compile(p), w) for t, p, w in _CUES]
 
-_PREFILTER = re.compile("|".join(f"(?:{c.pattern.pattern})" for c in _COMPILED if c.weight >= 2))
-"""Any cue that can make a type win on its own; sentences without one are not events."""
+_PREFILTER = re.compile(
+    r"\b(?=\w)(?:" + "|".join(f"(?:{c.pattern.pattern})" for c in _COMPILED if c.weight >= 2) + ")"
+)
+"""Any cue that can make a type win on its own; sentences without one are not events.
+Every such cue starts a word (`\\bbombs?`, `(?<!great )\\bdeal`; a test checks them all), so
+the search tries the few hundred alternatives only where a word starts, not at every letter
+and word end."""
 
 MIN_SCORE = 2.5
 """Below this total no type is reported: one weak cue ("killed", "forces") is not an event."""

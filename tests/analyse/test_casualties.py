@@ -229,3 +229,13 @@ def test_each_source_toll_names_its_claimant_sentence_and_report():
         assert t.article_id == "a1" and t.outlet == "AFP" and t.published == "2017-06-12"
         assert text[t.start:t.end] == t.sentence and t.killed is not None
     assert {t.killed for t in tolls} >= {18}
+
+
+def test_the_toll_is_the_same_when_the_caller_passes_the_text(nlp):
+    # ages are read from the text (`_keys`): the same victim named by age twice is one
+    text = ("A 23-year-old man was shot and killed on Main Street. Police said the "
+            "23-year-old man was shot in the chest. A 40-year-old woman was wounded.")
+    doc = nlp(text)
+    given = count_casualties(doc, text=text)
+    assert (given.killed, given.injured) == (1, 1)
+    assert given == count_casualties(doc)

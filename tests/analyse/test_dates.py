@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdesk.analyse.dates import extract_dates, resolve
+from newsdesk.analyse.dates import _FINDER, _find, extract_dates, resolve
 from newsdesk.models import Article
 
 TABLE = Path(__file__).resolve().parents[1] / "data" / "dates" / "phrases.tsv"
@@ -124,3 +124,31 @@ def test_dates_extract_unknown_publication(nlp, example_dir):
     refs = {r.text: r for r in extract_dates(nlp(art.text), art)}
     assert refs["on Tuesday"].date is None and refs["on Tuesday"].precision == "unknown"
     assert refs["in 2014"].date == "2014-01-01"
+
+
+def _each_finder(text: str) -> list[tuple[int, int]]:
+    """The slow definition `_find` stands for: every finder run over the whole text."""
+    return [m.span() for finder in _FINDER for m in finder.finditer(text)]
+
+
+_PIECES = ["in", "on", "since", "by", "the", "early", "mid", "late", "last", "past", "next",
+           "June", "Sept.", "Jun", "may", "Tuesday", "Tue.", "2014", "1990s", "'s", "21st",
+           "century", "3", "27th", "four", "nearly", "months", "days", "weeks", "ago", "year",
+           "alone", "of", "month", "the end of", "yesterday", "last night", "weekend",
+           "2017-06-27", "after", "x", "-", ",", ".", " ", "  ", "\n", "ſ", "K"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30), st.sampled_from([" ", "", "-", "\n"]))
+def test_dates_find_equals_each_finder(pieces, glue):
+    text = glue.join(pieces)
+    assert _find(text) == _each_finder(text)
+
+
+def test_dates_find_equals_each_finder_on_report_text():
+    text = ("Since early June 2017 the SDF took 27 neighbourhoods; on Tuesday, 4 July, and in "
+            "the past two weeks, nearly four months after the offensive began in November 2016,"
+            " it said 2,500 fighters held out. Last night's raid (the 1990s, the 21st century)"
+            " came over the weekend, yesterday and as of 2017-07-04.")
+    assert _find(text) == _each_finder(text)
+    assert len(_find(text)) >= 10
