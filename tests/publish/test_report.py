@@ -91,3 +91,21 @@ def test_report_opens_in_headless_browser_offline(report):
         finally:
             browser.close()
     assert all(u.startswith(("file://", "data:")) for u in requests), requests
+
+
+def test_publish_templates_are_compiled_once_for_every_process(monkeypatch):
+    """A new process (a fresh environment) takes the compiled templates from Jinja2's
+    bytecode cache instead of compiling them again (0.06 CPU s of each start)."""
+    import jinja2
+
+    from newsdesk.publish.brief import environment
+
+    for name in ("report.html.j2", "brief.html.j2"):
+        environment.__wrapped__().get_template(name)
+
+    def compile_again(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_again)
+    for name in ("report.html.j2", "brief.html.j2"):
+        assert environment.__wrapped__().get_template(name).render
