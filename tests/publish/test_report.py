@@ -109,3 +109,26 @@ def test_publish_templates_are_compiled_once_for_every_process(monkeypatch):
     monkeypatch.setattr(jinja2.Environment, "compile", compile_again)
     for name in ("report.html.j2", "brief.html.j2"):
         assert environment.__wrapped__().get_template(name).render
+
+
+def test_publish_templates_render_when_their_cache_fails(monkeypatch):
+    """A bytecode cache that cannot be made, read or written only costs compiling."""
+    import errno
+
+    import jinja2
+
+    from newsdesk.publish.brief import environment
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "load_bytecode", full)
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", full)
+    assert environment.__wrapped__().get_template("report.html.j2").render
+
+    def unsafe(self):
+        raise RuntimeError("Cannot determine safe temp directory.")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "_get_default_cache_dir", unsafe)
+    env = environment.__wrapped__()
+    assert env.bytecode_cache is None and env.get_template("brief.html.j2").render
