@@ -243,16 +243,18 @@ def gazetteer() -> None:
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def build(path: Path | None) -> None:
     """Index the place sources into SQLite at PATH (default: $NEWSDESK_DATA_DIR or the
-    package's data folder), replacing any older index in one step.
+    package's data folder), replacing any older index in one step; and derive the report
+    map's basemap (`basemap.npz`) next to it.
 
     Example:
 
         newsdesk gazetteer build
     """
     from newsdesk.analyse.gazetteer import build as build_index
+    from newsdesk.publish import basemap
 
-    out = build_index(path)
-    click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    for out in (build_index(path), basemap.build(path and path.with_name("basemap.npz"))):
+        click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
 
 
 @main.command()

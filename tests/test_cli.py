@@ -133,6 +133,20 @@ def test_cli_gazetteer_build_is_a_subcommand():
     assert "-m newsdesk.analyse.gazetteer" not in makefile
 
 
+def test_cli_gazetteer_build_derives_the_basemap_next_to_the_index(tmp_path, monkeypatch):
+    from newsdesk.analyse import gazetteer
+
+    def index(path: Path) -> Path:  # the index itself takes a minute to build
+        path.write_bytes(b"index")
+        return path
+
+    monkeypatch.setattr(gazetteer, "build", index)
+    result = _run("gazetteer", "build", str(tmp_path / "gazetteer.sqlite"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "basemap.npz").stat().st_size > 1_000_000
+    assert "basemap.npz" in result.output
+
+
 def test_cli_articles_without_a_store_is_one_line(tmp_path):
     db = tmp_path / "none.db"
     line = _one_error_line(_run("articles", "--db", str(db)))

@@ -7,6 +7,8 @@ import json
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -635,3 +637,34 @@ def test_pipeline_demonym_is_a_place_record_but_never_a_location(tmp_path: Path)
     assert incidents and all(i["location"] is None and i["lat"] is None for i in incidents)
     assert json.loads((out / "incidents.geojson").read_text("utf-8"))["features"] == []
     assert '<circle class="place"' not in (out / "report.html").read_text("utf-8")
+
+
+_ONE_REPORT = """
+import sys
+from pathlib import Path
+
+sys.path.insert(0, sys.argv[2])
+from newsdesk.models import Article, ArticleRecords
+from newsdesk.pipeline import link_stored, publish
+from newsdesk.store import Store
+
+tmp = Path(sys.argv[1])
+text = "Clashes between the SDF and IS fighters were reported in Raqqa on Monday."
+with Store.open(tmp / "one.db") as store:
+    store.save_records(ArticleRecords(article=Article(id="a1", source="a.txt", text=text)))
+    link_stored(store)
+    publish(store, tmp / "out")
+print(sorted(m for m in ("datasketch", "scipy", "dask", "distributed", "fastapi", "pandas")
+             if m in sys.modules))
+"""
+
+
+def test_one_report_run_imports_no_signing_dask_or_web(tmp_path: Path) -> None:
+    """Start-up (issue 15): storing, linking and publishing one report in an empty store
+    imports neither datasketch (a lone article is not signed, and with it scipy) nor the
+    Dask, web or table libraries, which a local one-report run does not use."""
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", _ONE_REPORT, str(tmp_path), str(repo)],
+                          capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "out" / "report.html").exists()

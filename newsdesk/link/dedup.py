@@ -205,6 +205,9 @@ def find_duplicates(
     store keeps one per article): hashing every shingle again is what a re-run would
     spend its time on, and the texts are still compared exactly.
     """
+    prior = list(prior)
+    if len(new) + len(prior) < 2:  # nothing to compare: spares signing (datasketch's import)
+        return {}
     ids: list[str] = []
     keys: list[SortKey] = []
     sigs: list[Signature] = []

@@ -13,18 +13,15 @@ through Jinja2 with autoescape; briefs are rendered by `brief.write_brief`, esca
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from newsdesk.models import ArticleRecords, Incident, Story, on_ground
-from newsdesk.publish.brief import write_brief
+from newsdesk.publish import basemap
+from newsdesk.publish.brief import environment, write_brief
 from newsdesk.publish.export import write_text
 
 TOP_STORIES = 20  # stories shown with their briefs; the others are listed and linked
@@ -69,7 +66,7 @@ def write_report(
     top_incidents = [row for row in rows if set(row["article_ids"]) & top_articles]
     points = _points(top_incidents, [by_article[a] for a in sorted(top_articles)
                                      if a in by_article])
-    page = _env().get_template("report.html.j2").render(
+    page = environment().get_template("report.html.j2").render(
         stories=story_rows, rest=rest[:MAX_LISTED], unlisted=len(rest[MAX_LISTED:]),
         incidents=top_incidents[:MAX_INCIDENTS],
         more_incidents=len(rows) - len(top_incidents[:MAX_INCIDENTS]),
@@ -195,31 +192,33 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return "".join("M" + "L".join("{:.0f},{:.0f}".format(*xy(lon, lat)) for lon, lat in r)
                        + ("Z" if close else "") for r in runs if len(r) > 1)
 
-    def near(box: tuple[float, float, float, float], pad: float) -> bool:
-        """Whether a feature's bounding box meets the padded frame: `path` keeps nothing
-        of one that does not, and this test spares it a look at each of its points."""
-        return box[0] <= east + pad and west - pad <= box[2] and \
-            box[1] <= north + pad and south - pad <= box[3]
+    base = basemap.load()
 
-    countries = [{"name": c["name"], "d": d} for c, box in zip(_outlines(), _boxes(""),
-                                                               strict=True)
-                 if near(box, 1) and (d := path(c["rings"], close=True))]
-    layers = {name: [d for lines, box in zip(_layer(name), _boxes(name), strict=True)
-                     if near(box, 1 if name == "lakes" else 0.2)
-                     and (d := path(lines, close=name == "lakes"))]
-              for name in ("lakes", "coast", "rivers", "admin0")}
+    def features(name: str, pad: float) -> list[list[list[list[float]]]]:
+        """The layer's features whose bounding box meets the padded frame: `path` keeps
+        nothing of the others, and this spares it a look at each of their points."""
+        layer = base.layers[name]
+        return [layer.feature(i) for i in layer.near(west - pad, south - pad, east + pad,
+                                                     north + pad)]
+
+    shapes = base.layers["countries"]
+    countries = [{"name": base.country_names[i], "d": d}
+                 for i in shapes.near(west - 1, south - 1, east + 1, north + 1)
+                 if (d := path(shapes.feature(i), close=True))]
+    layers = {name: [d for lines in features(name, 1 if name == "lakes" else 0.2)
+                     if (d := path(lines, close=name == "lakes"))]
+              for name in basemap.LAYERS}
     shown = [dict(p, x=xy(p["lon"], p["lat"])[0], y=xy(p["lon"], p["lat"])[1])
              for p in points if inside(p["lon"], p["lat"])]
     # the story's places first, then Natural Earth's towns, most important first
     zoom = 7 if east - west <= 12 else 5
-    towns = sorted((f for f in _places() if f["min_zoom"] <= zoom and inside(f["lon"], f["lat"])),
-                   key=lambda f: f["min_zoom"])
+    towns = base.towns(west, south, east, north, zoom)
     taken: list[tuple[float, float, float, float]] = [(p["x"] - 6, p["y"] - 6, p["x"] + 6,
                                                        p["y"] + 6) for p in shown]
     labels = []
     for kind, label, x, y in [*(("place", p["label"], p["x"], p["y"]) for p in shown
                                 if p["kind"] == "place"),
-                              *(("town", f["name"], *xy(f["lon"], f["lat"])) for f in towns)]:
+                              *(("town", name, *xy(lon, lat)) for name, lon, lat in towns)]:
         box = (x + 7, y - 14, x + 9 + 6.2 * len(label), y)
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
                for b in taken) or len(labels) >= 60:
@@ -230,67 +229,3 @@ def _map(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "points": shown, "labels": labels}
 
 
-@cache
-def _layer(name: str) -> list[list[list[list[float]]]]:
-    """One basemap layer (`newsdesk/web/static/basemap/`, Natural Earth) as lists of lines;
-    a polygon's rings are its lines."""
-    fc = json.loads(_basemap_file(f"{name}.geojson"))
-    out = []
-    for f in fc["features"]:
-        g = f["geometry"]
-        coords = g["coordinates"]
-        if g["type"] == "LineString":
-            out.append([coords])
-        elif g["type"] in ("MultiLineString", "Polygon"):
-            out.append(coords)
-        else:  # MultiPolygon
-            out.append([ring for polygon in coords for ring in polygon])
-    return out
-
-
-@cache
-def _boxes(name: str) -> list[tuple[float, float, float, float]]:
-    """(west, south, east, north) of each feature of a basemap layer, or with no name of
-    each country of `_outlines`, in the same order."""
-    features = _layer(name) if name else [c["rings"] for c in _outlines()]
-    boxes = []
-    for lines in features:
-        lons = [lon for line in lines for lon, _ in line]
-        lats = [lat for line in lines for _, lat in line]
-        boxes.append((min(lons), min(lats), max(lons), max(lats)))
-    return boxes
-
-
-@cache
-def _places() -> list[dict[str, Any]]:
-    """Natural Earth's populated places: name, position and the zoom they are labelled from."""
-    fc = json.loads(_basemap_file("places.geojson"))
-    return [{"name": f["properties"]["name"], "min_zoom": f["properties"]["min_zoom"],
-             "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
-            for f in fc["features"]]
-
-
-def _basemap_file(name: str) -> str:
-    return resources.files("newsdesk").joinpath(f"web/static/basemap/{name}").read_text()
-
-
-@cache
-def _outlines() -> list[dict[str, Any]]:
-    """The desk's basemap (Natural Earth via world-atlas) as plain rings per country."""
-    data = resources.files("newsdesk").joinpath(
-        "web/static/vendor/world-atlas/countries-110m.geojson").read_text()
-    out = []
-    for f in json.loads(data)["features"]:
-        g = f["geometry"]
-        polygons = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
-        out.append({"name": f["properties"]["name"],
-                    "rings": [ring for polygon in polygons for ring in polygon]})
-    return out
-
-
-@cache
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("newsdesk.publish", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-    )

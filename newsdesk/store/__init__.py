@@ -20,7 +20,8 @@ copies for filtering and indexes):
 - `articles` (`seq` is the insertion order, used for "first seen" and as the FTS rowid,
   which must survive VACUUM, hence an INTEGER PRIMARY KEY beside the text id),
   `article_sources` (every place the same text was read from), `signatures` (MinHash of
-  the text, so later runs find copies without re-reading it);
+  the text, so later runs find copies without re-reading it; the first article of a
+  store gets its own when a second is stored);
 - per article: `places`, `actors`, `dates`, `claims`, `quotes`, `article_incidents`
   (the incidents the per-article stage coded, before linking);
 - cross-article: `stories`, `story_articles`, `incidents` (`machine` is what the linker

@@ -106,7 +106,8 @@ class Store:
         results (story, duplicate) unless the record carries its own.
         """
         a = rec.article
-        sig = None if self._has_signature(a.id) else dedup.signature(a.text)
+        signed = self._has_signature(a.id)
+        sig = None if signed or self._alone(a.id) else dedup.signature(a.text)
         conn = self._conn
         with self._tx():
             is_new = not self.has_article(a.id)
@@ -130,10 +131,8 @@ class Store:
                 ),
             )  # fmt: skip
             conn.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (a.id, a.source))
-            if sig is not None:
-                conn.execute(
-                    "INSERT OR REPLACE INTO signatures VALUES (?, ?)", (a.id, sig.to_bytes())
-                )
+            if not signed:
+                self._sign_unless_alone(a.id, a.text, sig)
             for table in ("places", "actors", "dates", "claims", "quotes", "article_incidents"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (a.id,))
             conn.executemany(
@@ -181,6 +180,34 @@ class Store:
                 [(a.id, n, i.id, dumps(i.to_dict())) for n, i in enumerate(rec.incidents)],
             )
         return is_new
+
+    def _alone(self, article_id: str) -> bool:
+        """Whether the store holds no article but this one."""
+        row = self._conn.execute("SELECT 1 FROM articles WHERE id != ? LIMIT 1", (article_id,))
+        return row.fetchone() is None
+
+    def _sign_unless_alone(self, article_id: str, text: str, sig: dedup.Signature | None
+                           ) -> None:
+        """Inside a save: store the article's signature, and the first article's, unless the
+        store holds no other article yet.
+
+        A signature only serves to compare an article with others, and making one imports
+        datasketch (and scipy with it: half a CPU second, a quarter of a one-report
+        `analyze`). So the first article of an empty store is stored unsigned, and signed
+        when a second one joins it: a store of two articles or more has every signature.
+        `sig` is the one made before the transaction, None when the store looked empty
+        then (another writer may have stored an article since).
+        """
+        others = [r[0] for r in self._conn.execute(
+            "SELECT id FROM articles WHERE id != ? LIMIT 2", (article_id,))]
+        if not others:
+            return
+        due = [(article_id, sig or dedup.signature(text))]
+        if len(others) == 1 and not self._has_signature(others[0]):
+            first = self._conn.execute("SELECT text FROM articles WHERE id = ?", (others[0],))
+            due.append((others[0], dedup.signature(first.fetchone()[0])))
+        self._conn.executemany("INSERT OR REPLACE INTO signatures VALUES (?, ?)",
+                               [(aid, s.to_bytes()) for aid, s in due])
 
     def _has_signature(self, article_id: str) -> bool:
         row = self._conn.execute("SELECT 1 FROM signatures WHERE article_id = ?", (article_id,))

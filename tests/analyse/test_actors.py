@@ -234,6 +234,49 @@ def test_alias_tokenizer_splits_like_blank_english(nlp, registry) -> None:
     blank = spacy.blank("en", vocab=nlp.vocab).tokenizer
     fast = _alias_tokenizer(nlp.vocab, words)
     assert len(fast.rules) < len(blank.rules) / 10
+    # looked for word by word, the cases are those found in the aliases' whole text
+    assert set(fast.rules) == {k for k in blank.rules if k in "\n".join(words)}
     assert [[t.text for t in d] for d in fast.pipe(words)] == \
         [[t.text for t in d] for d in blank.pipe(words)]
     assert [t.text for t in fast("don't")] == ["do", "n't"]
+
+
+_WORDS = ["US-led", "coalition", "commander", "Syrian", "army", "the", "a", "senior", "IS",
+          "SDF", "Kurdish-led", "forces", "spokesman", "U.S.", "Iraqi", "police", "official",
+          "Burkinabè", "pro-government", "militia", "(IS)", "Daesh's", "al-Shabaab", "x_y"]
+
+
+def _reference(registry: ActorRegistry):
+    """`affiliation`'s search as the two regular expressions define it."""
+    exact_re, lower_re = registry._affiliation_names()._compiled()
+
+    def first(text: str) -> str | None:
+        hits = [m for m in (exact_re.search(text), lower_re.search(text)) if m]
+        return min(hits, key=lambda m: (m.start(), -len(m.group(0)))).group(0) if hits \
+            else None
+
+    return first
+
+
+def test_affiliation_search_finds_what_the_regular_expressions_find(registry) -> None:
+    """On ASCII text the names are looked up between word boundaries instead of searched
+    with a 2,500-phrase expression (0.09 CPU s to compile); the answer is the same for
+    names and description phrases in any case, inside other words and next to
+    punctuation, and for text outside ASCII, which still goes to the expressions."""
+    import random
+
+    names = registry._affiliation_names()
+    reference = _reference(registry)
+    rng = random.Random(15)
+    phrases = sorted(names.exact | names.lower)
+    texts = ["a senior US-led coalition commander", "Syria's army", "the SDF-led forces",
+             "IS", "is", "ISIS-K", "x", "", " ", "-", "Burkinabè army", "İstanbul police"]
+    for phrase in rng.sample(phrases, 300):
+        texts += [phrase, phrase.upper(), phrase.title(), f"a {phrase} official",
+                  f"({phrase})", f"{phrase}-led", f"pro-{phrase}", f"{phrase}s", f"{phrase}'s"]
+    for _ in range(1000):
+        words = rng.choices([*_WORDS, *rng.sample(phrases, 3)], k=rng.randint(1, 6))
+        texts.append(rng.choice([" ", "-", ", ", "  "]).join(words))
+    answers = [names.first(text) for text in texts]
+    assert answers == [reference(text) for text in texts]
+    assert sum(a is not None for a in answers) > len(texts) / 2

@@ -89,6 +89,9 @@ def test_pos_rules_give_the_models_own_tags_parse_and_pos(nlp, example_dir):
     assert "attribute_ruler" not in nlp.pipe_names
     model = spacy.load(nlp_module.MODEL_PACKAGE, exclude=list(nlp_module.EXCLUDED))
     assert "attribute_ruler" in model.pipe_names
+    # the model's tokenizer loaded into an empty one is the model's own, every setting
+    assert nlp.tokenizer.to_bytes(exclude=["vocab"]) == model.tokenizer.to_bytes(exclude=["vocab"])
+    assert nlp.config["nlp"]["tokenizer"] != model.config["nlp"]["tokenizer"]
     texts = [*_TRICKY, *(p.read_text("utf-8") for p in sorted(example_dir.glob("*.txt")))]
     ours, theirs = list(nlp.pipe(texts)), list(model.pipe(texts))
     for a, b in zip(ours, theirs, strict=True):

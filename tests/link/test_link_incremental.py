@@ -153,3 +153,21 @@ def test_new_copy_found_through_stored_bands(data_dir: Path, tmp_path: Path) -> 
         story = next(s for s in store.story_records() if AFP_BREACH in s.article_ids)
     assert stored.duplicate_of == scanned == AFP_BREACH
     assert stored.story_id == story.id  # a copy follows its original into its story
+
+
+def test_lone_first_article_is_signed_when_its_copy_arrives(data_dir: Path, tmp_path: Path) -> None:
+    """The first article of a store is stored unsigned (nothing to compare it with); a
+    near copy in a later run still finds it, through the bands stored when it came."""
+    afp = next(r for r in load_records(data_dir) if r.article.id == AFP_BREACH)
+    words = afp.article.text.split(" ")
+    words[40] = "reportedly"
+    copy = ArticleRecords(article=Article(
+        id="copy-of-afp", source="y", text=" ".join(words), title=afp.article.title,
+        published="2017-07-06", outlet="Yahoo News",
+    ))
+    with Store.open(tmp_path / "lone.db") as store:
+        _in_batches(store, [afp], 1)
+        assert list(store.signatures()) == []
+        _in_batches(store, [copy], 1)
+        assert {aid for aid, _, _ in store.signatures()} == {AFP_BREACH, "copy-of-afp"}
+        assert next(store.iter_articles(ids=["copy-of-afp"])).duplicate_of == AFP_BREACH

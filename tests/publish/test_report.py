@@ -91,3 +91,44 @@ def test_report_opens_in_headless_browser_offline(report):
         finally:
             browser.close()
     assert all(u.startswith(("file://", "data:")) for u in requests), requests
+
+
+def test_publish_templates_are_compiled_once_for_every_process(monkeypatch):
+    """A new process (a fresh environment) takes the compiled templates from Jinja2's
+    bytecode cache instead of compiling them again (0.06 CPU s of each start)."""
+    import jinja2
+
+    from newsdesk.publish.brief import environment
+
+    for name in ("report.html.j2", "brief.html.j2"):
+        environment.__wrapped__().get_template(name)
+
+    def compile_again(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_again)
+    for name in ("report.html.j2", "brief.html.j2"):
+        assert environment.__wrapped__().get_template(name).render
+
+
+def test_publish_templates_render_when_their_cache_fails(monkeypatch):
+    """A bytecode cache that cannot be made, read or written only costs compiling."""
+    import errno
+
+    import jinja2
+
+    from newsdesk.publish.brief import environment
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "load_bytecode", full)
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", full)
+    assert environment.__wrapped__().get_template("report.html.j2").render
+
+    def unsafe(self):
+        raise RuntimeError("Cannot determine safe temp directory.")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "_get_default_cache_dir", unsafe)
+    env = environment.__wrapped__()
+    assert env.bytecode_cache is None and env.get_template("brief.html.j2").render

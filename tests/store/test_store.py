@@ -451,6 +451,24 @@ def test_store_relinking_reuses_stored_signatures(tmp_path, raqqa, monkeypatch):
     assert hashed == []
 
 
+def test_store_signs_an_article_once_another_is_stored(store, raqqa, monkeypatch):
+    """Signing imports datasketch (half a CPU second): a lone article is not signed, and
+    is signed with the second, so linking a one-article store signs nothing."""
+    hashed: list[str] = []
+    real = dedup.signature
+    monkeypatch.setattr(dedup, "signature", lambda text: hashed.append(text) or real(text))
+    first, second, third = raqqa[:3]
+    store.save_records(first)
+    store.save_records(first)
+    assert stored_duplicates(store, [first]) == {first.article.id: None}
+    assert hashed == [] and list(store.signatures()) == []
+    store.save_records(second)
+    assert sorted(hashed) == sorted([first.article.text, second.article.text])
+    store.save_records(third)
+    assert {aid for aid, _, _ in store.signatures()} == {r.article.id for r in raqqa[:3]}
+    assert len(hashed) == 3
+
+
 def test_store_moving_an_incident_rederives_its_place(store, raqqa):
     for r in raqqa:
         r.incidents[0].admin1 = "Ar-Raqqah"
