@@ -28,7 +28,7 @@ from newsdesk.analyse.gazetteer import Gazetteer, distance_km
 from newsdesk.analyse.geocode import (
     extract_places,
     outlet_country,
-    outlet_home,
+    outlet_towns,
     resolve_mentions,
 )
 from newsdesk.models import Article
@@ -80,8 +80,8 @@ def score_resolution(docs: list[tuple[str, list[dict], str | None]], gaz: Gazett
     t0 = time.perf_counter()
     for text, gold, url in docs:
         spans = [(g["start"], g["end"]) for g in gold]
-        towns = outlet_home(gaz, None, url) if home else []
         cc = [c for c in [outlet_country(url)] if c and home]
+        towns = outlet_towns(gaz, None, url, cc[0] if cc else None) if home else []
         for g, r in zip(gold, resolve_mentions(text, spans, gaz, extra_countries=cc,
                                                home=towns), strict=True):
             n += 1

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from newsdesk.analyse.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
+from newsdesk.ingest.metadata import outlet_home
 from newsdesk.models import Article, PlaceMention
 
 if TYPE_CHECKING:
@@ -384,11 +385,15 @@ def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
     return by_cc, by_a1
 
 
-def outlet_home(gazetteer: Gazetteer, outlet: str | None, url: str | None) -> list[str]:
+def outlet_towns(gazetteer: Gazetteer, outlet: str | None, url: str | None,
+                 country: str | None = None) -> list[str]:
     """The place names an outlet is named for: "The Columbus Dispatch", "Paris Beacon",
     columbustelegram.com, thisisoxfordshire.co.uk, chronicle.augusta.com. From the name when
     it gives one, else from the web address's labels; the names, not places: which
-    Columbus is the article's to decide (`resolve_mentions`' `home`)."""
+    Columbus is the article's to decide (`resolve_mentions`' `home`). `country`, where the
+    outlet's home country is known, must hold a place of that name: a word of a national
+    outlet's address is often a place abroad (sana.sy is no paper of Sana'a, dailysabah.com
+    of Sabah)."""
     # acronyms ("SANA", "TASS", "USA Today") are agencies' and papers' own names
     labels = [" ".join(w for w in outlet.split() if not w.isupper())] if outlet else []
     if url:
@@ -396,7 +401,7 @@ def outlet_home(gazetteer: Gazetteer, outlet: str | None, url: str | None) -> li
         parts = host.split(".")[:-1]  # the top-level domain, then "co" of co.uk
         labels += [p for p in parts if len(p) > 3 and p not in _MASTHEAD_WORDS]
     for label in labels:
-        found = _masthead_places(gazetteer, re.sub(r"[^a-z]", "", label.casefold()))
+        found = _masthead_places(gazetteer, re.sub(r"[^a-z]", "", label.casefold()), country)
         if found:
             return found
     return []
@@ -413,7 +418,7 @@ def outlet_country(url: str | None) -> str | None:
     return "GB" if tld == "uk" else tld.upper()
 
 
-def _masthead_places(gazetteer: Gazetteer, glued: str) -> list[str]:
+def _masthead_places(gazetteer: Gazetteer, glued: str, country: str | None) -> list[str]:
     """Strip newspaper words from either end of a glued name until a place is left
     ("springfieldnewssun": "springfieldnews", "springfield"); "and" joins two places. A
     place is tried before any stripping, so that Sunderland keeps its "sun"."""
@@ -421,11 +426,12 @@ def _masthead_places(gazetteer: Gazetteer, glued: str) -> list[str]:
         exact = [c for c in gazetteer.candidates(glued, limit=5) if c.match >= 0.97]
         if any(c.demonym for c in exact):
             return []  # "Arab News", "The Oregonian": a people's name, not a town
-        if any(not c.within for c in exact):
+        if any(not c.within and country in (None, c.place.country_code) for c in exact):
             return [glued]
         if "and" in glued[3:-3]:
             head, _, tail = glued.partition("and")
-            both = _masthead_places(gazetteer, head) + _masthead_places(gazetteer, tail)
+            both = (_masthead_places(gazetteer, head, country)
+                    + _masthead_places(gazetteer, tail, country))
             if both:
                 return both
         ends = [w for w in _MASTHEAD_WORDS if len(w) < len(glued)
@@ -446,7 +452,7 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     add to the article's country focus. The focus a mention sees leaves out the votes of
     its own name, so that "Georgia" in a story about Atlanta is not pulled abroad by its
     own reading as a country; local news also has a state focus (its first-level region).
-    `home`: the names of the place the outlet is named for (`outlet_home`); a local paper
+    `home`: the names of the place the outlet is named for (`outlet_towns`); a local paper
     names its own town's neighbours bare, so the home's readings count as the article's.
     """
     names = [_clean(text[s:e]) for s, e in spans]
@@ -1021,8 +1027,10 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
     spans = sorted(found)
     if (home_cc := outlet_country(article.url)) is not None:
         countries.add(home_cc)
+    known_cc = home_cc or (outlet_home(article.outlet)[0] if article.outlet else None)
+    towns = outlet_towns(gazetteer, article.outlet, article.url, known_cc)
     resolved = resolve_mentions(article.text, spans, gazetteer, extra_countries=sorted(countries),
-                                home=outlet_home(gazetteer, article.outlet, article.url))
+                                home=towns)
     kept: list[tuple[int, int]] = []
     kept_res: list[Resolution | None] = []
     for span, r in zip(spans, resolved, strict=True):

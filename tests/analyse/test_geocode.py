@@ -436,13 +436,26 @@ def test_geocode_demonyms_are_mentions_of_their_own_kind(nlp, gaz: Gazetteer) ->
     ("The Daily Star", "http://www.dailystar.com.lb/x", []),  # Star, Texas is no paper's home
     ("Reuters", "https://www.reuters.com/world/", []),
 ])
-def test_geocode_outlet_home_from_its_name_or_address(gaz: Gazetteer, outlet, url, home) -> None:
-    from newsdesk.analyse.geocode import outlet_home
+def test_geocode_outlet_towns_from_its_name_or_address(gaz: Gazetteer, outlet, url, home) -> None:
+    from newsdesk.analyse.geocode import outlet_towns
 
-    assert outlet_home(gaz, outlet, url) == home
+    assert outlet_towns(gaz, outlet, url) == home
 
 
-def test_geocode_outlet_home_decides_a_bare_namesake(gaz: Gazetteer) -> None:
+@pytest.mark.parametrize(("outlet", "url", "country", "home"), [
+    ("SANA", "https://sana.sy/en/?p=1", "SY", []),  # Sana'a lies in Yemen
+    ("Daily Sabah", "https://www.dailysabah.com/politics", "TR", []),  # Sabah, Malaysia
+    ("The Washington Post", "https://www.washingtonpost.com/world/", "US", ["washington"]),
+    (None, "http://www.columbustelegram.com/news/1", "US", ["columbus"]),
+])
+def test_geocode_outlet_towns_lie_in_the_outlets_country(gaz: Gazetteer, outlet, url, country,
+                                                          home) -> None:
+    from newsdesk.analyse.geocode import outlet_towns
+
+    assert outlet_towns(gaz, outlet, url, country) == home
+
+
+def test_geocode_outlet_towns_decides_a_bare_namesake(gaz: Gazetteer) -> None:
     # A Columbus paper's bare "Dublin" is the Ohio suburb; with no home, the Irish capital.
     text = "Police said the crash happened near Dublin on Tuesday."
     span = [(text.index("Dublin"), text.index("Dublin") + 6)]
