@@ -779,8 +779,9 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
     countries: set[str] = set()
     taken: set[int] = set()
     pending: list[Span] = []
-    for ent in map(_within_paragraph, doc.ents):
-        name = ent.text.strip()
+    # a span's text is read in `text`: `Span.text` joins its tokens again at each call
+    for ent in (_within_paragraph(ent, text) for ent in doc.ents):
+        name = text[ent.start_char:ent.end_char].strip()
         if ent.label_ == "NORP":
             for c in gazetteer.candidates(name.removesuffix("s"), limit=3):
                 if c.demonym or c.place.feature == "country":
@@ -793,7 +794,8 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
         pending.append(ent)
     rejected: list[Span] = []
     for ent in pending:
-        start, end, label, written = ent.start_char, ent.end_char, ent.label_, ent.text
+        start, end, label = ent.start_char, ent.end_char, ent.label_
+        written = text[start:end]
         before = text[max(0, start - 30):start]
         if _TITLE_BEFORE.search(before):
             continue  # "Governor Denver", "Mr Grant": a person, whatever the NER says
@@ -832,7 +834,7 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
                 and any(c.match >= _LOOSE and not c.within and not c.demonym
                         for c in gazetteer.candidates(name, limit=10))}
     for ent in rejected:
-        if _clean(ent.text)[0].casefold() in accepted:
+        if _clean(text[ent.start_char:ent.end_char])[0].casefold() in accepted:
             spans[(ent.start_char, ent.end_char)] = False
             taken.update(range(ent.start, ent.end))
     for name in accepted:  # and the mentions the NER left untagged ("jihadist bastion Raqa")
@@ -847,10 +849,10 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
     return spans, countries
 
 
-def _within_paragraph(ent: Span) -> Span:
+def _within_paragraph(ent: Span, text: str) -> Span:
     """An entity never runs across a blank line: "Raqa\n\nBeirut" is a headline's last
-    word and a dateline, which the NER joined into one facility."""
-    cut = ent.text.find("\n\n")
+    word and a dateline, which the NER joined into one facility. `text` is the doc's."""
+    cut = text.find("\n\n", ent.start_char, ent.end_char) - ent.start_char
     if cut <= 0:
         return ent
     head = ent.doc.char_span(ent.start_char, ent.start_char + cut, label=ent.label_,
@@ -878,21 +880,24 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
     """Capitalised names the NER missed, kept only with a place cue and a gazetteer match;
     `text` is the doc's."""
     out: list[tuple[int, int]] = []
-    # A token is made once (each `doc[i]` makes a new one) and its first letter read in
-    # `text` (`Token.text` makes a new string).
-    toks = list(doc)
+    # Tokens' first letters are read in `text` at their offsets: a `Token` (each `doc[i]`
+    # makes one) is made only for the few capitalised ones.
+    starts = doc.to_array("IDX").tolist()
     i = 0
-    while i < len(toks):
-        tok = toks[i]
-        if i in taken or not text[tok.idx].isupper() or tok.is_sent_start or tok.is_stop \
-                or tok.lower_ in _CUE_WORDS:
+    while i < len(starts):
+        if i in taken or not text[starts[i]].isupper():
+            i += 1
+            continue
+        tok = doc[i]
+        if tok.is_sent_start or tok.is_stop or tok.lower_ in _CUE_WORDS:
             i += 1
             continue
         j = i
-        while j + 1 < len(toks) and j + 1 not in taken and toks[j + 1].lower_ not in _CUE_WORDS \
-                and (text[toks[j + 1].idx].isupper() or toks[j + 1].text == "-"):
+        while j + 1 < len(starts) and j + 1 not in taken \
+                and (text[starts[j + 1]].isupper() or doc[j + 1].text == "-") \
+                and doc[j + 1].lower_ not in _CUE_WORDS:
             j += 1
-        start, end = tok.idx, toks[j].idx + len(toks[j].text)
+        start, end = starts[i], starts[j] + len(doc[j])
         name = text[start:end]
         before = text[max(0, start - 30):start]
         if _landmark(name) and _plausible(name, []):  # "Rafiqah Wall": its town decides
@@ -996,18 +1001,18 @@ def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
     that merely begins with one ("Indian Ocean") is left alone. `text` is the doc's."""
     out: dict[tuple[int, int], Place] = {}
     busy = sorted(found)
-    toks = list(doc)  # made once, as in `_untagged_spans`
-    capital = [t.is_alpha and text[t.idx].isupper() for t in toks]
+    # read from arrays and `text`, as in `_untagged_spans`
+    capital = [alpha and text[start].isupper()
+               for start, alpha in doc.to_array(["IDX", "IS_ALPHA"]).tolist()]
     i = 0
-    while i < len(toks):
+    while i < len(capital):
         if not capital[i]:
             i += 1
             continue
         for width in (2, 1):  # "North Korean", "Sri Lankan" before "Korean"
-            if i + width > len(toks) or not all(capital[i:i + width]):
+            if i + width > len(capital) or not all(capital[i:i + width]):
                 continue
-            last = toks[i + width - 1]
-            start, end = toks[i].idx, last.idx + len(last.text)
+            start, end = doc[i].idx, doc[i + width - 1].idx + len(doc[i + width - 1])
             place = _demonym(gazetteer, text[start:end])
             if place is None:
                 continue
