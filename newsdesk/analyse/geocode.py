@@ -882,10 +882,10 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
     out: list[tuple[int, int]] = []
     # Tokens' first letters are read in `text` at their offsets: a `Token` (each `doc[i]`
     # makes one) is made only for the few capitalised ones.
-    starts = doc.to_array("IDX").tolist()
+    tokens = doc.to_array(["IDX", "LENGTH"]).tolist()
     i = 0
-    while i < len(starts):
-        if i in taken or not text[starts[i]].isupper():
+    while i < len(tokens):
+        if i in taken or not text[tokens[i][0]].isupper():
             i += 1
             continue
         tok = doc[i]
@@ -893,11 +893,12 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
             i += 1
             continue
         j = i
-        while j + 1 < len(starts) and j + 1 not in taken \
-                and (text[starts[j + 1]].isupper() or doc[j + 1].text == "-") \
+        while j + 1 < len(tokens) and j + 1 not in taken \
+                and (text[tokens[j + 1][0]].isupper()
+                     or text[tokens[j + 1][0]:sum(tokens[j + 1])] == "-") \
                 and doc[j + 1].lower_ not in _CUE_WORDS:
             j += 1
-        start, end = starts[i], starts[j] + len(doc[j])
+        start, end = tokens[i][0], sum(tokens[j])
         name = text[start:end]
         before = text[max(0, start - 30):start]
         if _landmark(name) and _plausible(name, []):  # "Rafiqah Wall": its town decides
@@ -1002,8 +1003,8 @@ def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
     out: dict[tuple[int, int], Place] = {}
     busy = sorted(found)
     # read from arrays and `text`, as in `_untagged_spans`
-    capital = [alpha and text[start].isupper()
-               for start, alpha in doc.to_array(["IDX", "IS_ALPHA"]).tolist()]
+    tokens = doc.to_array(["IDX", "LENGTH", "IS_ALPHA"]).tolist()
+    capital = [alpha and text[start].isupper() for start, _, alpha in tokens]
     i = 0
     while i < len(capital):
         if not capital[i]:
@@ -1012,7 +1013,7 @@ def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
         for width in (2, 1):  # "North Korean", "Sri Lankan" before "Korean"
             if i + width > len(capital) or not all(capital[i:i + width]):
                 continue
-            start, end = doc[i].idx, doc[i + width - 1].idx + len(doc[i + width - 1])
+            start, end = tokens[i][0], sum(tokens[i + width - 1][:2])
             place = _demonym(gazetteer, text[start:end])
             if place is None:
                 continue
