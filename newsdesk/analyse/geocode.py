@@ -801,9 +801,9 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
             continue  # "Governor Denver", "Mr Grant": a person, whatever the NER says
         cued = bool(_PLACE_CUES.search(before)) or bool(_COMMA_CAPITAL.match(text, end, end + 3))
         the = text.endswith("the ", 0, start)
-        # The gazetteer is asked only where its answer can count (a third of the lookups,
-        # each a scan of every spelling that shares the name's key): an uncued date, sum
-        # or person is no place whatever it finds, unless an acronym (`_plausible`).
+        # The gazetteer is asked only where its answer can count (an uncached lookup reads
+        # every spelling that shares the name's key): an uncued date, sum or person is no
+        # place whatever it finds, unless an acronym (`_plausible`).
         asked = label in ("GPE", "LOC", "FAC", "ORG") or cued or (the and label == "PERSON") \
             or (len(written) <= 5 and written.isupper())
         cands = _lookup(gazetteer, *_clean(written), written) if asked else []
