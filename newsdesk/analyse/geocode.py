@@ -56,6 +56,8 @@ _DIRECTION_BEFORE = re.compile(_DIRECTIONS + r"\s+$", re.I)
 _VAGUE = re.compile(
     r"\b(?:the\s+)?(old\s+city|city\s+cent(?:re|er)|old\s+town|downtown|outskirts|"
     r"countryside|suburbs|inner\s+city|old\s+quarter)\b", re.I)
+# A comma and a capital after a name: "Tabqa, Syria".
+_COMMA_CAPITAL = re.compile(r",\s*[A-Z]")
 # A title before a name makes it a person's ("Governor Denver", "Sheikh Hamdan").
 _TITLE_BEFORE = re.compile(
     r"\b(?:President|Premier|Mr|Mrs|Ms|Dr|Sen|Senator|Rep|Gov|Governor|Gen|General|Col|"
@@ -783,8 +785,9 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
     countries: set[str] = set()
     taken: set[int] = set()
     pending: list[Span] = []
-    for ent in map(_within_paragraph, doc.ents):
-        name = ent.text.strip()
+    # a span's text is read in `text`: `Span.text` joins its tokens again at each call
+    for ent in (_within_paragraph(ent, text) for ent in doc.ents):
+        name = text[ent.start_char:ent.end_char].strip()
         if ent.label_ == "NORP":
             for c in gazetteer.candidates(name.removesuffix("s"), limit=3):
                 if c.demonym or c.place.feature == "country":
@@ -797,29 +800,36 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
         pending.append(ent)
     rejected: list[Span] = []
     for ent in pending:
-        before = text[max(0, ent.start_char - 30):ent.start_char]
+        start, end, label = ent.start_char, ent.end_char, ent.label_
+        written = text[start:end]
+        before = text[max(0, start - 30):start]
         if _TITLE_BEFORE.search(before):
             continue  # "Governor Denver", "Mr Grant": a person, whatever the NER says
-        cands = _lookup(gazetteer, *_clean(ent.text), ent.text)
-        if not _plausible(ent.text, cands):
+        cued = bool(_PLACE_CUES.search(before)) or bool(_COMMA_CAPITAL.match(text, end, end + 3))
+        the = text.endswith("the ", 0, start)
+        # The gazetteer is asked only where its answer can count (an uncached lookup reads
+        # every spelling that shares the name's key): an uncued date, sum or person is no
+        # place whatever it finds, unless an acronym (`_plausible`).
+        asked = label in ("GPE", "LOC", "FAC", "ORG") or cued or (the and label == "PERSON") \
+            or (len(written) <= 5 and written.isupper())
+        cands = _lookup(gazetteer, *_clean(written), written) if asked else []
+        if not _plausible(written, cands):
             continue
-        cued = bool(_PLACE_CUES.search(before)) or bool(
-            re.match(r",\s*[A-Z]", text[ent.end_char:ent.end_char + 3]))
-        if ent.label_ in ("GPE", "LOC"):
+        if label in ("GPE", "LOC"):
             ok = bool(cands)
-        elif ent.label_ == "FAC":
+        elif label == "FAC":
             ok = any(c.match >= 0.97 for c in cands)
-        elif ent.label_ == "ORG" and _polity(cands):
+        elif label == "ORG" and _polity(cands):
             ok = True  # "Pakistan said", "Washington warned": a polity tagged as its government
-        elif ent.label_ in ("ORG", "PERSON") and text[:ent.start_char].endswith("the ") and any(
+        elif label in ("ORG", "PERSON") and the and any(
                 c.match >= 0.97 and c.place.feature in _AREAS for c in cands):
             ok = True  # "crossed the Euphrates": a river, sea or region is named with "the"
         else:  # ORG, PERSON...: the model's tag is overruled only on strong evidence
             ok = cued and _strong(cands, countries)
         if ok:
-            spans[(ent.start_char, ent.end_char)] = cued and ent.label_ in ("GPE", "LOC")
+            spans[(start, end)] = cued and label in ("GPE", "LOC")
             taken.update(range(ent.start, ent.end))
-        elif ent.label_ != "PERSON":
+        elif label != "PERSON":
             rejected.append(ent)
     # One sense per discourse: once "Raqa" reads as a place ("the city of Raqa"), its other
     # mentions in the article are the place too, whatever the NER made of them ("Syria's
@@ -830,7 +840,7 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
                 and any(c.match >= _LOOSE and not c.within and not c.demonym
                         for c in gazetteer.candidates(name, limit=10))}
     for ent in rejected:
-        if _clean(ent.text)[0].casefold() in accepted:
+        if _clean(text[ent.start_char:ent.end_char])[0].casefold() in accepted:
             spans[(ent.start_char, ent.end_char)] = False
             taken.update(range(ent.start, ent.end))
     for name in accepted:  # and the mentions the NER left untagged ("jihadist bastion Raqa")
@@ -845,10 +855,10 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
     return spans, countries
 
 
-def _within_paragraph(ent: Span) -> Span:
+def _within_paragraph(ent: Span, text: str) -> Span:
     """An entity never runs across a blank line: "Raqa\n\nBeirut" is a headline's last
-    word and a dateline, which the NER joined into one facility."""
-    cut = ent.text.find("\n\n")
+    word and a dateline, which the NER joined into one facility. `text` is the doc's."""
+    cut = text.find("\n\n", ent.start_char, ent.end_char) - ent.start_char
     if cut <= 0:
         return ent
     head = ent.doc.char_span(ent.start_char, ent.start_char + cut, label=ent.label_,
@@ -876,26 +886,33 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
     """Capitalised names the NER missed, kept only with a place cue and a gazetteer match;
     `text` is the doc's."""
     out: list[tuple[int, int]] = []
+    # Tokens' first letters are read in `text` at their offsets: a `Token` (each `doc[i]`
+    # makes one) is made only for the few capitalised ones.
+    tokens = doc.to_array(["IDX", "LENGTH"]).tolist()
     i = 0
-    while i < len(doc):
+    while i < len(tokens):
+        if i in taken or not text[tokens[i][0]].isupper():
+            i += 1
+            continue
         tok = doc[i]
-        if i in taken or not tok.text[:1].isupper() or tok.is_sent_start or tok.is_stop \
-                or tok.lower_ in _CUE_WORDS:
+        if tok.is_sent_start or tok.is_stop or tok.lower_ in _CUE_WORDS:
             i += 1
             continue
         j = i
-        while j + 1 < len(doc) and j + 1 not in taken and doc[j + 1].lower_ not in _CUE_WORDS \
-                and (doc[j + 1].text[:1].isupper() or doc[j + 1].text == "-"):
+        while j + 1 < len(tokens) and j + 1 not in taken \
+                and (text[tokens[j + 1][0]].isupper()
+                     or text[tokens[j + 1][0]:sum(tokens[j + 1])] == "-") \
+                and doc[j + 1].lower_ not in _CUE_WORDS:
             j += 1
-        span = doc[i:j + 1]
-        name = text[span.start_char:span.end_char]
-        before = text[max(0, span.start_char - 30):span.start_char]
+        start, end = tokens[i][0], sum(tokens[j])
+        name = text[start:end]
+        before = text[max(0, start - 30):start]
         if _landmark(name) and _plausible(name, []):  # "Rafiqah Wall": its town decides
-            out.append((span.start_char, span.end_char))
+            out.append((start, end))
         elif _PLACE_CUES.search(before) and _plausible(name, []):
             cands = gazetteer.candidates(_clean(name)[0], limit=10)
             if _strong([c for c in cands if c.match >= 0.97], countries):
-                out.append((span.start_char, span.end_char))
+                out.append((start, end))
         i = j + 1
     return out
 
@@ -991,17 +1008,18 @@ def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
     that merely begins with one ("Indian Ocean") is left alone. `text` is the doc's."""
     out: dict[tuple[int, int], Place] = {}
     busy = sorted(found)
+    # read from arrays and `text`, as in `_untagged_spans`
+    tokens = doc.to_array(["IDX", "LENGTH", "IS_ALPHA"]).tolist()
+    capital = [alpha and text[start].isupper() for start, _, alpha in tokens]
     i = 0
-    while i < len(doc):
-        tok = doc[i]
-        if not (tok.is_alpha and tok.text[:1].isupper()):
+    while i < len(capital):
+        if not capital[i]:
             i += 1
             continue
         for width in (2, 1):  # "North Korean", "Sri Lankan" before "Korean"
-            span = doc[i:i + width]
-            if len(span) < width or not all(t.is_alpha and t.text[:1].isupper() for t in span):
+            if i + width > len(capital) or not all(capital[i:i + width]):
                 continue
-            start, end = span.start_char, span.end_char
+            start, end = tokens[i][0], sum(tokens[i + width - 1][:2])
             place = _demonym(gazetteer, text[start:end])
             if place is None:
                 continue

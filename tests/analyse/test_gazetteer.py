@@ -212,3 +212,17 @@ def test_gazetteer_indexes_places_beyond_towns(gaz: Gazetteer) -> None:
     assert airport.feature == "airport" and airport.country_code == "UA"
     assert gaz.candidates("Hodeidah port")[0].place.feature == "port"
     assert all(c.place.feature != "port" for c in gaz.candidates("Hodeidah"))
+
+
+@pytest.mark.parametrize("norm", ["raqqa", "al", "al raqqa", "ar raqqa al", "deir ez zor", ""])
+def test_squashed_is_the_name_without_articles_and_spaces(norm: str) -> None:
+    from newsdesk.analyse.gazetteer import _squashed, _strip_articles
+
+    assert _squashed(norm) == _strip_articles(norm).replace(" ", "")
+
+
+def test_gazetteer_maps_the_whole_index_into_memory(gaz: Gazetteer) -> None:
+    from newsdesk.analyse.gazetteer import default_path
+
+    (mapped,) = gaz._con.execute("PRAGMA mmap_size").fetchone()
+    assert mapped >= default_path().stat().st_size

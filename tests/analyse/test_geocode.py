@@ -488,3 +488,33 @@ def test_geocode_outlet_country_decides_a_bare_capital_namesake(nlp, gaz: Gazett
                           if m.text == "London")
     assert found[None].country_code == "GB"
     assert found["http://www.lfpress.ca/news/local/1.html"].country_code == "CA"
+
+
+class _Asked(Gazetteer):
+    """The gazetteer, noting each name it is asked about."""
+
+    def __init__(self, base: Gazetteer) -> None:
+        super().__init__(base._con)
+        self.asked: list[str] = []
+
+    def candidates(self, name, **kwargs):  # type: ignore[no-untyped-def]
+        self.asked.append(name)
+        return super().candidates(name, **kwargs)
+
+
+def test_extract_places_asks_the_gazetteer_only_where_its_answer_counts(nlp, gaz) -> None:
+    # An uncued date or person is no place whatever the gazetteer says; a person's name
+    # after a place cue, or a "person" that is a place named with "the", is asked about.
+    from spacy.tokens import Span
+
+    text = "On Monday Kelly said the convoy moved into Mosul and crossed the Euphrates."
+    doc = nlp(text)
+    words = [t.text for t in doc]
+    doc.ents = [Span(doc, words.index(w), words.index(w) + 1, label=label)
+                for w, label in (("Monday", "DATE"), ("Kelly", "PERSON"),
+                                 ("Mosul", "PERSON"), ("Euphrates", "PERSON"))]
+    asked = _Asked(gaz)
+    found = extract_places(doc, Article(id="a", source="test", text=text), asked)
+    assert "Monday" not in asked.asked and "Kelly" not in asked.asked
+    assert {"Mosul", "Euphrates"} <= set(asked.asked)
+    assert [m.text for m in found] == ["Mosul", "Euphrates"]
