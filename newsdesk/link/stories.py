@@ -342,7 +342,9 @@ def _features(rec: ArticleRecords, names: dict[str, str]) -> Counter[str]:
         ):
             counts["n:" + word] += 1
             names.setdefault("n:" + word, m.group())
-    for p in on_ground(rec.places):
+    # Every place named tells what a report is about, a demonym too ("Russian strikes" and
+    # "strikes by Russia" share Russia); only the facts (`_facts`) ask where it happened.
+    for p in rec.places:
         if p.geonameid is not None:
             key = f"p:{p.geonameid}"
             counts[key] += 1

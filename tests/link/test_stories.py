@@ -18,6 +18,7 @@ from newsdesk.models import (
     ArticleRecords,
     Claim,
     Incident,
+    PlaceMention,
     SourceToll,
 )
 
@@ -297,3 +298,15 @@ def test_stories_look_alike_shootings_of_people_of_other_ages_are_different_even
     assert other.event_of["a"] != other.event_of["b"]
     assert any("no age in common" in w for s in other.stories for w in s.why)
 
+
+
+def test_stories_a_demonym_is_a_topic_but_no_place_fact():
+    """ "Russian strikes" and "strikes by Russia" share Russia as what they are about, but a
+    demonym says whose, not where: it gives the report no town to weigh."""
+    rec = _shooting("a", "2016-03-02", "Russian strikes hit the town.")
+    rec.places.append(PlaceMention(
+        article_id="a", text="Russian", start=0, end=7, name="Russia", country_code="RU",
+        lat=60.0, lon=100.0, geonameid=2017370, feature="country", precision="country",
+        kind="demonym", dateline=True))
+    assert stories._features(rec, {})["p:2017370"] == 1
+    assert stories._facts(rec).where == []
