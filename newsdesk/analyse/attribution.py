@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
@@ -455,12 +455,15 @@ class _Resolver:
         """The cues outside quotes, in one pass: those that may introduce a quotation
         (speech verbs, "according to", a verb that raises concerns), and the verbs of
         speech, stance or intention that only report without quotation marks."""
+        # only the words below can be cues: the others are not even made into Tokens
+        doc = self.doc
+        return self._cues_among(doc[i] for i in tokens_among(doc, _cue_word_ids()))
+
+    def _cues_among(self, tokens: Iterable[Token]) -> tuple[list[Token], list[Token]]:
+        """`_cues` over the given tokens, in document order."""
         direct: list[Token] = []
         reported: list[Token] = []
-        doc = self.doc
-        # only the words below can be cues: the others are not even made into Tokens
-        for i in tokens_among(doc, _cue_word_ids()):
-            tok = doc[i]
+        for tok in tokens:
             low = tok.lower_
             if low == "according":
                 if tok.i + 1 < len(self.doc) and tok.nbor().lower_ == "to":
