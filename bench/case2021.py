@@ -323,14 +323,23 @@ def _compare(sentences: list[tuple[str, str]], bench: list[tuple[str, str]]) -> 
         start = time.perf_counter()
         got = typer([t for t, _ in bench])
         per = (time.perf_counter() - start) / len(bench) * 1000
-        table, macro, w = f1_table([g for _, g in bench], got)
-        acc = sum(g == p for (_, g), p in zip(bench, got, strict=True)) / len(bench)
-        worst = min(cv_table, key=lambda k: cv_table[k][2])
-        print(f"\n{name}\n  CV: accuracy {cv_acc:.3f}  weighted-F1 {cv_w:.3f}  worst {worst} "
-              f"{cv_table[worst][2]:.3f}\n  CASE: accuracy {acc:.3f}  macro-F1 {macro:.3f}  "
-              f"weighted-F1 {w:.3f}\n  CASE weak classes: "
-              + ", ".join(f"{k} {table[k][2]:.2f}" for k in WEAK)
-              + f"\n  {per:.2f} ms/snippet (CASE, after fitting), fit {fit_s:.1f} s", flush=True)
+        print_scores(name, (cv_acc, cv_w, cv_table), bench, got,
+                     f"{per:.2f} ms/snippet (CASE, after fitting), fit {fit_s:.1f} s")
+
+
+def print_scores(name: str, cv: tuple[float, float, dict[str, Row]],
+                 bench: list[tuple[str, str]], got: list[str], tail: str) -> None:
+    """One typer's figures as the comparisons print them (`--compare` and
+    `bench/typing_encoder.py`): `cv` is CV's (accuracy, weighted F1, per-class table), `got`
+    its predictions for the CASE rows `bench`, `tail` a last line of its own."""
+    cv_acc, cv_w, cv_table = cv
+    table, macro, w = f1_table([g for _, g in bench], got)
+    acc = sum(g == p for (_, g), p in zip(bench, got, strict=True)) / len(bench)
+    worst = min(cv_table, key=lambda k: cv_table[k][2])
+    print(f"\n{name}\n  CV: accuracy {cv_acc:.3f}  weighted-F1 {cv_w:.3f}  worst {worst} "
+          f"{cv_table[worst][2]:.3f}\n  CASE: accuracy {acc:.3f}  macro-F1 {macro:.3f}  "
+          f"weighted-F1 {w:.3f}\n  CASE weak classes: "
+          + ", ".join(f"{k} {table[k][2]:.2f}" for k in WEAK) + f"\n  {tail}", flush=True)
 
 
 def _startup_and_size() -> None:

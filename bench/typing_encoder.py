@@ -48,12 +48,12 @@ from typing import TYPE_CHECKING, Any
 from case2021 import (
     CODES,
     DEFAULT,
-    WEAK,
     Predictor,
     _folds,
     _installed_size,
     _shipped_typer,
     f1_table,
+    print_scores,
     read_rows,
 )
 
@@ -218,19 +218,12 @@ def compare(path: Path = DEFAULT) -> tuple[str, float, float]:
 
 def _measure(name: str, make: Make, sentences: Rows, bench: Rows) -> None:
     """CV on our sentences, then fitted on all of them and scored on CASE (measuring only)."""
-    acc, wf1, cv_table = _cv(sentences, make)
+    cv = _cv(sentences, make)
     start = time.process_time()
     typer = make(sentences)
     fit_s = time.process_time() - start
     got = typer([t for t, _ in bench])
-    table, macro, w = f1_table([g for _, g in bench], got)
-    case_acc = sum(g == p for (_, g), p in zip(bench, got, strict=True)) / len(bench)
-    worst = min(cv_table, key=lambda k: cv_table[k][2])
-    print(f"\n{name}\n  CV: accuracy {acc:.3f}  weighted-F1 {wf1:.3f}  worst {worst} "
-          f"{cv_table[worst][2]:.3f}\n  CASE: accuracy {case_acc:.3f}  macro-F1 {macro:.3f}"
-          f"  weighted-F1 {w:.3f}\n  CASE weak classes: "
-          + ", ".join(f"{k} {table[k][2]:.2f}" for k in WEAK)
-          + f"\n  fit on all sentences {fit_s:.1f} s CPU", flush=True)
+    print_scores(name, cv, bench, got, f"fit on all sentences {fit_s:.1f} s CPU")
 
 
 def paired(settings: list[tuple[str, float, float]], path: Path = DEFAULT) -> None:
