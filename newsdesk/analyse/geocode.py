@@ -24,12 +24,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from newsdesk.analyse.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
-from newsdesk.ingest.metadata import outlet_home
+from newsdesk.ingest.metadata import outlet_home, url_host
 from newsdesk.models import Article, PlaceMention
 
 if TYPE_CHECKING:
@@ -399,7 +398,7 @@ def outlet_towns(gazetteer: Gazetteer, outlet: str | None, url: str | None,
     # acronyms ("SANA", "TASS", "USA Today") are agencies' and papers' own names
     labels = [" ".join(w for w in outlet.split() if not w.isupper())] if outlet else []
     if url:
-        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        host = url_host(url)
         parts = host.split(".")[:-1]  # the top-level domain, then "co" of co.uk
         labels += [p for p in parts if len(p) > 3 and p not in _MASTHEAD_WORDS]
     for label in labels:
@@ -413,7 +412,7 @@ def outlet_country(url: str | None) -> str | None:
     """The country of a web address's country-code domain (lfpress.ca, independent.ie,
     thisisoxfordshire.co.uk), where an outlet is at home; None for .com and the codes sold
     as words (.tv, .io, .me)."""
-    host = urlsplit(url if url and "//" in url else "//" + (url or "")).hostname or ""
+    host = url_host(url or "")
     tld = host.rsplit(".", 1)[-1]
     if len(tld) != 2 or "." not in host or tld in _VANITY_TLDS:
         return None

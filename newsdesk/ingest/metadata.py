@@ -30,7 +30,7 @@ from newsdesk.models import Article, InputError
 __all__ = [
     "MANIFEST", "SIDECAR_FIELDS", "SIDECAR_SUFFIX", "Sidecar", "Sidecars", "apply_sidecar",
     "detect_language", "enrich", "is_sidecar", "outlet_for_domain", "outlet_home", "outlet_name",
-    "parse_dateline", "site_name",
+    "parse_dateline", "site_name", "url_host",
 ]
 
 _OUTLETS = Path(__file__).resolve().parent.parent / "data" / "outlets.tsv"
@@ -136,7 +136,7 @@ def enrich(article: Article) -> Article:
     wire = _WIRES.get(agency.lower()) if agency else None
     outlet, outlet_source = outlet_name(article.outlet), article.outlet_source
     if outlet is None and article.url:
-        outlet = outlet_for_domain(_host(article.url))
+        outlet = outlet_for_domain(url_host(article.url))
         outlet_source = "url" if outlet else None
     if outlet is None and agency:
         outlet, outlet_source = wire or agency, "dateline"
@@ -202,7 +202,9 @@ def _registered_domain(labels: list[str]) -> str:
     return ".".join(labels[-2:])
 
 
-def _host(url: str) -> str:
+def url_host(url: str) -> str:
+    """The host name of a web address, with or without its scheme; "" for none or a
+    malformed one."""
     try:
         return urlsplit(url if "//" in url else f"//{url}").hostname or ""
     except ValueError:

@@ -471,6 +471,7 @@ def test_geocode_outlet_towns_decides_a_bare_namesake(gaz: Gazetteer) -> None:
     ("http://www.dailystar.com.lb/News/Local-News/", "LB"),
     ("https://www.latimes.com/world/", None),
     ("https://www.example.tv/news", None),  # a code sold as a word
+    ("http://[news.example.ca/x", None),  # malformed: no host, no error
     (None, None),
 ])
 def test_geocode_outlet_country_from_its_domain(url, code) -> None:
