@@ -301,6 +301,11 @@ _PROTEST_VIOLENCE = re.compile(
     r"|gendarmes)\b(?! said)"
     r"|\b(?:protesters|demonstrators|rioters|youths|students|residents|supporters) and (?:the )?"
     r"(?:\w+ ){0,2}(?:police|security forces|soldiers|troops|officers) clash\w*"
+    # Overturned cars, bonfires across roads, bystanders attacked: the crowd's own violence.
+    r"|\boverturn\w* (?:\w+ ){0,2}(?:cars?|vans?|vehicles?|trucks?|buses|minibuses)\b|\bbonfires\b"
+    r"|\b(?:degenerated|descended|turned) into (?:violent )?(?:confrontations?|clashes|violence"
+    r"|a riot)\b|\battack(?:ed|ing) (?:\w+ ){0,2}(?:motorists|drivers|passers-by|passersby"
+    r"|bystanders|shops|traders)\b"
 )
 _PROTEST_AS_REASON = re.compile(
     r"\b(?:for|over|after|accused of|charged with|suspected of|in connection with)\s+"

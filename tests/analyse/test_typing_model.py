@@ -144,6 +144,26 @@ def test_lexicon_protest_rules_of_stop_24(text, sub):
     test_lexicon_protest_subtypes(text, sub)
 
 
+# Riot cues added in stop 25 (sentences written for this test): the crowd's own violence
+# makes a riot even when the police then answer with tear gas.
+@pytest.mark.parametrize(("text", "sub"), [
+    ("Traders protesting new taxes overturned a police van before officers fired tear gas.",
+     "Violent demonstration"),
+    ("Demonstrators lit bonfires along the avenue and police dispersed them with tear gas.",
+     "Violent demonstration"),
+    ("The rally descended into confrontations with the gendarmes, who made several arrests.",
+     "Violent demonstration"),
+    ("Protesting dockers attacked passing motorists on the ring road until police "
+     "scattered them.",
+     "Violent demonstration"),
+    # What the police overturned is no riot: an intervention.
+    ("Police overturned the protesters' tables and detained the organisers of the sit-in.",
+     "Protest with intervention"),
+])
+def test_lexicon_protest_rules_of_stop_25(text, sub):
+    test_lexicon_protest_subtypes(text, sub)
+
+
 def test_an_arrest_for_organising_a_protest_is_an_arrest_not_a_protest():
     text = "Police arrested two union leaders in Lusaka for organising a protest over pay."
     scores = score(text)
