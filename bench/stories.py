@@ -31,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from newsdesk.ingest.clean import clean_text  # noqa: E402
 from newsdesk.link import stories  # noqa: E402
 from newsdesk.models import Article, ArticleRecords, Incident  # noqa: E402
 
@@ -50,6 +51,11 @@ def _jsonl(path: Path) -> list[dict]:
 
 
 def load(folder: Path) -> tuple[list[ArticleRecords], dict[str, str]]:
+    """The dev half's articles, their text cleaned of page chrome as ingest cleans it.
+
+    The product links what `read_inputs` made of a page, so the footers, sign-in prompts
+    and share buttons that scraped texts keep (GVA's) must not reach the linker here either.
+    """
     gold_file, label, date_key = LAYOUTS[folder.name]
     gold = {g["id"]: str(g[label]) for g in _jsonl(folder / gold_file)}
     records = []
@@ -58,7 +64,7 @@ def load(folder: Path) -> tuple[list[ArticleRecords], dict[str, str]]:
             continue
         pub = (d.get(date_key) or "")[:10] if date_key else None
         records.append(ArticleRecords(article=Article(
-            id=d["id"], source=d["id"], text=d["text"], title=d.get("title"),
+            id=d["id"], source=d["id"], text=clean_text(d["text"]).text, title=d.get("title"),
             outlet=d.get("source"), published=pub or None,
         )))
     return records, gold
