@@ -9,7 +9,8 @@ the per-article stage extracts (places, actors, incidents with their day, town a
 figure) besides their text, title and date; the records are cached in CACHE, since
 analysing the four dev halves takes minutes. `--text-only` links the bare articles (no
 extraction run), as this bench did before Stop 23; `--ablate` also scores each dataset with
-each of the incident facts turned off, to show what each buys.
+each of the incident facts turned off, and without the follow-ups that name the same person
+(`stories.PERSON_STORIES`), to show what each buys.
 """
 
 from __future__ import annotations
@@ -259,6 +260,10 @@ def main() -> None:
                 stories.FACT_WEIGHTS[fact] = (0.0, 0.0)
                 _score(f"  without {fact}", records, gold)
                 stories.FACT_WEIGHTS.update(kept)
+            kept_people = stories.PERSON_STORIES
+            stories.PERSON_STORIES = 0  # no name identifies anyone: no follow-ups
+            _score("  without follow-ups", records, gold)
+            stories.PERSON_STORIES = kept_people
     _raqqa()
     if args.sizes:
         _scaling([int(s) for s in args.sizes.split(",")])
