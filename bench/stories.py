@@ -9,7 +9,8 @@ the per-article stage extracts (places, actors, incidents with their day, town a
 figure) besides their text, title and date; the records are cached in CACHE, since
 analysing the four dev halves takes minutes. `--text-only` links the bare articles (no
 extraction run), as this bench did before Stop 23; `--ablate` also scores each dataset with
-each of the incident facts turned off, to show what each buys.
+each of the incident facts turned off, and without the follow-ups that name the same person
+(`stories.PERSON_STORIES`), to show what each buys.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from newsdesk.ingest.clean import clean_text  # noqa: E402
 from newsdesk.link import stories  # noqa: E402
 from newsdesk.models import Article, ArticleRecords, Incident  # noqa: E402
 
@@ -50,6 +52,11 @@ def _jsonl(path: Path) -> list[dict]:
 
 
 def load(folder: Path) -> tuple[list[ArticleRecords], dict[str, str]]:
+    """The dev half's articles, their text cleaned of page chrome as ingest cleans it.
+
+    The product links what `read_inputs` made of a page, so the footers, sign-in prompts
+    and share buttons that scraped texts keep (GVA's) must not reach the linker here either.
+    """
     gold_file, label, date_key = LAYOUTS[folder.name]
     gold = {g["id"]: str(g[label]) for g in _jsonl(folder / gold_file)}
     records = []
@@ -58,7 +65,7 @@ def load(folder: Path) -> tuple[list[ArticleRecords], dict[str, str]]:
             continue
         pub = (d.get(date_key) or "")[:10] if date_key else None
         records.append(ArticleRecords(article=Article(
-            id=d["id"], source=d["id"], text=d["text"], title=d.get("title"),
+            id=d["id"], source=d["id"], text=clean_text(d["text"]).text, title=d.get("title"),
             outlet=d.get("source"), published=pub or None,
         )))
     return records, gold
@@ -253,6 +260,10 @@ def main() -> None:
                 stories.FACT_WEIGHTS[fact] = (0.0, 0.0)
                 _score(f"  without {fact}", records, gold)
                 stories.FACT_WEIGHTS.update(kept)
+            kept_people = stories.PERSON_STORIES
+            stories.PERSON_STORIES = 0  # no name identifies anyone: no follow-ups
+            _score("  without follow-ups", records, gold)
+            stories.PERSON_STORIES = kept_people
     _raqqa()
     if args.sizes:
         _scaling([int(s) for s in args.sizes.split(",")])

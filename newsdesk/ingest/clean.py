@@ -38,6 +38,10 @@ _CHROME_LINE = re.compile(
       | listen\ live | live\ tv | watch\ live | live\ radio
       | get\ short\ url | short\ url | copy\ link | copy\ url
       | share(?:\ this)?(?:\ (?:article|story|page|on\ \w+))? | share\ via\ \w+
+      | share\ this:\ .{1,40} | like\ this:\ like\ loading\.* | copy\ link\ copy
+      | play\ (?:facebook|twitter|video) | google\ plus | watch\ this\ (?:story|video)
+      | (?:stay\ up\ to\ date,?\ )?follow\ [^!?]{1,30}?:?\ (?:on\ )?(?:facebook|twitter).{0,40}
+      | join\ the\ conversation\ .{1,60} | never\ miss\ another\ .{1,60}
       | (?:facebook|twitter|whatsapp|telegram|linkedin|reddit|email|e-mail|print|x)
         (?:\s*[|,/·•]\s*(?:facebook|twitter|whatsapp|telegram|linkedin|reddit|email|e-mail|print|x))*
       | tweet | pin\ it | comments? | \d+\ comments? | add\ comment | leave\ a\ comment
@@ -47,19 +51,20 @@ _CHROME_LINE = re.compile(
       | read\ (?:more|next|also|full\ (?:article|story)) | see\ also | more\ on\ this\ story
       | related(?:\ (?:articles?|stories|content|news|topics|coverage|posts))?
       | (?:most\ )?(?:read|popular|viewed|shared)(?:\ (?:stories|articles|now|today))?
-      | trending(?:\ now)? | top\ stories | latest(?:\ news)? | you\ may\ also\ like
+      | trending(?:\ (?:now|stories|news))? | top\ stories | latest(?:\ news)?
+      | you\ may\ also\ like
       | recommended(?:\ for\ you)? | more\ from\ [^.!?]{1,40} | topics?\ ?:.{0,80}
       | tags?:.{0,200}
       | sign\ (?:up|in) | log\ ?in | register | subscribe(?:\ now|\ to\ .{1,60})?
       | newsletter.{0,80} | follow\ us.{0,60} | join\ us\ on\ .{1,40}
-      | (?:all\ rights\ reserved|copyright|©).{0,120}
+      | \(?(?:all\ rights\ reserved|copyright|©).{0,120}
       | click\ here.{0,80} | loading\.*
       | (?:image|photo|picture|video)\ (?:copyright|caption|source|credit).{0,120}
       | (?:photo|image|picture|credit|photograph)s?\ ?:.{0,200}
       | this\ (?:article|story)\ (?:was|has\ been)\ (?:updated|amended|corrected).{0,120}
       | please\ enable\ javascript.{0,120} | cookies?\ (?:policy|settings).{0,80}
       | (?:back\ )?to\ top | menu | search | home | close | next | previous
-    )$""",
+    ):?$""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -73,7 +78,20 @@ _CHROME_PHRASE = re.compile(
       | we\ (?:use|are\ using)\ cookies
       | by\ (?:continuing|using)\ (?:to\ use\ )?(?:this|our)\ (?:site|website)
       | (?:become|are\ you)\ a\ subscriber
-      | (?:sign|signing)\ up\ (?:for|to)\ (?:our|the)\ (?:newsletter|daily)
+      | (?:sign|signing)\ up\ (?:for|to)\ (?:one\ of\ )?(?:our|the)?\ ?(?:email\ |free\ )?
+        (?:newsletter|daily|alerts)
+      | this\ material\ may\ not\ be\ published
+      | already\ (?:have\ an\ account|a\ subscriber) | thank\ you\ for\ registering
+      | please\ sign\ in | sign\ in\ using\ you | set\ up\ your\ account
+      | your\ registration\ information | (?:verification|confirmation)\ (?:e-?mail|message)
+      | we\ look\ forward\ to\ seeing\ you | why\ are\ we\ asking\ this
+      | enter\ the\ characters | \{\*.*\*\}
+      | notification\ has\ been\ saved | problem\ saving\ your\ notification
+      | (?:get\ )?e-?mail\ notifications\ (?:are|on) | posts\ new\ content,\ you'll\ get
+      | download\ our\ (?:free\ )?[\w.]{0,20}\ ?(?:news\ )?app\b
+      | get\ breaking\ news\ alerts | \|\ (?:sms|e-?mail)\ alerts | get\ alerted\ to\ news
+      | scroll\ down\ for\ (?:the\ )?video | watch\ the\ video\ here
+      | (?:hide|show)\ transcript | adobe\ flash\ player
       | you\ have\ reached\ your\ (?:free\ )?article\ limit
       | this\ content\ is\ (?:not\ )?available
     )""",
@@ -94,6 +112,9 @@ _STAMP_TOKEN = re.compile(
     re.IGNORECASE,
 )
 _HAS_DIGIT = re.compile(r"\d")
+# A video playlist's item: its running time, then its title ("1:06 Former nurse accused").
+# A clock time in prose reads "10:30 p.m." and a timeline entry is a sentence.
+_VIDEO_ITEM = re.compile(r"\d{1,2}:[0-5]\d (?![ap]\.?m\b)(?=\S)", re.IGNORECASE)
 
 # Photo captions and credits: the credit ends the line ("... Raqqa (AFP)", "... /AFP",
 # "Photo: Reuters"), unlike a dateline, where the agency opens the article.
@@ -195,6 +216,8 @@ def _is_chrome_line(line: str) -> bool:
     if _CHROME_LINE.match(line) or _CHROME_PHRASE.search(line):
         return True
     if _is_stamp(line) or _is_tag_list(line):
+        return True
+    if _VIDEO_ITEM.match(line) and _headline_like(line):
         return True
     if _CATEGORY_COUNT.search(line) and not _SENTENCE_END.search(line[:-1].rstrip()):
         return True

@@ -18,7 +18,9 @@ without relinking the old articles.
 Words alone merge look-alike events (two shootings in one city, told alike) and split
 reports told differently, so what the per-article stage pinned down about each report's
 incidents, its town and its day, and the ages of the people it names (`_Facts`), move
-the text similarity up or down.
+the text similarity up or down. The people a report names by full name also carry a
+story past its time window: an arrest or a trial months later that names the person of
+an old story, in its town, is that story's follow-up.
 
 Each story's incidents are merged (`incidents`), graded (`grades`) and its figures
 grouped (`claim_groups`) as the story is assembled.
@@ -60,6 +62,12 @@ THREAD_WINDOW_DAYS = 45
 # 23-year-old man", "Antonio Mason, 35,") tell look-alike shootings apart and join reports
 # of one told in other words: an age in common is weak evidence (many victims are 17 or
 # 22), none in common stronger. Both levels weigh ages and days (Stop 24).
+#
+# A campaign thread ends THREAD_WINDOW_DAYS after its last report, but a report that names
+# the same person as an old thread, in the same town, is that story's follow-up (the
+# arrest, the trial, the sentence) whatever the gap. Only names in at most
+# PERSON_STORIES threads identify anyone (Stop 25).
+PERSON_STORIES = 1
 FACT_WEIGHTS = {"place": (0.0, 0.1), "day": (0.1, 0.1), "age": (0.05, 0.1)}
 THREAD_FACTS = ("day", "age")
 NEAR_KM = 10.0  # towns this close are one place named two ways (a suburb and its city)
@@ -80,6 +88,26 @@ _SENTENCE_END = re.compile(r"[.!?:\n\"“”]\s*$")
 _AGE = re.compile(
     r"\b(\d{1,2}) ?- ?years? ?- ?old\b|(?<=[a-z]) ?, (\d{1,2}) ?, |\baged (\d{1,2})\b"
 )
+# A run of capitalised words; one of exactly two (initials aside) is read as a person's
+# full name: "Antonio Mason", "Lakeisha M. Hunt". Longer runs are institutions and places
+# ("Cook County Sheriff's Office"), and a name this short is rare enough to identify.
+_CAPITALISED_RUN = re.compile(
+    r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: (?:[A-Z]\.|[A-Z][a-z]+(?:-[A-Z][a-z]+)?))+"
+)
+_INITIAL = re.compile(r"[A-Z]\.")
+# Words that make a two-word run an office, a place or a calendar day, not a person.
+_NOT_A_NAME = frozenset({
+    "police", "county", "street", "avenue", "road", "boulevard", "drive", "ave", "st", "blvd",
+    "rd", "department", "sheriff", "officer", "officers", "city", "north", "south", "east",
+    "west", "new", "saint", "chief", "detective", "sgt", "lt", "capt", "court", "district",
+    "attorney", "judge", "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december", "hospital", "center",
+    "medical", "university", "school", "high", "park", "lake", "fort", "mount", "river",
+    "news", "channel", "station", "press", "state", "states", "united", "national",
+    "american", "crime", "stoppers", "homicide", "unit", "division", "office", "patrol",
+    "highway", "post", "times", "tribune", "daily",
+})
 
 
 @dataclass(slots=True)
@@ -139,7 +167,8 @@ def link(
             old_member_event[orig].members.append(rec.article.id)
             old_member_event[rec.article.id] = old_member_event[orig]
 
-    threads = _Clusterer(THREAD_THRESHOLD, THREAD_WINDOW_DAYS, names, facts=THREAD_FACTS)
+    threads = _Clusterer(THREAD_THRESHOLD, THREAD_WINDOW_DAYS, names, facts=THREAD_FACTS,
+                         follow_ups=True)
     for th in old_threads:
         threads.add_cluster(th)
     thread_of_event = {eid: th for th in threads.clusters for eid in th.members}
@@ -164,11 +193,23 @@ class _Facts:
     where: list[tuple[float, float]] = field(default_factory=list)
     when: list[date] = field(default_factory=list)
     ages: list[int] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
 
     def add(self, other: _Facts) -> None:
         self.where.extend(_new(self.where, other.where))
         self.when.extend(_new(self.when, other.when))
         self.ages.extend(_new(self.ages, other.ages))
+        self.people.extend(_new(self.people, other.people))
+
+    def same_person_same_town(self, other: _Facts, names: Collection[str]) -> str | None:
+        """A person both name (among `names`, those that identify) when both place it in
+        one town (within NEAR_KM); else None."""
+        shared = [p for p in self.people if p in other.people and p in names]
+        if not shared or not self.where or not other.where:
+            return None
+        if min(_km(a, b) for a in self.where for b in other.where) > NEAR_KM:
+            return None
+        return shared[0]
 
     def compare(self, other: _Facts, kinds: Collection[str]) -> tuple[float, list[str]]:
         """What the facts add to the text similarity (FACT_WEIGHTS), and why.
@@ -198,14 +239,15 @@ class _Facts:
 
     def to_dict(self) -> dict[str, list[Any]]:
         return {"where": [list(w) for w in self.where],
-                "when": [d.isoformat() for d in self.when], "ages": list(self.ages)}
+                "when": [d.isoformat() for d in self.when], "ages": list(self.ages),
+                "people": list(self.people)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, list[Any]] | None) -> _Facts:
         d = d or {}
         days = (parse_date(w) for w in d.get("when", []))
         return cls([(w[0], w[1]) for w in d.get("where", [])], [w for w in days if w],
-                   [int(a) for a in d.get("ages", [])])
+                   [int(a) for a in d.get("ages", [])], list(d.get("people", [])))
 
 
 @dataclass(slots=True)
@@ -248,7 +290,7 @@ class _Clusterer:
     """Single-pass clustering with an inverted index over each cluster's top features."""
 
     def __init__(self, threshold: float, window: int, names: dict[str, str], *,
-                 facts: Collection[str]) -> None:
+                 facts: Collection[str], follow_ups: bool = False) -> None:
         self.threshold = threshold
         self.facts = facts
         self.window = window
@@ -256,6 +298,9 @@ class _Clusterer:
         self.clusters: list[_Cluster] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._indexed: list[set[str]] = []
+        # follow-ups: the clusters that name each person (PERSON_STORIES + 1 at most: one
+        # more says the name is too common to identify anyone)
+        self._people: dict[str, list[int]] | None = defaultdict(list) if follow_ups else None
 
     def add_cluster(self, cluster: _Cluster) -> None:
         cluster.renorm()
@@ -265,9 +310,11 @@ class _Clusterer:
 
     def place(self, unit: _Unit) -> _Cluster:
         best, best_score = None, 0.0
-        for ci in self._candidates(unit.vector):
+        identify = self._identifying(unit.facts.people)
+        for ci in self._candidates(unit.vector, identify):
             cluster = self.clusters[ci]
-            if _gap_days(unit.first, unit.last, cluster.first, cluster.last) > self.window:
+            far = _gap_days(unit.first, unit.last, cluster.first, cluster.last) > self.window
+            if far and not unit.facts.same_person_same_town(cluster.facts, identify):
                 continue
             score = _cosine(unit.vector, cluster.centroid, cluster.norm)
             score += unit.facts.compare(cluster.facts, self.facts)[0]
@@ -303,11 +350,25 @@ class _Clusterer:
             if key not in done:
                 done.add(key)
                 self._postings[key].append(ci)
+        if self._people is not None:
+            for person in self.clusters[ci].facts.people:
+                named = self._people[person]
+                if ci not in named and len(named) <= PERSON_STORIES:
+                    named.append(ci)
 
-    def _candidates(self, vector: dict[str, float]) -> list[int]:
+    def _identifying(self, people: Iterable[str]) -> set[str]:
+        """The names that identify someone: named by at most PERSON_STORIES clusters."""
+        if self._people is None:
+            return set()
+        return {p for p in people if len(self._people.get(p, ())) <= PERSON_STORIES}
+
+    def _candidates(self, vector: dict[str, float], people: Iterable[str] = ()) -> list[int]:
         found: set[int] = set()
         for key in _top(vector, _INDEX_KEYS):
             found.update(self._postings.get(key, ())[-_POSTING_RECENT:])
+        if self._people is not None:
+            for person in people:
+                found.update(self._people.get(person, ()))
         return sorted(found)
 
     def _why(self, unit: _Unit, cluster: _Cluster) -> str:
@@ -319,6 +380,10 @@ class _Clusterer:
         shares = f"shares {', '.join(shown)}; " if shown else ""
         score = _cosine(unit.vector, cluster.centroid, cluster.norm)
         facts = unit.facts.compare(cluster.facts, self.facts)[1]
+        if gap > self.window:
+            person = unit.facts.same_person_same_town(
+                cluster.facts, self._identifying(unit.facts.people))
+            facts.append(f"names the same person: {person}")
         told = "".join(f"; {f}" for f in facts)
         return f"{', '.join(unit.members)}: {shares}text similarity {score:.2f}; {days}{told}"
 
@@ -374,11 +439,29 @@ def _facts(rec: ArticleRecords) -> _Facts:
             facts.when.append(day)
     text = f"{rec.article.title or ''}\n{rec.article.text}"
     facts.ages.extend(int(m.group(m.lastindex or 0)) for m in _AGE.finditer(text))
+    facts.people.extend(_people(text, {p.text.casefold() for p in rec.places}))
     if not facts.where:
         facts.where.extend((p.lat, p.lon) for p in on_ground(rec.places)
                            if p.dateline and p.lat is not None and p.lon is not None)
     out = _Facts()
     out.add(facts)
+    return out
+
+
+def _people(text: str, places: Collection[str]) -> list[str]:
+    """Full names of people (`_CAPITALISED_RUN`) outside headline-cased lines, less the
+    `places` the per-article stage found there (casefolded: "Long Beach")."""
+    out = []
+    for line in text.splitlines():
+        if line.istitle() or line.isupper():
+            continue  # a headline capitalises every word: "Four Shot Near Park"
+        for m in _CAPITALISED_RUN.finditer(line):
+            words = [w for w in m.group().split() if not _INITIAL.fullmatch(w)]
+            name = " ".join(words)
+            if len(words) == 2 and name.casefold() not in places and not any(
+                w.lower() in _NOT_A_NAME or w.lower() in STOP_WORDS for w in words
+            ):
+                out.append(name)
     return out
 
 
@@ -589,6 +672,9 @@ def story_results(story: Story, members: Sequence[ArticleRecords]) -> list[Incid
 
 EVENTS_TERM = "#events"
 """The row of `story_terms` that counts the story's events (no feature starts with '#')."""
+PERSON_TERM = "#person:"
+"""Rows of `story_terms` for the people a story's thread names: a follow-up months later
+reaches the story through them, as a full link's person index would."""
 POSTING_RECENT = _POSTING_RECENT
 """A new article is compared with at most this many of the latest clusters per feature."""
 
@@ -622,6 +708,8 @@ def story_terms(story: Story) -> dict[str, StoryTerm]:
         for k in counts.keys() | indexed.keys() | thread
     }
     terms[EVENTS_TERM] = StoryTerm(len(events), 0, False)
+    for person in sig.get("facts", {}).get("people", []):
+        terms[PERSON_TERM + person] = StoryTerm(0, 0, True)
     return terms
 
 
@@ -638,7 +726,8 @@ def lookup_terms(records: Sequence[ArticleRecords], doc_freq: DocFreq) -> set[st
     """
     units = [r for r in records if r.article.duplicate_of in (None, r.article.id)]
     vectors = _vectors(units, [], {}, doc_freq)
-    return {k for vec in vectors.values() for k in _top(vec, _INDEX_KEYS)}
+    people = {PERSON_TERM + p for r in units for p in _facts(r).people}
+    return people | {k for vec in vectors.values() for k in _top(vec, _INDEX_KEYS)}
 
 
 def event_lookup_terms(result: LinkResult, new_ids: set[str]) -> set[str]:
@@ -648,6 +737,7 @@ def event_lookup_terms(result: LinkResult, new_ids: set[str]) -> set[str]:
         for ev in story.signature.get("events", []):
             if ev["founder"] in new_ids:
                 terms.update(_top(ev["centroid"], _INDEX_KEYS))
+                terms.update(PERSON_TERM + p for p in ev.get("facts", {}).get("people", []))
     return terms
 
 

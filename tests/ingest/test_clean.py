@@ -126,3 +126,31 @@ def test_clean_never_adds_words_and_is_idempotent(text):
     tokens_out = Counter(once.text.split())
     assert not tokens_out - tokens_in
     assert clean_text(once.text).text == once.text
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("(© 2019 WXYZ)", True),
+        ("Copyright 2018 The Associated Press. All rights reserved. This material may not be "
+         "published, broadcast, rewritten or redistributed.", True),
+        ("Already have an account?", True),
+        ("Thank you for registering!", True),
+        ("Your notification has been saved.", True),
+        ("We have sent you a verification email. Please check your inbox.", True),
+        ("Follow WXYZ.COM: Facebook | Twitter", True),
+        ("Stay Up To Date, Follow WXYZ On Twitter", True),
+        ("Share this: Facebook", True),
+        ("TRENDING STORIES:", True),
+        ("Sign up for email alerts today.", True),
+        ("2:14 Mayor speaks after weekend of violence", True),
+        ("The gunman posted threats on Facebook and Twitter before the attack, police said.",
+         False),
+        ("Shots were fired at 10:30 p.m. near the corner, witnesses said.", False),
+        ("Officers followed the suspect on foot for two blocks.", False),
+        ("The copyright dispute went to court in March.", False),
+    ],
+)
+def test_clean_site_furniture_goes_but_reporting_about_it_stays(line, chrome):
+    text = f"A man was shot on Sunday, police said.\n\n{line}\n\nHe died later in hospital."
+    assert (line in clean_text(text).removed) is chrome

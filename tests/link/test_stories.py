@@ -269,7 +269,8 @@ def test_stories_facts_survive_the_signature():
                                        ("b", "2016-03-06", _HURT, "2016-03-05")))
     old = stories.link([a]).stories
     assert old[0].signature["events"][0]["facts"] == {
-        "where": [[39.759, -84.192]], "when": ["2016-03-01"], "ages": []}
+        "where": [[39.759, -84.192]], "when": ["2016-03-01"], "ages": [],
+        "people": ["Marcus Hill"]}
     assert old[0].signature["facts"] == old[0].signature["events"][0]["facts"]
     later = stories.link([b], existing=old)
     assert any("incident days 4 apart" in w for s in later.stories for w in s.why)
@@ -310,3 +311,59 @@ def test_stories_a_demonym_is_a_topic_but_no_place_fact():
         kind="demonym", dateline=True))
     assert stories._features(rec, {})["p:2017370"] == 1
     assert stories._facts(rec).where == []
+
+
+def test_stories_people_named_are_full_names_not_offices_headlines_or_places():
+    text = ("Four Shot Near Park Avenue\nPolice Chief Ray Kelly said Antonio Mason was shot "
+            "in Long Beach on Friday. Lakeisha M. Hunt saw it from Salem Avenue.")
+    rec = _shooting("a", "2016-03-02", text)
+    rec.places.append(PlaceMention(
+        article_id="a", text="Long Beach", start=0, end=10, name="Long Beach",
+        country_code="US", lat=33.767, lon=-118.189, geonameid=5367929, feature="city",
+        precision="town"))
+    assert stories._facts(rec).people == ["Antonio Mason", "Lakeisha Hunt"]
+
+
+_TRIAL = ("A jury convicted Devon Price of murder on Tuesday in the death of {victim}, who "
+          "was shot on Salem Avenue in March. Prosecutors said the victim had just left work.")
+
+
+def test_stories_a_follow_up_months_later_that_names_the_same_person_in_the_same_town_joins():
+    """The trial, six months on, is the shooting's story; the same name in another town, or
+    another name in the same town, is not."""
+    shooting = _shooting("a", "2016-03-02", _SCENE + " ".join(_DEAD[:4]), town=_DAYTON)
+    trial = _shooting("b", "2016-09-20", _TRIAL.format(victim="Marcus Hill"), town=_DAYTON)
+    result = stories.link([shooting, trial])
+    assert result.story_of["a"] == result.story_of["b"]
+    assert result.event_of["a"] != result.event_of["b"]
+    assert any("names the same person: Marcus Hill" in w for s in result.stories for w in s.why)
+    elsewhere = _shooting("b", "2016-09-20", _TRIAL.format(victim="Marcus Hill"),
+                          town=_COLUMBUS)
+    other = _shooting("b", "2016-09-20", _TRIAL.format(victim="Jordan Reed"), town=_DAYTON)
+    for later in (elsewhere, other):
+        apart = stories.link([shooting, later])
+        assert apart.story_of["a"] != apart.story_of["b"]
+
+
+def test_stories_a_follow_up_joins_a_stored_story_as_in_a_full_link():
+    """Incremental linking reaches the old story through the person's term, as the full
+    link's person index does."""
+    shooting = _shooting("a", "2016-03-02", _SCENE + " ".join(_DEAD[:4]), town=_DAYTON)
+    trial = _shooting("b", "2016-09-20", _TRIAL.format(victim="Marcus Hill"), town=_DAYTON)
+    old = stories.link([shooting]).stories
+    term = stories.PERSON_TERM + "Marcus Hill"
+    assert term in stories.story_terms(old[0])
+    assert term in stories.lookup_terms([trial], ({}, 1))
+    later = stories.link([trial], existing=old)
+    assert later.story_of["b"] == old[0].id == later.story_of["a"]
+
+
+def test_stories_a_name_many_stories_carry_identifies_no_one():
+    """Once two stories name someone, a third report naming them months later joins
+    neither on the name alone."""
+    first = _shooting("a", "2016-03-02", _SCENE + " ".join(_DEAD[:4]), town=_DAYTON)
+    second = _shooting("c", "2016-05-20", "Marcus Hill spoke at a rally against gun violence "
+                       "on the courthouse steps.", town=_DAYTON)
+    trial = _shooting("b", "2016-09-20", _TRIAL.format(victim="Marcus Hill"), town=_DAYTON)
+    result = stories.link([first, second, trial])
+    assert len({result.story_of[a] for a in "abc"}) == 3
