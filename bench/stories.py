@@ -38,6 +38,10 @@ from newsdesk.models import Article, ArticleRecords, Incident  # noqa: E402
 
 DEFAULT = REPO.parent / "shared" / "benchmarks"
 CACHE = Path(tempfile.gettempdir()) / "stories"
+# Shipped data the per-article stage reads. The artefacts built from it at set-up
+# (gazetteer.sqlite, basemap.npz) follow from the sources and code already in the key.
+_DATA_SUFFIXES = frozenset({".tsv", ".json", ".jsonl", ".npz"})
+_BUILT = frozenset({"basemap.npz"})
 LAYOUTS = {  # folder -> (gold file, gold label key, date key in docs)
     "ecbplus_event_clusters": ("gold.jsonl", "event_id", None),
     "basil_event_triplets": ("gold.jsonl", "event_id", "date"),
@@ -76,15 +80,19 @@ def analysed(folder: Path, records: list[ArticleRecords]) -> list[ArticleRecords
 
     `link` runs after the per-article stage in the product, so the bench scores it on what
     that stage extracts (places, actors, dates, casualty figures, incidents). The cache is
-    keyed by the dataset and the code of every stage before linking, so a change to either
-    analyses again.
+    keyed by the dataset, the code of every stage before linking and the data it ships (the
+    typer's model, actors, outlets, the gazetteer's sources; not the built index), so a
+    change to any of them analyses again.
     """
     from newsdesk.executors.local import analyze_locally
     from newsdesk.ingest.metadata import enrich
 
     code = hashlib.sha1(folder.name.encode())
+    data = REPO / "newsdesk" / "data"
     for src in sorted([*(REPO / "newsdesk" / "ingest").glob("*.py"),
-                       *(REPO / "newsdesk" / "analyse").glob("*.py")]):
+                       *(REPO / "newsdesk" / "analyse").glob("*.py"),
+                       *(p for p in data.rglob("*")
+                         if p.suffix in _DATA_SUFFIXES and p.name not in _BUILT)]):
         code.update(src.read_bytes())
     for rec in records:
         code.update(f"{rec.article.id}\t{rec.article.published}\t{rec.article.text}".encode())
