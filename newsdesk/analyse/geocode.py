@@ -177,10 +177,11 @@ _UPSTATE_KM = 100.0
 _NEIGHBOUR_KM = 25.0
 # The article's area: the town with the most other names resolved this near it.
 _FOCUS_KM = 100.0
-# A loosely spelt reading of a small town this far from that town is no better than the
-# town itself; a town this large is written many ways ("Raqa"), and keeps its reading.
+# A loosely spelt reading of a small town this far from that town, or a venue named for
+# one, is no better than the town itself; a town this large is written many ways ("Raqa")
+# and lends its name to venues in it ("Mosul University"): it keeps its reading.
 _FAR_KM = 300.0
-_TRANSLITERATED = 100_000
+_SMALL_TOWN = 100_000
 # "N.Y.", "Calif.", "Wash.": abbreviated names, which news gives to states and provinces.
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z][a-z]{1,4}\.")
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
@@ -811,20 +812,22 @@ def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
     precision "parent", as ACLED codes an unknown village at the nearest known town. So
     does a name known only by a loose spelling of a small town far from that area: a near
     miss of a distant village's name is likelier a local place that the gazetteer lacks,
-    while a large town's is how news transliterates it ("Raqa" in a report on Mosul).
+    while a large town's is how news transliterates it ("Raqa" in a report on Mosul). And
+    so does a venue read as lying in a small town far away because it bears the town's
+    name ("Carnegie Hall" in a report on New York is not in Carnegie, Pennsylvania).
     Guessed, it is shown only where the text reads the name as a place (`extract_places`).
     """
     focus = _focus(own, cands, results)
     if focus is None:
         return
     for i, r in enumerate(results):
-        if r is not None and not (
-                r.precision == "exact" and r.place.feature == "city"
-                and not any(c.match >= 0.97 for c in cands[i])
-                and r.place.population < _TRANSLITERATED
-                and distance_km(r.place.lat, r.place.lon, focus.place.lat,
-                                focus.place.lon) > _FAR_KM):
-            continue
+        if r is not None:
+            loose = r.precision == "exact" and not any(c.match >= 0.97 for c in cands[i])
+            if not ((loose or r.kind == "facility") and r.place.feature == "city"
+                    and r.place.population < _SMALL_TOWN
+                    and distance_km(r.place.lat, r.place.lon, focus.place.lat,
+                                    focus.place.lon) > _FAR_KM):
+                continue
         # a reading too weak to be a place at all ("Daesh") stays too weak
         score = min(r.score, _MIN_SCORE) if r is not None else _MIN_SCORE
         results[i] = Resolution(focus.place, score, "parent", focus.place.name, "place",

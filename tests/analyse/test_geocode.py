@@ -157,6 +157,15 @@ def test_resolve_mentions_large_town_spelt_loosely_keeps_its_reading(gaz: Gazett
     assert raqa is not None and raqa.place.geonameid == 172955 and not raqa.guessed
 
 
+def test_resolve_mentions_venue_named_for_a_distant_small_town(gaz: Gazetteer) -> None:
+    # the hall bears the name of Carnegie, Pennsylvania, but the report is about New York
+    text = ("The orchestra played Carnegie Hall on Friday before touring Brooklyn and Queens, "
+            "New York.")
+    hall = _resolve_all(gaz, text, ["Carnegie Hall", "Brooklyn", "Queens"])[0]
+    assert hall is not None and hall.guessed and hall.precision == "parent"
+    assert (hall.place.country_code, hall.place.admin1) == ("US", "NY")
+
+
 def test_resolve_mentions_city_is_part_of_the_name(gaz: Gazetteer) -> None:
     text = "Flights from Kansas City and Mexico City to Quebec City were cancelled in Kansas."
     kc, mexico, quebec, kansas = _resolve_all(
