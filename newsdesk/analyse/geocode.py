@@ -7,7 +7,8 @@ gazetteer knows the name well and the text reads like a place ("the town of X", 
 the article's country focus (countries and demonyms it names), other places resolved in
 the same article, admin context ("X, Syria"; "Deir Ezzor province"), feature type and
 population. Vague places ("the Old City", "west Mosul") and suburbs the gazetteer lacks
-resolve to the place they belong to, with `precision="parent"`. Demonyms ("Russian
+resolve to the place they belong to, with `precision="parent"`; so do other names the
+gazetteer lacks, to the town the article's places gather round (kind "place"). Demonyms ("Russian
 strikes") are mentions of their own kind, "demonym", resolved to their country; consumers
 that locate events skip them (`models.on_ground`). The outlet's home town and country-code
 domain count as context, as a local paper names its neighbours bare.
