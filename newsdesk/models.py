@@ -167,6 +167,7 @@ class PlaceMention(Record):
     admin1: str | None = None  # the first-level region it lies in (ACLED's admin1)
     # what the mention names: "town", "district", "region", "country", "sea", "gulf",
     # "river", "island", "disputed area", "airport", "air base", "facility", "area"...;
+    # "place" for a name the gazetteer lacks, resolved to the report's own area (parent);
     # "demonym" for a people's name ("Russian", "Syrians"): see `on_ground`
     kind: str | None = None
     dateline: bool = False  # the report's dateline ("BEIRUT (AFP) -"): where it was filed

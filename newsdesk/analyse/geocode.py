@@ -7,7 +7,8 @@ gazetteer knows the name well and the text reads like a place ("the town of X", 
 the article's country focus (countries and demonyms it names), other places resolved in
 the same article, admin context ("X, Syria"; "Deir Ezzor province"), feature type and
 population. Vague places ("the Old City", "west Mosul") and suburbs the gazetteer lacks
-resolve to the place they belong to, with `precision="parent"`. Demonyms ("Russian
+resolve to the place they belong to, with `precision="parent"`; so do other names the
+gazetteer lacks, to the town the article's places gather round (kind "place"). Demonyms ("Russian
 strikes") are mentions of their own kind, "demonym", resolved to their country; consumers
 that locate events skip them (`models.on_ground`). The outlet's home town and country-code
 domain count as context, as a local paper names its neighbours bare.
@@ -175,6 +176,13 @@ _REGION_AFTER = re.compile(
 _UPSTATE_KM = 100.0
 # Another name's reading within about this distance makes a town's reading likelier.
 _NEIGHBOUR_KM = 25.0
+# The article's area: the town with the most other names resolved this near it.
+_FOCUS_KM = 100.0
+# A loosely spelt reading of a small town this far from that town, or a venue named for
+# one, is no better than the town itself; a town this large is written many ways ("Raqa")
+# and lends its name to venues in it ("Mosul University"): it keeps its reading.
+_FAR_KM = 300.0
+_SMALL_TOWN = 100_000
 # "N.Y.", "Calif.", "Wash.": abbreviated names, which news gives to states and provinces.
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z][a-z]{1,4}\.")
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
@@ -193,6 +201,7 @@ class Resolution:
     precision: str = "exact"  # "exact", "parent", "admin1", "country" or "region"
     parent: str | None = None
     kind: str | None = None  # what the mention names: "town", "river", "airport"...
+    guessed: bool = False  # a name the gazetteer lacks, put in the article's area
 
 
 def _clean(name: str) -> tuple[str, str | None]:
@@ -247,6 +256,10 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
         wanted = _wanted(kind)
         cands = cands + [c for c in gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
                          if c.place.feature in wanted]
+    elif kind is None and not any(c.match >= 0.97 for c in cands):
+        # "Miami-Dade", "Cuyahoga": a county named without its type word
+        cands = cands + [c for c in gazetteer.candidates(name + " County", limit=5)
+                         if c.match >= 0.97 and c.place.feature == "admin2"]
     return cands
 
 
@@ -582,6 +595,7 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     _apply_namesakes(text, spans, names, cands, regional, own, results)
     _apply_inner_cues(text, spans, results)
     _apply_landmarks(text, spans, names, results)
+    _apply_focus(own, cands, results)
     return results
 
 
@@ -767,6 +781,58 @@ def _apply_inner_cues(text: str, spans: Sequence[tuple[int, int]],
                                        anchor.place.lat, anchor.place.lon) > 30:
             results[i] = Resolution(anchor.place, anchor.score, "parent", anchor.place.name,
                                     "neighbourhood")
+
+
+def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
+           results: Sequence[Resolution | None]) -> Resolution | None:
+    """The town the article's places gather round: the resolved town with the most other
+    names resolved within _FOCUS_KM of it, then the most mentions, then one read under its
+    exact spelling, then the largest; None without a town."""
+    towns: dict[str, Resolution] = {}
+    count: dict[str, int] = defaultdict(int)
+    exact: dict[str, bool] = {}
+    for name, cs, r in zip(own, cands, results, strict=True):
+        if r is not None and r.place.feature == "city" and r.precision == "exact":
+            towns.setdefault(name, r)
+            count[name] += 1
+            exact[name] = any(c.match >= 0.97 and c.place.key == r.place.key for c in cs)
+
+    def weight(name: str) -> tuple[int, int, bool, int]:
+        p = towns[name].place
+        return (sum(distance_km(p.lat, p.lon, o.place.lat, o.place.lon) <= _FOCUS_KM
+                    for other, o in towns.items() if other != name), count[name],
+                exact[name], p.population)
+
+    return towns[max(towns, key=weight)] if towns else None
+
+
+def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
+                 results: list[Resolution | None]) -> None:
+    """A name the gazetteer lacks (a hamlet, an estate, a neighbourhood) is a place in the
+    article's own area: it resolves to the town the article's places gather round, with
+    precision "parent", as ACLED codes an unknown village at the nearest known town. So
+    does a name known only by a loose spelling of a small town far from that area: a near
+    miss of a distant village's name is likelier a local place that the gazetteer lacks,
+    while a large town's is how news transliterates it ("Raqa" in a report on Mosul). And
+    so does a venue read as lying in a small town far away because it bears the town's
+    name ("Carnegie Hall" in a report on New York is not in Carnegie, Pennsylvania).
+    Guessed, it is shown only where the text reads the name as a place (`extract_places`).
+    """
+    focus = _focus(own, cands, results)
+    if focus is None:
+        return
+    for i, r in enumerate(results):
+        if r is not None:
+            loose = r.precision == "exact" and not any(c.match >= 0.97 for c in cands[i])
+            if not ((loose or r.kind == "facility") and r.place.feature == "city"
+                    and r.place.population < _SMALL_TOWN
+                    and distance_km(r.place.lat, r.place.lon, focus.place.lat,
+                                    focus.place.lon) > _FAR_KM):
+                continue
+        # a reading too weak to be a place at all ("Daesh") stays too weak
+        score = min(r.score, _MIN_SCORE) if r is not None else _MIN_SCORE
+        results[i] = Resolution(focus.place, score, "parent", focus.place.name, "place",
+                                guessed=True)
 
 
 def _strong(cands: list[Candidate], focus_cc: set[str]) -> bool:
@@ -1053,11 +1119,11 @@ def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[Pla
     for span, r in zip(spans, resolved, strict=True):
         if r is not None and r.score < _MIN_SCORE:
             continue  # a name that is a place only by a far-fetched reading ("Daesh")
-        weak = r is None
+        weak = r is None or r.guessed
         if weak and not found[span]:
             continue
         kept.append(span)
-        kept_res.append(None if weak else r)
+        kept_res.append(r)
     vague = _vague_spans(article.text, kept, kept_res)
     covered = {(s, e) for s, e, _ in vague}
     mentions = [_mention(article, s, e, r, gazetteer) for s, e, r in vague]

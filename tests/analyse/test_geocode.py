@@ -126,6 +126,46 @@ def test_resolve_mentions_county_is_a_county(gaz: Gazetteer) -> None:
     assert london is not None and london.place.country_code == "US"
 
 
+def test_resolve_mentions_county_named_without_its_type_word(gaz: Gazetteer) -> None:
+    text = "Schools in Miami-Dade and Broward stayed closed on Monday as the storm neared."
+    for r in _resolve_all(gaz, text, ["Miami-Dade", "Broward"]):
+        assert r is not None and r.place.feature == "admin2"
+        assert (r.place.country_code, r.place.admin1) == ("US", "FL")
+
+
+def test_resolve_mentions_unknown_place_lies_in_the_reports_area(gaz: Gazetteer) -> None:
+    # Mashlab and Kasrat Afnan are unknown to the gazetteer; Jazra matches only loosely a
+    # town in southern Iraq. All three are places of Raqqa's area: its town, as parent.
+    text = ("Government forces shelled the Mashlab and Jazra districts of Raqqa, and families "
+            "fled to Kasrat Afnan on the south bank, a monitor said.")
+    mashlab, jazra, raqqa, kasrat = _resolve_all(
+        gaz, text, ["Mashlab", "Jazra", "Raqqa", "Kasrat Afnan"])
+    assert raqqa is not None and raqqa.place.geonameid == 172955 and not raqqa.guessed
+    for r in (mashlab, jazra, kasrat):
+        assert r is not None and r.place.geonameid == 172955
+        assert (r.precision, r.parent, r.kind, r.guessed) == ("parent", "Ar Raqqah", "place",
+                                                              True)
+    # with no town to stand for, an unknown name stays unresolved
+    assert _resolve_all(gaz, "Residents of Mashlab fled.", ["Mashlab"]) == [None]
+
+
+def test_resolve_mentions_large_town_spelt_loosely_keeps_its_reading(gaz: Gazetteer) -> None:
+    # "Raqa" matches Raqqa only loosely and lies far from Mosul, the report's area: a town
+    # that large is transliterated, not a village the gazetteer lacks
+    text = "Iraqi forces pressed on in Mosul and Tal Afar. In Raqa, jihadists held out."
+    raqa = _resolve_all(gaz, text, ["Mosul", "Tal Afar", "Raqa"])[2]
+    assert raqa is not None and raqa.place.geonameid == 172955 and not raqa.guessed
+
+
+def test_resolve_mentions_venue_named_for_a_distant_small_town(gaz: Gazetteer) -> None:
+    # the hall bears the name of Carnegie, Pennsylvania, but the report is about New York
+    text = ("The orchestra played Carnegie Hall on Friday before touring Brooklyn and Queens, "
+            "New York.")
+    hall = _resolve_all(gaz, text, ["Carnegie Hall", "Brooklyn", "Queens"])[0]
+    assert hall is not None and hall.guessed and hall.precision == "parent"
+    assert (hall.place.country_code, hall.place.admin1) == ("US", "NY")
+
+
 def test_resolve_mentions_city_is_part_of_the_name(gaz: Gazetteer) -> None:
     text = "Flights from Kansas City and Mexico City to Quebec City were cancelled in Kansas."
     kc, mexico, quebec, kansas = _resolve_all(
