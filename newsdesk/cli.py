@@ -134,7 +134,10 @@ def analyze(
 
         newsdesk analyze examples/raqqa-2017 'feeds/*.xml.gz' --out out/ --db desk.db
     """
-    from newsdesk.pipeline import run
+    from newsdesk.startup import long_lived
+
+    with long_lived():  # spaCy's and newsdesk's modules live as long as the process
+        from newsdesk.pipeline import run
 
     if executor == "local" and scheduler:
         raise click.UsageError("--scheduler applies to --executor dask")

@@ -40,8 +40,11 @@ def load_resources() -> Resources:
     from newsdesk.analyse.gazetteer import Gazetteer
     from newsdesk.analyse.nlp import load_nlp
     from newsdesk.analyse.registry import ActorRegistry
+    from newsdesk.startup import long_lived
 
-    return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(), registry=ActorRegistry.load())
+    with long_lived():
+        return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(),
+                         registry=ActorRegistry.load())
 
 
 @dataclass(slots=True, frozen=True)
