@@ -654,15 +654,16 @@ with Store.open(tmp / "one.db") as store:
     store.save_records(ArticleRecords(article=Article(id="a1", source="a.txt", text=text)))
     link_stored(store)
     publish(store, tmp / "out")
-print(sorted(m for m in ("datasketch", "scipy", "dask", "distributed", "fastapi", "pandas")
-             if m in sys.modules))
+print(sorted(m for m in ("datasketch", "scipy", "dask", "distributed", "fastapi", "pandas",
+                         "concurrent.futures.process") if m in sys.modules))
 """
 
 
 def test_one_report_run_imports_no_signing_dask_or_web(tmp_path: Path) -> None:
     """Start-up (issue 15): storing, linking and publishing one report in an empty store
     imports neither datasketch (a lone article is not signed, and with it scipy) nor the
-    Dask, web or table libraries, which a local one-report run does not use."""
+    Dask, web or table libraries, nor the process pool, which a local one-report run does
+    not use."""
     repo = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", _ONE_REPORT, str(tmp_path), str(repo)],
                           capture_output=True, text=True, check=True, timeout=120)
