@@ -84,11 +84,13 @@ _TRICKY = [
 def test_pos_rules_give_the_models_own_tags_parse_and_pos(nlp, example_dir):
     import numpy
     import spacy
-    from spacy.attrs import DEP, HEAD, POS, TAG
+    from spacy.attrs import DEP, HEAD, POS, SENT_START, TAG
 
     assert "attribute_ruler" not in nlp.pipe_names
-    model = spacy.load(nlp_module.MODEL_PACKAGE, exclude=list(nlp_module.EXCLUDED))
+    assert "senter" not in nlp.component_names  # excluded: its weights are not read
+    model = spacy.load(nlp_module.MODEL_PACKAGE, exclude=["lemmatizer"])
     assert "attribute_ruler" in model.pipe_names
+    assert model.disabled == ["senter"]  # as the model ships it: the parser's sentences
     # the model's tokenizer loaded into an empty one is the model's own, every setting
     assert nlp.tokenizer.to_bytes(exclude=["vocab"]) == model.tokenizer.to_bytes(exclude=["vocab"])
     assert nlp.config["nlp"]["tokenizer"] != model.config["nlp"]["tokenizer"]
@@ -96,7 +98,7 @@ def test_pos_rules_give_the_models_own_tags_parse_and_pos(nlp, example_dir):
     ours, theirs = list(nlp.pipe(texts)), list(model.pipe(texts))
     for a, b in zip(ours, theirs, strict=True):
         assert [t.pos_ for t in a] == [t.pos_ for t in b]
-        attrs = [TAG, POS, DEP, HEAD]
+        attrs = [TAG, POS, DEP, HEAD, SENT_START]
         assert numpy.array_equal(a.to_array(attrs), b.to_array(attrs))
     assert {"AUX", "VERB", "SPACE", "PRON", "PART"} <= {t.pos_ for d in ours[:4] for t in d}
 
