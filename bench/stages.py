@@ -16,6 +16,10 @@ compared (`same records: True`).
 Start-up (`--startup REPORT`): whole processes of `python -m newsdesk.cli analyze REPORT
 --quiet` into a fresh store, CPU (user + system, `os.wait4`) and wall, the median of
 `--repeat` runs alternating with TREE's; wall time means something only on a quiet machine.
+Each tree runs twice over: without bytecode (`PYTHONDONTWRITEBYTECODE=1`, so a tree
+without `__pycache__` is compiled from source at every start, as in this project's
+checkouts) and with it (`PYTHONPYCACHEPREFIX` in a temporary folder that an untimed run
+fills first, as an installed newsdesk has its `.pyc` files).
 """
 
 from __future__ import annotations
@@ -103,11 +107,13 @@ def _child(paths: list[Path], cache: Path | None, records_out: Path) -> None:
     print(json.dumps(spent))
 
 
-def _run(tree: Path, argv: list[str]) -> tuple[float, float, str]:
-    """(CPU s, wall s, stdout) of a child process running newsdesk from `tree`."""
+def _run(tree: Path, argv: list[str], env: dict[str, str] | None = None
+         ) -> tuple[float, float, str]:
+    """(CPU s, wall s, stdout) of a child process running newsdesk from `tree`, in `env`
+    (this process's environment by default)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, *argv], cwd=tree, stdout=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(tree)})
+    proc = subprocess.Popen([sys.executable, *argv], cwd=tree, stdout=subprocess.PIPE, text=True,
+                            env={**(os.environ if env is None else env), "PYTHONPATH": str(tree)})
     out = proc.stdout.read() if proc.stdout else ""
     _, status, ru = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status):
@@ -148,20 +154,35 @@ def _stages(args: argparse.Namespace) -> None:
 
 def _startup(args: argparse.Namespace) -> None:
     trees = [("this tree", REPO)] + ([("before", args.before.resolve())] if args.before else [])
-    runs: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in trees}
+    for tree in [tree for _, tree in trees if next((tree / "newsdesk").rglob("__pycache__"), 0)]:
+        print(f"note: {tree}/newsdesk holds __pycache__: its 'none' rows read bytecode")
+    runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+
+        def analyze(label: str, tree: Path, mode: str, out: str) -> tuple[float, float]:
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+            env.update({"PYTHONDONTWRITEBYTECODE": "1"} if mode == "none"
+                       else {"PYTHONPYCACHEPREFIX": f"{tmp}/pyc-{label}"})
+            cpu, wall, _ = _run(tree, ["-m", "newsdesk.cli", "analyze",
+                                       str(args.startup.resolve()), "--quiet",
+                                       "--out", out, "--db", f"{out}.db"], env=env)
+            return cpu, wall
+
+        for label, tree in trees:  # writes the bytecode, untimed
+            analyze(label, tree, "written", f"{tmp}/{label}.warm")
         for i in range(args.repeat):
-            for label, tree in trees:
-                out = f"{tmp}/{label}.{i}"
-                cpu, wall, _ = _run(tree, ["-m", "newsdesk.cli", "analyze",
-                                           str(args.startup.resolve()), "--quiet",
-                                           "--out", out, "--db", f"{out}.db"])
-                runs[label].append((cpu, wall))
+            for mode in ("none", "written"):
+                for label, tree in trees:
+                    runs.setdefault((mode, label), []).append(
+                        analyze(label, tree, mode, f"{tmp}/{label}.{mode}.{i}"))
     print(f"start-up: `analyze {args.startup.name}` ({args.startup.stat().st_size} bytes), "
-          f"median of {args.repeat} whole processes")
-    for label, _ in trees:
-        print(f"| {label} | {statistics.median(c for c, _ in runs[label]):.2f} CPU s | "
-              f"{statistics.median(w for _, w in runs[label]):.2f} s wall |")
+          f"median of {args.repeat} whole processes, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
+    print("| bytecode | tree | CPU s | wall s |\n|---|---|---:|---:|")
+    for (mode, label), found in runs.items():
+        print(f"| {mode} | {label} | {statistics.median(c for c, _ in found):.2f} | "
+              f"{statistics.median(w for _, w in found):.2f} |")
 
 
 def main() -> None:
