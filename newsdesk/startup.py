@@ -24,8 +24,8 @@ def long_lived() -> Iterator[None]:
     The threshold, not `gc.disable()`, turns collection off: srsly's msgpack reader,
     which spaCy's model load calls 127 times, re-enables a disabled collector. Cycles
     that became garbage meanwhile are frozen with the rest and never freed: about 5,700
-    objects for the model's load (under 1 % of the objects start-up makes), the cost
-    CPython's documentation of `gc.freeze` accepts.
+    objects of the 170,000 (a collection right after start-up finds that many), the
+    trade CPython's documentation of `gc.freeze` makes for start-up objects.
     """
     thresholds = gc.get_threshold()
     gc.set_threshold(0)
