@@ -198,3 +198,13 @@ def test_cli_file_name_with_a_newline_stays_on_one_line(tmp_path, example_dir):
         (source,) = conn.execute("SELECT source FROM input_errors").fetchone()
         stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert source == str(bad) and stored == 1  # the store keeps the real name
+
+
+def test_python_dash_m_newsdesk_is_the_command(tmp_path):
+    """`python -m newsdesk` runs the same command as the `newsdesk` script, named so."""
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "newsdesk", "--version"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("newsdesk, version ")
