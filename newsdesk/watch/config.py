@@ -211,10 +211,16 @@ def _target(kind: SourceKind, value: str, path: Path, where: str) -> str:
         return value
     if remote and kind == "urls":
         return value
-    local = (path.parent / Path(value).expanduser()).resolve()
-    if kind == "folder" and not local.is_dir():
+    try:
+        local = (path.parent / Path(value).expanduser()).resolve()
+        is_dir, is_file = local.is_dir(), local.is_file()
+    except (OSError, ValueError, RuntimeError) as exc:
+        # a NUL byte, a name too long, "~nobody", a symlink loop: no path the OS can open
+        raise ConfigError(f"{path}: {where}: `{kind}` {value!r} is not a usable path ({exc})"
+                          ) from None
+    if kind == "folder" and not is_dir:
         raise ConfigError(f"{path}: {where}: `folder` {value!r} is not a folder ({local})")
-    if kind == "urls" and not local.is_file():
+    if kind == "urls" and not is_file:
         raise ConfigError(f"{path}: {where}: `urls` {value!r} is neither an http(s) URL nor a "
                           f"file ({local})")
     return str(local)

@@ -99,6 +99,8 @@ def test_a_bad_interval_names_the_file_source_and_key(text):
         ({"source": [{"feed": "https://a/f"}], "sauce": 1}, "unknown key 'sauce' in the top "
                                                             "level; allowed: source, watch"),
         (_config(folder="no-such-folder"), "`folder` 'no-such-folder' is not a folder"),
+        (_config(urls="\x00"), "`urls` '\\x00' is not a usable path"),
+        (_config(folder="a\x00b"), "`folder` 'a\\x00b' is not a usable path"),
     ],
 )
 def test_config_mistakes_are_one_line_naming_the_key(raw, expected):
