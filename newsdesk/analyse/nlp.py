@@ -9,12 +9,10 @@ extraction downstream.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -226,26 +224,17 @@ def _values(spec: Any) -> list[Any] | None:
     return None
 
 
-_OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                     "openblas_set_num_threads64_", "openblas_set_num_threads")
-
-
 def _one_blas_thread() -> None:
-    """Limit the OpenBLAS that NumPy ships (numpy.libs) to one thread, in this process.
+    """Limit the BLAS that NumPy ships to one thread, in this process.
 
     The variable OPENBLAS_NUM_THREADS is read only when NumPy is first imported, which
-    every entry point has done long before the model loads, so the library's own setter
-    is called instead (what threadpoolctl does, without the dependency). A NumPy built
-    against another BLAS has no such library here and is left as it is.
+    every entry point has done long before the model loads, so the library's own limit is
+    set through threadpoolctl, which finds the loaded BLAS (OpenBLAS, MKL, BLIS) and calls
+    its setter.
     """
-    import numpy
+    from threadpoolctl import threadpool_limits
 
-    for lib in sorted((Path(numpy.__file__).parent.parent / "numpy.libs").glob("*openblas*.so*")):
-        blas = ctypes.CDLL(str(lib))
-        setter = next((getattr(blas, n) for n in _OPENBLAS_SETTERS if hasattr(blas, n)), None)
-        if setter is not None:
-            setter(1)
-            log.debug("OpenBLAS limited to one thread (%s)", lib.name)
+    threadpool_limits(limits=1, user_api="blas")
 
 
 PIECE_CHARS = 100_000
