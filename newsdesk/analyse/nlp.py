@@ -284,15 +284,34 @@ def parse_many(nlp: Language, texts: Sequence[str]) -> list[Doc]:
     for text in texts:
         if group and (len(group) == BATCH or len(text) > PIECE_CHARS
                       or sum(map(len, group)) + len(text) > BATCH_CHARS):
-            docs += nlp.pipe(group, batch_size=len(group))
+            docs += _pipe(nlp, group)
             group = []
         if len(text) > PIECE_CHARS:
             docs.append(parse(nlp, text))
         else:
             group.append(text)
     if group:
-        docs += nlp.pipe(group, batch_size=len(group))
+        docs += _pipe(nlp, group)
     return docs
+
+
+_TRANSITION_PIPES = ("parser", "ner")
+
+
+def _pipe(nlp: Language, group: list[str]) -> list[Doc]:
+    """`nlp.pipe` of one batch, the parser and NER stepping through all of it at once.
+
+    Given a batch, spaCy's transition-based components cut it again, into sub-batches of a
+    quarter of their `batch_size`, and step the parse of each sub-batch alone: for a batch
+    of 8 reports, four runs of the step loop over 2 reports each, the loop's per-step cost
+    (the hidden layer's matrix product, the valid moves) paid for 2 rows at a time. A
+    `batch_size` of four times the batch makes the sub-batch the whole batch: one loop,
+    the same moves for every report (each report's state is scored on its own row), and
+    about a tenth less CPU for the whole parse of the benchmark texts (bench/RESULTS.md,
+    stop 25). Memory grows by the components' inputs for the batch, a few MB."""
+    whole = {"batch_size": 4 * len(group)}
+    cfg = {name: whole for name in _TRANSITION_PIPES if name in nlp.pipe_names}
+    return list(nlp.pipe(group, batch_size=len(group), component_cfg=cfg))
 
 
 def _pieces(text: str) -> list[str]:

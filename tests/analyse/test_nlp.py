@@ -154,3 +154,20 @@ def test_a_batch_parses_as_one_article_at_a_time(small_limits, example_dir, tmp_
         title = casualties.headline(small_limits, article.title)
         assert one.title is not None and one.title.text == title.text
         assert numpy.array_equal(one.title.to_array(attrs), title.to_array(attrs))
+
+
+def test_the_parser_and_ner_step_through_a_whole_batch_at_once(nlp, example_dir, monkeypatch):
+    """spaCy's parser and NER cut a batch into sub-batches of a quarter of their
+    `batch_size`; `parse_many` has them take the whole batch in one step loop (issue 15)."""
+    texts = [p.read_text("utf-8") for p in sorted(example_dir.glob("*.txt"))]
+    seen: dict[str, list[int]] = {"parser": [], "ner": []}
+    for name, sizes in seen.items():
+        model = nlp.get_pipe(name).model  # what the component runs on each sub-batch
+
+        def forward(model, docs, is_train, _real=model._func, _sizes=sizes):  # type: ignore[no-untyped-def]
+            _sizes.append(len(docs))
+            return _real(model, docs, is_train)
+
+        monkeypatch.setattr(model, "_func", forward)
+    nlp_module.parse_many(nlp, texts)
+    assert seen == {"parser": [len(texts)], "ner": [len(texts)]}
