@@ -130,6 +130,18 @@ def test_pos_rules_keep_the_order_of_interleaved_rules(nlp):
     assert [t.pos_ for t in theirs] == ["DET", "X", "DET", "DET", "NUM", "", "DET", "X", "NOUN"]
 
 
+def test_pos_rules_refuse_a_rule_they_cannot_test(nlp):
+    """`_PosRules` tests the parse-reading rules on a few of the doc's arrays; a model whose
+    ruler reads another attribute fails at load, not with wrong POS."""
+    from spacy.pipeline import AttributeRuler
+
+    ruler = AttributeRuler(nlp.vocab)
+    ruler.add_patterns([{"patterns": [[{"ENT_TYPE": "GPE", "DEP": "nsubj"}]],
+                         "attrs": {"POS": "PROPN"}}])
+    with pytest.raises(nlp_module.ModelError, match="ENT_TYPE"):
+        nlp_module._PosRules(ruler)
+
+
 def test_a_batch_parses_as_one_article_at_a_time(small_limits, example_dir, tmp_path):
     """The executors' `parse_batch` (texts and headlines through `nlp.pipe`, a long text
     in pieces) gives the Docs that `analyze_article` makes alone, and the same records;
