@@ -18,7 +18,14 @@ Wall time is printed beside it but is only meaningful on a quiet machine.
   a time, resources loaded), beside spaCy's full pipeline and newsdesk's own (`nlp.pipe`)
   in the same process, and whether the two give the same annotations on every token;
 - `--components` instead: each spaCy component's CPU time, and what a sentence triage
-  could leave out (see `_components`).
+  could leave out (see `_components`);
+- `--batches 16:20000,16:40000` instead: the CPU time and peak RSS of the executors' parse
+  (`article.parse_batch` over chunks of `nlp.BATCH` articles, texts and headlines) with
+  each setting of `nlp.BATCH` and `nlp.BATCH_CHARS`, a process for each, alternating.
+
+spaCy alone parses each file whole, its first line (GeoWebNews' "TITLE: ... LINK: ...")
+included, and no headline apart; newsdesk parses the text without that line, which ingest
+takes as the title, and the headlines it can count casualties from (`parse_batch`).
 
 A ratio is spaCy's CPU time over the other's: above 1.0 the other needs less.
 """
@@ -164,6 +171,27 @@ def _components(folder: Path) -> None:
           f"{parser_starts} ({shared / parser_starts:.1%})")
 
 
+def _batches(folder: Path, setting: str) -> None:
+    """Child (`--batches`): the executors' parse of the articles at one setting
+    (`BATCH:BATCH_CHARS`), after a first parse that loads what parsing loads."""
+    import itertools
+
+    from newsdesk.analyse import nlp
+    from newsdesk.analyse.article import parse_batch
+    from newsdesk.ingest.readers import read_inputs
+    from newsdesk.models import Article
+
+    articles = [a for a in read_inputs([str(folder)]) if isinstance(a, Article)]
+    model = nlp.load_nlp()
+    parse_batch(articles[:2], model)
+    nlp.BATCH, nlp.BATCH_CHARS = map(int, setting.split(":"))
+    todo = iter(articles)
+    t0 = _cpu()
+    for batch in iter(lambda: list(itertools.islice(todo, nlp.BATCH)), []):
+        parse_batch(batch, model)
+    print(f"{_cpu() - t0:.3f}")
+
+
 def _measure(argv: list[str], code: Path = REPO) -> tuple[float, float, float, str]:
     """(CPU s, wall s, peak RSS MB, stdout) of one child process and what it waited for,
     running newsdesk from the tree `code`."""
@@ -179,6 +207,24 @@ def _measure(argv: list[str], code: Path = REPO) -> tuple[float, float, float, s
     return ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss / 1024, out
 
 
+def _sweep(folder: Path, settings: list[str], repeat: int) -> None:
+    """`--batches`: each setting's parse timed in its own process, alternating."""
+    print(f"corpus: {len(list(folder.iterdir()))} GeoWebNews texts; the executors' parse "
+          f"(texts and headlines), CPU s and the process's peak RSS", flush=True)
+    runs: dict[str, list[tuple[float, float]]] = {s: [] for s in settings}
+    for i in range(repeat):
+        for setting in settings:
+            _, _, rss, out = _measure([PYTHON, SELF, str(folder), "--child", "batches",
+                                       "--setting", setting])
+            runs[setting].append((float(out), rss))
+            print(f"run {i + 1}: {setting:>12s} {float(out):6.2f} CPU s, {rss:4.0f} MB",
+                  flush=True)
+    for setting, timed in runs.items():
+        cpu = statistics.median(t for t, _ in timed)
+        print(f"BATCH:BATCH_CHARS {setting:>12s}: median {cpu:6.2f} CPU s, "
+              f"peak RSS {max(r for _, r in timed):4.0f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -192,8 +238,16 @@ def main() -> None:
     ap.add_argument("--components", action="store_true",
                     help="only time spaCy's components and measure what a sentence triage "
                     "could leave out (one process)")
-    ap.add_argument("--child", choices=["spacy", "stage", "components"], help=argparse.SUPPRESS)
+    ap.add_argument("--batches", metavar="N:CHARS,...",
+                    help="only time the executors' parse with these settings of nlp.BATCH "
+                    "and nlp.BATCH_CHARS (a process each, --repeat runs)")
+    ap.add_argument("--child", choices=["spacy", "stage", "components", "batches"],
+                    help=argparse.SUPPRESS)
+    ap.add_argument("--setting", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child == "batches":
+        _batches(args.benchmarks, args.setting)
+        return
     if args.child:
         {"spacy": _spacy_alone, "stage": _stage_alone, "components": _components}[args.child](
             args.benchmarks)
@@ -209,6 +263,9 @@ def main() -> None:
         if args.components:
             print(f"corpus: {n} GeoWebNews texts; one process, CPU s", flush=True)
             print(_measure([PYTHON, SELF, str(folder), "--child", "components"])[3], end="")
+            return
+        if args.batches:
+            _sweep(folder, args.batches.split(","), args.repeat)
             return
         print(f"corpus: {n} GeoWebNews texts; median of {args.repeat} alternating runs",
               flush=True)

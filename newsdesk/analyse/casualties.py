@@ -153,6 +153,13 @@ def headline(nlp: Language, title: str) -> Doc:
     return nlp(headline_text(title))
 
 
+def may_count(doc: Doc) -> bool:
+    """Whether `count_casualties` can find a count in `doc`, read from its tokens alone:
+    it starts only from the words of `_cue_tokens`, so a headline without one adds
+    nothing to the toll and need not be parsed (`analyse.article.parse_batch`)."""
+    return bool(_cue_tokens(doc))
+
+
 def headline_text(title: str) -> str:
     """The title as it is parsed for counting: a Title Case headline ("Four People Shot in
     Miami Gardens") is put in sentence case first, or the parser reads every word as a

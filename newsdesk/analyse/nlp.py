@@ -140,25 +140,25 @@ class _PosRules:
     spaCy runs its 179 rules as one Matcher over every token (16 % of the pipeline's
     time, measured), though most are a lookup: "tag NN is NOUN", "tag VBZ with the word
     'has' is AUX". Those (rules on TAG and LOWER alone that set only POS) become two
-    dictionaries; the nine that look at the parse, at spaces or at two tokens stay a
-    Matcher; the rules that set only MORPH or LEMMA, which no stage reads, go. As in the
-    AttributeRuler, a later rule overrides an earlier one. Same TAG, POS, DEP and HEAD on
-    every token of the 200 GeoWebNews texts as the model's own ruler, in under a third of
-    its time (`bench/throughput.py` checks it; tests/analyse/test_nlp.py on the Raqqa
-    reports and on rules of each kind interleaved).
+    dictionaries; the nine that look at the parse, at spaces or at two tokens are tested on
+    the doc's arrays (`_starts`), where spaCy's Matcher would match them; the rules that
+    set only MORPH or LEMMA, which no stage reads, go. As in the AttributeRuler, a later
+    rule overrides an earlier one. Same TAG, POS, DEP and HEAD on every token of the 200
+    GeoWebNews texts as the model's own ruler, in an eighth of its time
+    (`bench/throughput.py` checks it; tests/analyse/test_nlp.py on the Raqqa reports and on
+    rules of each kind interleaved).
     """
 
     def __init__(self, ruler: Any) -> None:
         from spacy.attrs import DEP, POS, TAG
-        from spacy.matcher import Matcher
 
         kept = (POS, TAG, DEP)
         strings = ruler.vocab.strings
         self._pos = POS
         self._by_tag: dict[int, tuple[int, int]] = {}  # TAG -> (rule, POS)
         self._by_tag_word: dict[tuple[int, int], tuple[int, int]] = {}  # (TAG, LOWER) -> ...
-        self._matcher = Matcher(ruler.vocab)
-        self._rules: list[tuple[int, int, dict[int, int]]] = []  # (rule, index, attrs)
+        # (rule, index, attrs, its patterns as _Test lists, one test per token)
+        self._rules: list[tuple[int, int, dict[int, int], list[list[_Test]]]] = []
         for rule, (spec, attrs, index) in enumerate(
                 zip(ruler.patterns, ruler.attrs, ruler.indices, strict=True)):
             sets = {a: v for a, v in attrs.items() if a in kept}
@@ -170,8 +170,8 @@ class _PosRules:
                     else:
                         self._by_tag_word[strings.add(tag), strings.add(word)] = (rule, sets[POS])
             elif sets:
-                self._matcher.add(str(len(self._rules)), spec["patterns"])
-                self._rules.append((rule, index, sets))
+                self._rules.append((rule, index, sets, [[_token_test(t, strings) for t in p]
+                                                        for p in spec["patterns"]]))
 
     def __call__(self, doc: Doc) -> Doc:
         import numpy
@@ -187,16 +187,55 @@ class _PosRules:
                 hit = by_word
             pos.append(was if hit is None else hit[1])
             won.append(-1 if hit is None else hit[0])
-        strings = doc.vocab.strings
         # matched before anything is set, as spaCy matches all its rules first
-        matched = sorted((self._rules[int(strings[key])], start, end)
-                         for key, start, end in self._matcher(doc, allow_missing=True))
+        columns = doc.to_array(list(_TESTED))
+        matched = [(rule, index, sets, start) for rule, index, sets, patterns in self._rules
+                   for start in _starts(columns, patterns)]
         doc.from_array([POS], numpy.array(pos, dtype="uint64").reshape(-1, 1))
-        for (rule, index, sets), start, end in matched:
-            token = doc[start:end][index]
+        for rule, index, sets, start in matched:
+            token = doc[start + index]
             set_token_attrs(token, {a: v for a, v in sets.items()
                                     if a != self._pos or rule > won[token.i]})
         return doc
+
+
+_TESTED = ("TAG", "LOWER", "DEP", "IS_SPACE")
+"""The token attributes that the model's parse- and space-reading rules test, the columns
+of `_Test`: a rule on any other is refused when the pipeline loads."""
+
+_Test = list[tuple[int, bool, np.ndarray]]
+"""One token of a rule's pattern: (column of `_TESTED`, whether the value must be among
+the values or not among them, the values as string ids)."""
+
+
+def _token_test(spec: dict[str, Any], strings: Any) -> _Test:
+    """A Matcher token spec (a value, {"IN": [...]} or {"NOT_IN": [...]} on `_TESTED`) as
+    array tests: the nine rules read the parse at every token, which spaCy's Matcher
+    did through a predicate cache per token, two thirds of `_PosRules`'s time."""
+    tests: _Test = []
+    for attr, value in spec.items():
+        if attr not in _TESTED:
+            raise ModelError(f"attribute_ruler pattern on {attr}: _PosRules reads {_TESTED}")
+        among = not (isinstance(value, dict) and set(value) == {"NOT_IN"})
+        values = value.get("IN", value.get("NOT_IN")) if isinstance(value, dict) else [value]
+        if values is None or (isinstance(value, dict) and len(value) != 1):
+            raise ModelError(f"attribute_ruler pattern {spec}: _PosRules reads IN and NOT_IN")
+        ids = [int(v) if isinstance(v, bool) else strings.add(v) for v in values]
+        tests.append((_TESTED.index(attr), among, np.array(ids, dtype=np.uint64)))
+    return tests
+
+
+def _starts(columns: np.ndarray, patterns: list[list[_Test]]) -> list[int]:
+    """Where in the doc (its `_TESTED` columns) one of the patterns matches, in order."""
+    found: set[int] = set()
+    for pattern in patterns:
+        fits = len(columns) - len(pattern) + 1
+        ok = np.ones(max(fits, 0), dtype=bool)
+        for offset, tests in enumerate(pattern):
+            for column, among, ids in tests:
+                ok &= np.isin(columns[offset:offset + fits, column], ids) == among
+        found.update(np.flatnonzero(ok).tolist())
+    return sorted(found)
 
 
 def _lookup_keys(patterns: list[list[dict[str, Any]]]) -> list[tuple[str, str | None]] | None:
@@ -275,15 +314,34 @@ def parse_many(nlp: Language, texts: Sequence[str]) -> list[Doc]:
     for text in texts:
         if group and (len(group) == BATCH or len(text) > PIECE_CHARS
                       or sum(map(len, group)) + len(text) > BATCH_CHARS):
-            docs += nlp.pipe(group, batch_size=len(group))
+            docs += _pipe(nlp, group)
             group = []
         if len(text) > PIECE_CHARS:
             docs.append(parse(nlp, text))
         else:
             group.append(text)
     if group:
-        docs += nlp.pipe(group, batch_size=len(group))
+        docs += _pipe(nlp, group)
     return docs
+
+
+_TRANSITION_PIPES = ("parser", "ner")
+
+
+def _pipe(nlp: Language, group: list[str]) -> list[Doc]:
+    """`nlp.pipe` of one batch, the parser and NER stepping through all of it at once.
+
+    Given a batch, spaCy's transition-based components cut it again, into sub-batches of a
+    quarter of their `batch_size`, and step the parse of each sub-batch alone: for a batch
+    of 8 reports, four runs of the step loop over 2 reports each, the loop's per-step cost
+    (the hidden layer's matrix product, the valid moves) paid for 2 rows at a time. A
+    `batch_size` of four times the batch makes the sub-batch the whole batch: one loop,
+    the same moves for every report (each report's state is scored on its own row), and
+    about a tenth less CPU for the whole parse of the benchmark texts (bench/RESULTS.md,
+    stop 25). Memory grows by the components' inputs for the batch, a few MB."""
+    whole = {"batch_size": 4 * len(group)}
+    cfg = {name: whole for name in _TRANSITION_PIPES if name in nlp.pipe_names}
+    return list(nlp.pipe(group, batch_size=len(group), component_cfg=cfg))
 
 
 def _pieces(text: str) -> list[str]:

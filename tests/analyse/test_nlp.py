@@ -127,9 +127,22 @@ def test_pos_rules_keep_the_order_of_interleaved_rules(nlp):
     assert [t.pos_ for t in theirs] == ["DET", "X", "DET", "DET", "NUM", "", "DET", "X", "NOUN"]
 
 
+def test_pos_rules_refuse_a_rule_they_cannot_test(nlp):
+    """`_PosRules` tests the parse-reading rules on a few of the doc's arrays; a model whose
+    ruler reads another attribute fails at load, not with wrong POS."""
+    from spacy.pipeline import AttributeRuler
+
+    ruler = AttributeRuler(nlp.vocab)
+    ruler.add_patterns([{"patterns": [[{"ENT_TYPE": "GPE", "DEP": "nsubj"}]],
+                         "attrs": {"POS": "PROPN"}}])
+    with pytest.raises(nlp_module.ModelError, match="ENT_TYPE"):
+        nlp_module._PosRules(ruler)
+
+
 def test_a_batch_parses_as_one_article_at_a_time(small_limits, example_dir, tmp_path):
     """The executors' `parse_batch` (texts and headlines through `nlp.pipe`, a long text
-    in pieces) gives the Docs that `analyze_article` makes alone."""
+    in pieces) gives the Docs that `analyze_article` makes alone, and the same records;
+    a headline without a word a casualty count starts from is not parsed at all."""
     import numpy
     from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, POS, SENT_START, TAG
 
@@ -138,16 +151,45 @@ def test_a_batch_parses_as_one_article_at_a_time(small_limits, example_dir, tmp_
 
     articles = [a for a in read_inputs([str(example_dir)]) if isinstance(a, Article)]
     articles.insert(2, _long_report(example_dir, tmp_path))
-    assert sum(bool(a.title) for a in articles) == 4  # one Raqqa report and the long one: none
+    counted = tmp_path / "counted.txt"
+    body = sorted(example_dir.glob("*.txt"))[0].read_text("utf-8").partition("\n\n")[2]
+    counted.write_text("Two Civilians Killed in Raqqa Air Strike\n\n" + body, encoding="utf-8")
+    articles += [a for a in read_inputs([str(counted)]) if isinstance(a, Article)]
+    assert sum(bool(a.title) for a in articles) == 5  # one Raqqa report and the long one: none
     attrs = [TAG, POS, DEP, HEAD, ENT_IOB, ENT_TYPE, SENT_START]
     parsed = parse_batch(articles, small_limits)
+    res = load_resources()
+    kinds = set()
     for article, one in zip(articles, parsed, strict=True):
         alone = nlp_module.parse(small_limits, article.text)
         assert one.text.text == article.text
         assert numpy.array_equal(one.text.to_array(attrs), alone.to_array(attrs))
+        assert analyze_article(article, res, one) == analyze_article(article, res)
         if not article.title:
             assert one.title is None
             continue
         title = casualties.headline(small_limits, article.title)
+        kinds.add(casualties.may_count(title))
+        if not casualties.may_count(title):
+            assert one.title is None
+            continue
         assert one.title is not None and one.title.text == title.text
         assert numpy.array_equal(one.title.to_array(attrs), title.to_array(attrs))
+    assert kinds == {True, False}
+
+
+def test_the_parser_and_ner_step_through_a_whole_batch_at_once(nlp, example_dir, monkeypatch):
+    """spaCy's parser and NER cut a batch into sub-batches of a quarter of their
+    `batch_size`; `parse_many` has them take the whole batch in one step loop (issue 15)."""
+    texts = [p.read_text("utf-8") for p in sorted(example_dir.glob("*.txt"))]
+    seen: dict[str, list[int]] = {"parser": [], "ner": []}
+    for name, sizes in seen.items():
+        model = nlp.get_pipe(name).model  # what the component runs on each sub-batch
+
+        def forward(model, docs, is_train, _real=model._func, _sizes=sizes):  # type: ignore[no-untyped-def]
+            _sizes.append(len(docs))
+            return _real(model, docs, is_train)
+
+        monkeypatch.setattr(model, "_func", forward)
+    nlp_module.parse_many(nlp, texts)
+    assert seen == {"parser": [len(texts)], "ner": [len(texts)]}
