@@ -268,7 +268,10 @@ def _run_shards(
     open_pieces: dict[Shard, int] = {}
     done_records: dict[Shard, int] = {}
     lost: set[Shard] = set()
-    queue = as_completed()
+    # on this client's loop: without one, as_completed takes the default client's, and a
+    # caller's own Client (a notebook's, a test's) has another; the futures' results,
+    # awaited on both loops, then fail with "bound to a different event loop"
+    queue = as_completed(loop=client.loop)
 
     def submit(piece: Shard, origin: Shard) -> None:
         client.set_metadata([_PROGRESS, piece.key], None)

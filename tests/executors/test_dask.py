@@ -235,6 +235,7 @@ def test_poisoned_articles_cost_only_themselves(
     cluster: LocalCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import cloudpickle
+    import distributed
     from distributed import Client
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -242,6 +243,17 @@ def test_poisoned_articles_cost_only_themselves(
     markers = _poisoned_corpus(corpus)
     monkeypatch.setenv("NEWSDESK_ARTICLE_TIMEOUT", "5")
     errors: list[InputError] = []
+    loops = []  # the loop each results queue of the run waits on
+
+    class _Queue(distributed.as_completed):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            loops.append(self.loop)
+
+    monkeypatch.setattr(distributed, "as_completed", _Queue)
+    # this test's own Client is the current one while the run makes its own: the run's
+    # results must be awaited on its client's loop, not on this one's (a results queue on
+    # the default client's loop failed now and then: "bound to a different event loop")
     with Client(cluster) as client:
         client.register_plugin(_Poison(str(tmp_path)))
         try:
@@ -251,6 +263,7 @@ def test_poisoned_articles_cost_only_themselves(
             )  # fmt: skip
         finally:
             client.unregister_worker_plugin(_Poison.name)
+        assert loops and all(loop is not client.loop for loop in loops)
     by_line = {int(e.source.rsplit("#", 1)[1]) - 1: e.reason for e in errors}
     assert by_line.keys() == {1, 3, 5}, errors
     assert "RuntimeError: injected failure" in by_line[1]
