@@ -118,6 +118,10 @@ def f1_table(gold: list[str], pred: list[str]) -> tuple[dict[str, Row], float, f
     return table, macro, weighted
 
 
+def accuracy(gold: list[str], pred: list[str]) -> float:
+    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+
+
 def predict(rows: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     """Closed-set and abstaining sub-event types per row (NONE where the typer gives none).
 
@@ -190,7 +194,7 @@ def cross_validate(folds: int = 5) -> None:
     gold, pred = _folds(rows, folds)
     elapsed = time.perf_counter() - start
     table, macro, weighted = f1_table(gold, pred)
-    acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+    acc = accuracy(gold, pred)
     print(f"{folds}-fold CV on {len(rows)} training sentences: accuracy {acc:.3f}  "
           f"macro-F1 {macro:.3f}  weighted-F1 {weighted:.3f}  ({elapsed:.1f} s)")
     print(f"\n{'sub-event type':40} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
@@ -274,16 +278,12 @@ def cross_validate_passages(path: Path = DEFAULT, folds: int = 5) -> None:
     for name, (gold, single, composed) in results.items():
         got = [whole[name](t) for t, _ in bench]
         table, _, w = f1_table([g for _, g in bench], got)
-        acc = sum(g == p for (_, g), p in zip(bench, got, strict=True)) / len(bench)
-        print(f"\n{name}\n  CV sentences: accuracy {_accuracy(gold, single):.3f}  weighted-F1 "
+        acc = accuracy([g for _, g in bench], got)
+        print(f"\n{name}\n  CV sentences: accuracy {accuracy(gold, single):.3f}  weighted-F1 "
               f"{f1_table(gold, single)[2]:.3f}\n  CV passages: accuracy "
-              f"{_accuracy(gold, composed):.3f}  weighted-F1 {f1_table(gold, composed)[2]:.3f}"
+              f"{accuracy(gold, composed):.3f}  weighted-F1 {f1_table(gold, composed)[2]:.3f}"
               f"\n  CASE: accuracy {acc:.3f}  weighted-F1 {w:.3f}\n  CASE weak classes: "
               + ", ".join(f"{k} {table[k][2]:.2f}" for k in WEAK), flush=True)
-
-
-def _accuracy(gold: list[str], pred: list[str]) -> float:
-    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
 
 
 def fit(path: Path = MODEL) -> None:
@@ -410,7 +410,7 @@ def _compare(sentences: list[tuple[str, str]], bench: list[tuple[str, str]]) -> 
     for name, make in TYPERS.items():
         gold, pred = _folds(sentences, make=make)
         cv_table, _, cv_w = f1_table(gold, pred)
-        cv_acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+        cv_acc = accuracy(gold, pred)
         start = time.perf_counter()
         typer = make(sentences)
         fit_s = time.perf_counter() - start
@@ -429,7 +429,7 @@ def print_scores(name: str, cv: tuple[float, float, dict[str, Row]],
     its predictions for the CASE rows `bench`, `tail` a last line of its own."""
     cv_acc, cv_w, cv_table = cv
     table, macro, w = f1_table([g for _, g in bench], got)
-    acc = sum(g == p for (_, g), p in zip(bench, got, strict=True)) / len(bench)
+    acc = accuracy([g for _, g in bench], got)
     worst = min(cv_table, key=lambda k: cv_table[k][2])
     print(f"\n{name}\n  CV: accuracy {cv_acc:.3f}  weighted-F1 {cv_w:.3f}  worst {worst} "
           f"{cv_table[worst][2]:.3f}\n  CASE: accuracy {acc:.3f}  macro-F1 {macro:.3f}  "

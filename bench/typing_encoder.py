@@ -52,6 +52,7 @@ from case2021 import (
     _folds,
     _installed_size,
     _shipped_typer,
+    accuracy,
     f1_table,
     print_scores,
     read_rows,
@@ -174,7 +175,7 @@ def encoder_typer(vectors: dict[str, np.ndarray], head: str, c: float,
 def _cv(rows: Rows, make: Make) -> tuple[float, float, dict[str, Any]]:
     gold, pred = _folds(rows, make=make)
     table, _, weighted = f1_table(gold, pred)
-    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold), weighted, table
+    return accuracy(gold, pred), weighted, table
 
 
 GRIDS: dict[str, list[tuple[str, float, float]]] = {
