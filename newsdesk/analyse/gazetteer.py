@@ -81,6 +81,11 @@ class Place:
     capital: bool = False  # a national capital: news means it when a name is shared
 
 
+EXACT = 0.97
+"""A match this close is the place's own spelling, bar articles, spaces and punctuation
+("The Hague", "Hague"); below it, a spelling only near it (`_similarity`)."""
+
+
 @dataclass(slots=True, frozen=True)
 class Candidate:
     """A place that a name may refer to, and how well the name matches it (0..1)."""
@@ -90,6 +95,11 @@ class Candidate:
     matched_name: str
     demonym: bool = False
     within: bool = False  # the name is a landmark inside the place ("the Kremlin": Moscow)
+
+    @property
+    def exact(self) -> bool:
+        """The name is the place's own spelling (`EXACT`), not a near one."""
+        return self.match >= EXACT
 
 
 _APOSTROPHE = re.compile(f"[{_APOSTROPHES}]")
@@ -157,7 +167,7 @@ def _letters(s: str) -> tuple[tuple[str, int], ...]:
 
 
 def _similarity(a: str, b: str, floor: float = 0.0) -> float:
-    """How closely two normalised spellings match (1: the same, 0.97: same but articles).
+    """How closely two normalised spellings match (1: the same, EXACT: same but articles).
 
     0.9 times difflib's `ratio` otherwise. Below `floor` the value only says "too far":
     difflib's cheap upper bounds (`real_quick_ratio`, `quick_ratio`: the letters the two
@@ -169,7 +179,7 @@ def _similarity(a: str, b: str, floor: float = 0.0) -> float:
         return 1.0
     sa, sb = _squashed(a), _squashed(b)
     if sa == sb:
-        return 0.97
+        return EXACT
     total = len(sa) + len(sb)
     length_bound = 0.9 * (2.0 * min(len(sa), len(sb)) / total)  # real_quick_ratio
     if length_bound < floor:

@@ -245,21 +245,21 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
         return []
     whole = re.sub(r"^[Tt]he\s+|['’]s$", "", written)
     if kind == "city" and whole != name:
-        exact = [c for c in gazetteer.candidates(whole, limit=25) if c.match >= 0.97]
+        exact = [c for c in gazetteer.candidates(whole, limit=25) if c.exact]
         if exact:
             return exact
     cands = gazetteer.candidates(name, limit=25)
-    if kind == "admin2" and not any(c.match >= 0.97 for c in cands):
+    if kind == "admin2" and not any(c.exact for c in cands):
         cands = cands + gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
-    elif kind in _FEATURE_WORDS and not any(c.match >= 0.97 for c in cands):
+    elif kind in _FEATURE_WORDS and not any(c.exact for c in cands):
         # "Socotra Island", "Neches River": the feature under its bare name
         wanted = _wanted(kind)
         cands = cands + [c for c in gazetteer.candidates(name.rsplit(" ", 1)[0], limit=25)
                          if c.place.feature in wanted]
-    elif kind is None and not any(c.match >= 0.97 for c in cands):
+    elif kind is None and not any(c.exact for c in cands):
         # "Miami-Dade", "Cuyahoga": a county named without its type word
         cands = cands + [c for c in gazetteer.candidates(name + " County", limit=5)
-                         if c.match >= 0.97 and c.place.feature == "admin2"]
+                         if c.exact and c.place.feature == "admin2"]
     return cands
 
 
@@ -279,7 +279,7 @@ def _prior(c: Candidate, kind: str | None, rival_primary: bool = False) -> float
     """
     p = c.place
     score = 4.0 * (c.match - 1.0) + 0.45 * math.log10(p.population + 10)
-    if c.match >= 0.97:
+    if c.exact:
         # a city shares its name with its region (Raqqa, Deir ez-Zor): news means the city
         score += {"continent": 2.0, "region": 2.0, "sea": 2.0, "country": 2.0,
                   "disputed_area": 2.0}.get(p.feature, 0.0)
@@ -320,7 +320,7 @@ def _facility_fallback(gazetteer: Gazetteer, name: str, kind: str | None,
     town = re.sub(r"\s+(international\s+)?(airport|air\s?base|airfield|port|harbou?r|dam)$",
                   "", name, flags=re.I)
     return [replace(c, within=True) for c in gazetteer.candidates(town, limit=25)
-            if c.match >= 0.97 and c.place.feature in ("city", "admin2")] if town else []
+            if c.exact and c.place.feature in ("city", "admin2")] if town else []
 
 
 def _inner_place(gazetteer: Gazetteer, name: str) -> tuple[tuple[str, str | None],
@@ -346,7 +346,7 @@ def _inner_place(gazetteer: Gazetteer, name: str) -> tuple[tuple[str, str | None
         if sub == name:
             continue
         found = [replace(c, within=True) for c in gazetteer.candidates(sub, limit=25)
-                 if c.match >= 0.97 and c.place.feature in _HOSTS]
+                 if c.exact and c.place.feature in _HOSTS]
         if found:
             return (sub, None), found
     return (name, None), []
@@ -360,7 +360,7 @@ def _hint_places(text: str, end: int, gazetteer: Gazetteer) -> list[Place]:
     out = []
     for c in gazetteer.candidates(m.group(1).strip(" "), limit=10) or \
             gazetteer.candidates(m.group(1).strip(" ."), limit=10):
-        if c.match >= 0.97 and c.place.feature in ("country", "admin1"):
+        if c.exact and c.place.feature in ("country", "admin1"):
             out.append(c.place)
     return out
 
@@ -376,7 +376,7 @@ def _adjective_hints(text: str, start: int, gazetteer: Gazetteer) -> list[Place]
     if not m:
         return []
     return [c.place for c in gazetteer.candidates(m.group(1), limit=5)
-            if c.demonym and c.match >= 0.97 and c.place.feature == "country"][:1]
+            if c.demonym and c.exact and c.place.feature == "country"][:1]
 
 
 def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
@@ -386,7 +386,7 @@ def _shares(cs: list[Candidate], kind: str | None) -> tuple[dict[str, float],
     by_a1: dict[tuple[str, str], float] = defaultdict(float)
     if not cs:
         return by_cc, by_a1
-    rival = any(_primary(c) and c.match >= 0.97 for c in cs)
+    rival = any(_primary(c) and c.exact for c in cs)
     priors = [_prior(c, kind, rival) for c in cs]
     top = max(priors)
     weights = [math.exp(2 * (p - top)) for p in priors]
@@ -437,7 +437,7 @@ def _masthead_places(gazetteer: Gazetteer, glued: str, country: str | None) -> l
     ("springfieldnewssun": "springfieldnews", "springfield"); "and" joins two places. A
     place is tried before any stripping, so that Sunderland keeps its "sun"."""
     while len(glued) >= 4 and glued not in _MASTHEAD_WORDS:  # Star, Texas is no paper's home
-        exact = [c for c in gazetteer.candidates(glued, limit=5) if c.match >= 0.97]
+        exact = [c for c in gazetteer.candidates(glued, limit=5) if c.exact]
         if any(c.demonym for c in exact):
             return []  # "Arab News", "The Oregonian": a people's name, not a town
         if any(not c.within and country in (None, c.place.country_code) for c in exact):
@@ -487,7 +487,7 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     ends = {e for _, e in spans}
     regional = [_region_slot(text, s, ends) or bool(_ABBREVIATION.fullmatch(text[s:e]))
                 or bool(_REGION_AFTER.match(text, e)) for s, e in spans]
-    rivals = [any(_primary(c) and c.match >= 0.97 for c in cs) for cs in cands]
+    rivals = [any(_primary(c) and c.exact for c in cs) for cs in cands]
 
     focus: dict[str, float] = defaultdict(float)
     state: dict[tuple[str, str], float] = defaultdict(float)
@@ -528,7 +528,7 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             readings_of[own[i]] = [c.place for c in cs if _coheres(c)]
     homes = {normalize_name(n).replace(" ", "") for n in home}
     for name in home:
-        hs = [c for c in gazetteer.candidates(name, limit=25) if c.match >= 0.97
+        hs = [c for c in gazetteer.candidates(name, limit=25) if c.exact
               and not c.demonym and not c.within]
         norm = "home:" + normalize_name(name)
         readings_of[norm] = [c.place for c in hs if _coheres(c)]
@@ -638,7 +638,7 @@ class _Coherence:
 def _coheres(c: Candidate) -> bool:
     """A reading that takes part in spatial coherence: a town or county under its own
     name (an alternate name, "Montana" for Montana City, is no evidence of nearness)."""
-    return c.match >= 0.97 and not c.within and _primary(c) and \
+    return c.exact and not c.within and _primary(c) and \
         c.place.feature in ("city", "admin2")
 
 
@@ -675,7 +675,7 @@ def _apply_namesakes(text: str, spans: Sequence[tuple[int, int]],
     for i, r in enumerate(results):
         if r is None or names[i][1] is not None or regional[i]:
             continue
-        exact = [c.place for c in cands[i] if c.match >= 0.97 and not c.within
+        exact = [c.place for c in cands[i] if c.exact and not c.within
                  and not c.demonym]
         pair = next(((a, c) for a in exact if a.feature == "admin1" for c in exact
                      if c.feature == "city" and c.population >= a.population / 10
@@ -795,7 +795,7 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
         if r is not None and r.place.feature == "city" and r.precision == "exact":
             towns.setdefault(name, r)
             count[name] += 1
-            exact[name] = any(c.match >= 0.97 and c.place.key == r.place.key for c in cs)
+            exact[name] = any(c.exact and c.place.key == r.place.key for c in cs)
 
     def weight(name: str) -> tuple[int, int, bool, int]:
         p = towns[name].place
@@ -823,7 +823,7 @@ def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
         return
     for i, r in enumerate(results):
         if r is not None:
-            loose = r.precision == "exact" and not any(c.match >= 0.97 for c in cands[i])
+            loose = r.precision == "exact" and not any(c.exact for c in cands[i])
             if not ((loose or r.kind == "facility") and r.place.feature == "city"
                     and r.place.population < _SMALL_TOWN
                     and distance_km(r.place.lat, r.place.lon, focus.place.lat,
@@ -860,7 +860,7 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
             continue
         if ent.label_ in ("GPE", "LOC", "FAC"):
             for c in gazetteer.candidates(_clean(name)[0], limit=3):
-                if c.place.feature == "country" and c.match >= 0.97:
+                if c.place.feature == "country" and c.exact:
                     countries.add(c.place.country_code)
         pending.append(ent)
     rejected: list[Span] = []
@@ -883,11 +883,11 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
         if label in ("GPE", "LOC"):
             ok = bool(cands)
         elif label == "FAC":
-            ok = any(c.match >= 0.97 for c in cands)
+            ok = any(c.exact for c in cands)
         elif label == "ORG" and _polity(cands):
             ok = True  # "Pakistan said", "Washington warned": a polity tagged as its government
         elif label in ("ORG", "PERSON") and the and any(
-                c.match >= 0.97 and c.place.feature in _AREAS for c in cands):
+                c.exact and c.place.feature in _AREAS for c in cands):
             ok = True  # "crossed the Euphrates": a river, sea or region is named with "the"
         else:  # ORG, PERSON...: the model's tag is overruled only on strong evidence
             ok = cued and _strong(cands, countries)
@@ -933,7 +933,7 @@ def _within_paragraph(ent: Span, text: str) -> Span:
 
 def _polity(cands: list[Candidate]) -> bool:
     """The name is, exactly, a country, first-level region, world region, sea or capital."""
-    return any(c.match >= 0.97 and not c.demonym and not c.within and (
+    return any(c.exact and not c.demonym and not c.within and (
         c.place.feature in ("country", "admin1", "region", "sea") or c.place.capital)
         for c in cands)
 
@@ -942,7 +942,7 @@ def _plausible(name: str, cands: list[Candidate]) -> bool:
     words = name.split()
     if len(name) <= 5 and name.isupper():
         # acronyms are mostly organisations (IS, SDF, AFP); accept only country codes
-        return any(c.place.feature == "country" and c.match >= 0.97 for c in cands)
+        return any(c.place.feature == "country" and c.exact for c in cands)
     return bool(words) and not all(w.lower() in _COMMON for w in words)
 
 
@@ -976,7 +976,7 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
             out.append((start, end))
         elif _PLACE_CUES.search(before) and _plausible(name, []):
             cands = gazetteer.candidates(_clean(name)[0], limit=10)
-            if _strong([c for c in cands if c.match >= 0.97], countries):
+            if _strong([c for c in cands if c.exact], countries):
                 out.append((start, end))
         i = j + 1
     return out
