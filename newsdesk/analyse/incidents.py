@@ -125,7 +125,7 @@ def extract_incidents(
         sent_dates = _within(dates, sent.start_char, sent.end_char)
         if _reports_no_incident(sent, sent_dates, claims):
             continue
-        for rank, (event_type, sub_event_type, needs_verb) in enumerate(_event_types(text)):
+        for rank, (event_type, sub_event_type, needs_verb) in enumerate(_event_types(text, sent)):
             anchor = _anchor(doc, sent, sub_event_type)
             if anchor is None or not _is_realis(anchor) or _is_instrument(anchor):
                 continue
@@ -311,7 +311,7 @@ def _is_subheading(sent: SentSpan) -> bool:
     return sent.start_char > 0 and not any(t.pos_ in ("VERB", "AUX") for t in sent)
 
 
-def _event_types(text: str) -> list[tuple[str, str, bool]]:
+def _event_types(text: str, sent: SentSpan) -> list[tuple[str, str, bool]]:
     """The sentence's event, and a second one of another kind when it is attested too.
 
     "X are clashing with IS as fresh coalition air strikes pummelled other neighbourhoods"
@@ -319,7 +319,7 @@ def _event_types(text: str) -> list[tuple[str, str, bool]]:
     rests on a single cue, which must then be the verb of its own clause ("are clashing"),
     not a word describing an actor ("the coalition battling IS").
     """
-    typed = classify(text)
+    typed = classify(text, parsed=sent)
     if typed is None:
         return []
     event_type, sub_event_type, _ = typed

@@ -20,6 +20,7 @@ from newsdesk.analyse.typing_model import (
 from newsdesk.models import ActorMention, Article, Incident, PlaceMention, Span
 
 
+@pytest.mark.slow
 def test_typing_model_generalises_to_held_out_codebook_examples():
     rows = [(t, s) for t, s in training_examples() if s is not None]
     assert len(rows) > 2000
@@ -41,6 +42,7 @@ def test_typing_training_sentences_are_valid_and_cover_every_sub_type():
     assert len(keys) == len(set(keys))
 
 
+@pytest.mark.slow
 def test_typing_training_is_deterministic():
     rows = [(t, s) for t, s in training_examples() if s is not None][::7]
     first, second = train(rows), train(rows)
@@ -66,11 +68,13 @@ def _word_runs(text: str, n: int = 7) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+@pytest.mark.slow
 def test_typing_model_abstains_on_the_examples_without_event():
     quiet = [t for t, s in training_examples() if s is None]
     assert sum(classify(t) is None for t in quiet) / len(quiet) >= 0.7
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "sub"),
     [

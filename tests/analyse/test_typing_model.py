@@ -31,6 +31,7 @@ def test_shipped_model_was_fitted_on_the_shipped_sentences():
     )
 
 
+@pytest.mark.slow
 def test_shipped_model_equals_a_fresh_fit():
     """The shipped weights are what the code and the sentences give now (features included).
 
@@ -46,6 +47,7 @@ def test_shipped_model_equals_a_fresh_fit():
     assert np.abs(shipped.bias - fresh.bias).max() < 1e-3
 
 
+@pytest.mark.slow
 def test_model_file_round_trip_keeps_the_probabilities(tmp_path):
     rows = [(t, s) for t, s in training_examples() if s is not None][::10]
     model = train(rows)
@@ -58,12 +60,14 @@ def test_model_file_round_trip_keeps_the_probabilities(tmp_path):
         assert max(abs(a[k] - b[k]) for k in a) < 1e-4
 
 
+@pytest.mark.slow
 def test_words_the_model_never_saw_give_its_prior_not_an_error():
     p = probabilities("zyxw qvuts")
     assert abs(sum(p.values()) - 1.0) < 1e-6
     assert len(p) == 25
 
 
+@pytest.mark.slow
 # Written for this test, not taken from the training file or any benchmark.
 @pytest.mark.parametrize(("text", "sub"), [
     ("Troops fired live bullets into a crowd of peaceful marchers in the town square, "
@@ -189,3 +193,31 @@ def test_agent_features_say_who_used_force():
 def test_a_protest_about_a_rape_is_a_protest():
     scores = score("Hundreds of women protested in Goma over the rape of a girl by a soldier.")
     assert max(scores, key=scores.__getitem__) == "Peaceful protest"
+
+
+# Who did what to whom, from the parse (sentences written for this test).
+@pytest.mark.slow
+def test_dependency_features_say_who_did_what_to_whom():
+    from newsdesk.analyse.typing_model import _features
+
+    active = _features("Police dispersed the protesters with tear gas.")
+    passive = _features("The protesters were dispersed by police in Lagos.")
+    assert {"d:dispersed:nsubj:police", "d:dispersed:dobj:protesters",
+            "d:root:dispersed"} <= active.keys()
+    assert {"d:dispersed:agent:police", "d:dispersed:nsubjpass:protesters"} <= passive.keys()
+    crowd = _features("The students hurled stones at the police.")
+    assert "d:hurled:nsubj:students" in crowd and "d:nsubj:police" not in crowd
+
+
+@pytest.mark.slow
+def test_a_parse_given_types_as_the_bare_text_does(nlp):
+    """`analyze` hands the typer the sentence it parsed; a bare string is parsed by the typer
+    with the same model, so both give the same features and the same type."""
+    from newsdesk.analyse.typing_model import _features
+
+    doc = nlp("Rebel fighters withdrew from Kidal and handed the town to the army. "
+              "Residents said the handover passed without a shot.")
+    sent = next(iter(doc.sents))
+    assert _features(sent.text, sent) == _features(sent.text)
+    assert classify(sent.text, parsed=sent) == classify(sent.text)
+    assert {"d:withdrew:nsubj:fighters", "d:handed:dobj:town"} <= _features(sent.text).keys()
