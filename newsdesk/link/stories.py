@@ -65,6 +65,12 @@ THREAD_WINDOW_DAYS = 45
 # TOLL_VICTIMS or more killed and wounded ("six shot, one dead") joins reports of one
 # shooting told in other words; a single death is the commonest toll and identifies nothing,
 # and tolls that differ count for nothing, since early and final counts differ (Stop 26).
+# Within an event's window, two reports that name the same person by full name ("Richard
+# Blumenthal", "Antonio Mason") are likelier one event: outlets word the same news apart
+# but name the same people. Only events weigh it; reports that name no one in common may
+# still be one event (one names the victim, the other the police spokesman). Campaign
+# threads use names only to reach past their window (below), since a thread's events name
+# the same officials and a bonus there joined look-alike threads (Stop 26).
 #
 # A campaign thread ends THREAD_WINDOW_DAYS after its last report, but a report that names
 # the same person as an old thread, in the same town, is that story's follow-up (the
@@ -73,6 +79,7 @@ THREAD_WINDOW_DAYS = 45
 PERSON_STORIES = 1
 FACT_WEIGHTS = {
     "place": (0.0, 0.1), "day": (0.1, 0.1), "age": (0.05, 0.1), "toll": (0.05, 0.0),
+    "person": (0.1, 0.0),
 }
 THREAD_FACTS = ("day", "age", "toll")
 TOLL_VICTIMS = 3
@@ -224,10 +231,10 @@ class _Facts:
         """What the facts add to the text similarity (FACT_WEIGHTS), and why.
 
         A fact both sides report agrees when some pair of reports is close (towns within
-        NEAR_KM, days at most a day apart, an age or a toll both give) and differs when none
-        comes near (towns over FAR_KM apart, days over DAYS_APART apart, no age in common;
-        tolls never differ). A fact only one side reports counts for nothing: most reports
-        leave something out.
+        NEAR_KM, days at most a day apart, an age, a toll or a person both give) and differs
+        when none comes near (towns over FAR_KM apart, days over DAYS_APART apart, no age in
+        common; tolls and people never differ). A fact only one side reports counts for
+        nothing: most reports leave something out.
         """
         verdicts: list[tuple[str, int, str]] = []
         if "place" in kinds and self.where and other.where:
@@ -241,6 +248,10 @@ class _Facts:
             same = not set(self.ages).isdisjoint(other.ages)
             verdicts.append(("age", 1 if same else -1, "same age named" if same else
                              "no age in common"))
+        if "person" in kinds:
+            person = next((p for p in self.people if p in other.people), None)
+            if person is not None:
+                verdicts.append(("person", 1, f"both name {person}"))
         if "toll" in kinds:
             toll = next((t for t in self.tolls if t in other.tolls), None)
             if toll is not None:

@@ -283,6 +283,22 @@ def test_stories_reports_of_one_shooting_with_the_same_toll_join():
     assert stories._Facts.from_dict(stored).tolls == [(1, 5)]  # incremental joins weigh it
 
 
+def test_stories_reports_that_name_the_same_person_join_as_one_event(monkeypatch):
+    """Told apart in most of their words, two reports a day apart that both name Marcus Hill
+    are one event; without the person fact their words alone keep them apart."""
+    hurt = [_HURT[0].replace("Devon Price", "Marcus Hill"), *_HURT[1:],
+            "The mayor called for calm after the weekend."]
+    recs = [_shooting("a", "2016-03-02", _SCENE + " ".join(
+                [*_DEAD, "The coroner will perform an autopsy on Tuesday."])),
+            _shooting("b", "2016-03-03", _SCENE + " ".join(hurt))]
+    named = stories.link(recs)
+    assert named.event_of["a"] == named.event_of["b"]
+    assert any("both name Marcus Hill" in w for w in named.stories[0].why)
+    monkeypatch.setitem(stories.FACT_WEIGHTS, "person", (0.0, 0.0))
+    words = stories.link(recs)
+    assert words.event_of["a"] != words.event_of["b"]
+
+
 def test_stories_facts_survive_the_signature():
     """An incremental join weighs the stored events' facts as a full link does."""
     a, b = (_shooting(aid, pub, _SCENE + " ".join(own[:4]), day=day, town=_DAYTON)
