@@ -17,10 +17,10 @@ without relinking the old articles.
 
 Words alone merge look-alike events (two shootings in one city, told alike) and split
 reports told differently, so what the per-article stage pinned down about each report's
-incidents, its town, its day and its toll, and the ages of the people it names (`_Facts`),
-move the text similarity up or down. The people a report names by full name also carry a
-story past its time window: an arrest or a trial months later that names the person of
-an old story, in its town, is that story's follow-up.
+incidents, its town, its day and its toll, and the ages and names of the people it names
+(`_Facts`), move the text similarity up or down. The people a report names by full name
+also carry a story past its time window: an arrest or a trial months later that names the
+person of an old story, in its town, is that story's follow-up.
 
 Each story's incidents are merged (`incidents`), graded (`grades`) and its figures
 grouped (`claim_groups`) as the story is assembled.
