@@ -9,8 +9,8 @@ the per-article stage extracts (places, actors, incidents with their day, town a
 figure) besides their text, title and date; the records are cached in CACHE, since
 analysing the four dev halves takes minutes. `--text-only` links the bare articles (no
 extraction run), as this bench did before Stop 23; `--ablate` also scores each dataset with
-each of the incident facts turned off, and without the follow-ups that name the same person
-(`stories.PERSON_STORIES`), to show what each buys.
+each of the facts of `stories.FACT_WEIGHTS` turned off, and without the follow-ups that name
+the same person (`stories.PERSON_STORIES`), to show what each buys.
 """
 
 from __future__ import annotations

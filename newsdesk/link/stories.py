@@ -17,10 +17,10 @@ without relinking the old articles.
 
 Words alone merge look-alike events (two shootings in one city, told alike) and split
 reports told differently, so what the per-article stage pinned down about each report's
-incidents, its town and its day, and the ages of the people it names (`_Facts`), move
-the text similarity up or down. The people a report names by full name also carry a
-story past its time window: an arrest or a trial months later that names the person of
-an old story, in its town, is that story's follow-up.
+incidents, its town, its day and its toll, and the ages and names of the people it names
+(`_Facts`), move the text similarity up or down. The people a report names by full name
+also carry a story past its time window: an arrest or a trial months later that names the
+person of an old story, in its town, is that story's follow-up.
 
 Each story's incidents are merged (`incidents`), graded (`grades`) and its figures
 grouped (`claim_groups`) as the story is assembled.
@@ -61,19 +61,32 @@ THREAD_WINDOW_DAYS = 45
 # it bought precision (bench/RESULTS.md, Stop 23). The ages of the people a report names ("a
 # 23-year-old man", "Antonio Mason, 35,") tell look-alike shootings apart and join reports
 # of one told in other words: an age in common is weak evidence (many victims are 17 or
-# 22), none in common stronger. Both levels weigh ages and days (Stop 24).
+# 22), none in common stronger. Both levels weigh ages and days (Stop 24). The same toll of
+# TOLL_VICTIMS or more killed and wounded ("six shot, one dead") joins reports of one
+# shooting told in other words; a single death is the commonest toll and identifies nothing,
+# and tolls that differ count for nothing, since early and final counts differ (Stop 26).
+# Within an event's window, two reports that name the same person by full name ("Richard
+# Blumenthal", "Antonio Mason") are likelier one event: outlets word the same news apart
+# but name the same people. Only events weigh it; reports that name no one in common may
+# still be one event (one names the victim, the other the police spokesman). Campaign
+# threads use names only to reach past their window (below), since a thread's events name
+# the same officials and a bonus there joined look-alike threads (Stop 26).
 #
 # A campaign thread ends THREAD_WINDOW_DAYS after its last report, but a report that names
 # the same person as an old thread, in the same town, is that story's follow-up (the
 # arrest, the trial, the sentence) whatever the gap. Only names in at most
 # PERSON_STORIES threads identify anyone (Stop 25).
 PERSON_STORIES = 1
-FACT_WEIGHTS = {"place": (0.0, 0.1), "day": (0.1, 0.1), "age": (0.05, 0.1)}
-THREAD_FACTS = ("day", "age")
+FACT_WEIGHTS = {
+    "place": (0.0, 0.1), "day": (0.1, 0.1), "age": (0.05, 0.1), "toll": (0.05, 0.0),
+    "person": (0.1, 0.0),
+}
+THREAD_FACTS = ("day", "age", "toll")
+TOLL_VICTIMS = 3
 NEAR_KM = 10.0  # towns this close are one place named two ways (a suburb and its city)
 FAR_KM = 50.0  # towns farther apart are different places
 DAYS_APART = 2  # incident days farther apart are different days, whatever "Friday" meant
-_FACTS_KEPT = 8  # places, days and ages kept per cluster, so comparing stays bounded
+_FACTS_KEPT = 8  # places, days, ages and tolls kept per cluster, so comparing stays bounded
 
 _INDEX_KEYS = 12  # features per unit put in / looked up in the inverted index
 _POSTING_RECENT = 48  # most recent clusters considered per posting list
@@ -187,19 +200,22 @@ class _Facts:
 
     Words cannot tell two shootings in one city apart when they are told alike, nor keep
     two look-alike events reported in the same words apart; the towns, days and the ages
-    of the people named can. Each list holds what some member reported.
+    of the people named can, and so can a toll of several victims. Each list holds what some
+    member reported; a toll is (killed, wounded).
     """
 
     where: list[tuple[float, float]] = field(default_factory=list)
     when: list[date] = field(default_factory=list)
     ages: list[int] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
+    tolls: list[tuple[int, int]] = field(default_factory=list)
 
     def add(self, other: _Facts) -> None:
         self.where.extend(_new(self.where, other.where))
         self.when.extend(_new(self.when, other.when))
         self.ages.extend(_new(self.ages, other.ages))
         self.people.extend(_new(self.people, other.people))
+        self.tolls.extend(_new(self.tolls, other.tolls))
 
     def same_person_same_town(self, other: _Facts, names: Collection[str]) -> str | None:
         """A person both name (among `names`, those that identify) when both place it in
@@ -215,9 +231,10 @@ class _Facts:
         """What the facts add to the text similarity (FACT_WEIGHTS), and why.
 
         A fact both sides report agrees when some pair of reports is close (towns within
-        NEAR_KM, days at most a day apart, an age both name) and differs when none comes
-        near (towns over FAR_KM apart, days over DAYS_APART apart, no age in common). A
-        fact only one side reports counts for nothing: most reports leave something out.
+        NEAR_KM, days at most a day apart, an age, a toll or a person both give) and differs
+        when none comes near (towns over FAR_KM apart, days over DAYS_APART apart, no age in
+        common; tolls and people never differ). A fact only one side reports counts for
+        nothing: most reports leave something out.
         """
         verdicts: list[tuple[str, int, str]] = []
         if "place" in kinds and self.where and other.where:
@@ -231,6 +248,14 @@ class _Facts:
             same = not set(self.ages).isdisjoint(other.ages)
             verdicts.append(("age", 1 if same else -1, "same age named" if same else
                              "no age in common"))
+        if "person" in kinds:
+            person = next((p for p in self.people if p in other.people), None)
+            if person is not None:
+                verdicts.append(("person", 1, f"both name {person}"))
+        if "toll" in kinds:
+            toll = next((t for t in self.tolls if t in other.tolls), None)
+            if toll is not None:
+                verdicts.append(("toll", 1, f"same toll: {toll[0]} killed, {toll[1]} wounded"))
         score = 0.0
         for kind, sign, _ in verdicts:
             agree, differ = FACT_WEIGHTS[kind]
@@ -240,14 +265,15 @@ class _Facts:
     def to_dict(self) -> dict[str, list[Any]]:
         return {"where": [list(w) for w in self.where],
                 "when": [d.isoformat() for d in self.when], "ages": list(self.ages),
-                "people": list(self.people)}
+                "people": list(self.people), "tolls": [list(t) for t in self.tolls]}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, list[Any]] | None) -> _Facts:
         d = d or {}
         days = (parse_date(w) for w in d.get("when", []))
         return cls([(w[0], w[1]) for w in d.get("where", [])], [w for w in days if w],
-                   [int(a) for a in d.get("ages", [])], list(d.get("people", [])))
+                   [int(a) for a in d.get("ages", [])], list(d.get("people", [])),
+                   [(t[0], t[1]) for t in d.get("tolls", [])])
 
 
 @dataclass(slots=True)
@@ -424,14 +450,18 @@ def _features(rec: ArticleRecords, names: dict[str, str]) -> Counter[str]:
 
 
 def _facts(rec: ArticleRecords) -> _Facts:
-    """Where and when, from the article's incidents; the ages of the people it names.
+    """Where, when and whom, from the article's incidents; the ages of the people it names.
 
     Only what the records pin down counts: a place resolved to a town (not a country or a
-    region), a date to the day. Where the article reports no incident in a town, its
-    dateline's town stands in: where it was filed. Ages are read from the title and text.
+    region), a date to the day, a toll of TOLL_VICTIMS or more. Where the article reports no
+    incident in a town, its dateline's town stands in: where it was filed. Ages are read from
+    the title and text.
     """
     facts = _Facts()
     for inc in rec.incidents:
+        toll = (inc.fatalities or 0, inc.injured or 0)
+        if sum(toll) >= TOLL_VICTIMS:
+            facts.tolls.append(toll)
         if inc.lat is not None and inc.lon is not None and inc.location_precision == "exact":
             facts.where.append((inc.lat, inc.lon))
         day = parse_date(inc.event_date) if inc.date_precision == "day" else None

@@ -197,7 +197,8 @@ def test_stories_the_latest_report_gives_the_final_toll():
 
 
 def _shooting(aid: str, published: str, text: str, *, day: str | None = None,
-              town: tuple[str, float, float, int] | None = None) -> ArticleRecords:
+              town: tuple[str, float, float, int] | None = None,
+              toll: tuple[int, int] | None = None) -> ArticleRecords:
     """A local report, and the incident the per-article stage would find in it."""
     art = Article(id=aid, source=aid, text=text, outlet=f"outlet-{aid}", published=published)
     name, lat, lon, gid = town or (None, None, None, None)
@@ -206,6 +207,8 @@ def _shooting(aid: str, published: str, text: str, *, day: str | None = None,
                    actor1=None, actor2=None, location=name, country_code="US", lat=lat, lon=lon,
                    fatalities=None, article_ids=[aid], outlets=[art.outlet or aid], notes="",
                    geonameid=gid, location_precision="exact" if town else None)
+    if toll:
+        inc.fatalities, inc.injured = toll
     return ArticleRecords(article=art, incidents=[inc])
 
 
@@ -262,6 +265,40 @@ def test_stories_look_alike_shootings_on_different_days_are_different_stories():
     assert facts.story_of["a"] != facts.story_of["b"]
 
 
+def test_stories_reports_of_one_shooting_with_the_same_toll_join():
+    """Told too differently for the words alone, "one dead, five wounded" in both reports
+    makes one event; one death in both is too common a toll to join anything."""
+    def pair(toll: tuple[int, int]) -> stories.LinkResult:
+        return stories.link([
+            _shooting(aid, pub, _SCENE + " ".join(own[:5]), toll=toll)
+            for aid, pub, own in (("a", "2016-03-02", _DEAD), ("b", "2016-03-03", _HURT))
+        ])
+
+    several = pair((1, 5))
+    assert several.event_of["a"] == several.event_of["b"]
+    assert any("same toll: 1 killed, 5 wounded" in w for w in several.stories[0].why)
+    one = pair((1, 0))
+    assert one.event_of["a"] != one.event_of["b"]
+    stored = several.stories[0].signature["facts"]
+    assert stories._Facts.from_dict(stored).tolls == [(1, 5)]  # incremental joins weigh it
+
+
+def test_stories_reports_that_name_the_same_person_join_as_one_event(monkeypatch):
+    """Told apart in most of their words, two reports a day apart that both name Marcus Hill
+    are one event; without the person fact their words alone keep them apart."""
+    hurt = [_HURT[0].replace("Devon Price", "Marcus Hill"), *_HURT[1:],
+            "The mayor called for calm after the weekend."]
+    recs = [_shooting("a", "2016-03-02", _SCENE + " ".join(
+                [*_DEAD, "The coroner will perform an autopsy on Tuesday."])),
+            _shooting("b", "2016-03-03", _SCENE + " ".join(hurt))]
+    named = stories.link(recs)
+    assert named.event_of["a"] == named.event_of["b"]
+    assert any("both name Marcus Hill" in w for w in named.stories[0].why)
+    monkeypatch.setitem(stories.FACT_WEIGHTS, "person", (0.0, 0.0))
+    words = stories.link(recs)
+    assert words.event_of["a"] != words.event_of["b"]
+
+
 def test_stories_facts_survive_the_signature():
     """An incremental join weighs the stored events' facts as a full link does."""
     a, b = (_shooting(aid, pub, _SCENE + " ".join(own[:4]), day=day, town=_DAYTON)
@@ -270,7 +307,7 @@ def test_stories_facts_survive_the_signature():
     old = stories.link([a]).stories
     assert old[0].signature["events"][0]["facts"] == {
         "where": [[39.759, -84.192]], "when": ["2016-03-01"], "ages": [],
-        "people": ["Marcus Hill"]}
+        "people": ["Marcus Hill"], "tolls": []}
     assert old[0].signature["facts"] == old[0].signature["events"][0]["facts"]
     later = stories.link([b], existing=old)
     assert any("incident days 4 apart" in w for s in later.stories for w in s.why)
