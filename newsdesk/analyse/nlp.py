@@ -139,12 +139,13 @@ class _PosRules:
 
     spaCy runs its 179 rules as one Matcher over every token (16 % of the pipeline's
     time, measured), though most are a lookup: "tag NN is NOUN", "tag VBZ with the word
-    'has' is AUX". Those (rules on TAG and LOWER alone that set only POS) become two
-    dictionaries; the nine that look at the parse, at spaces or at two tokens are tested on
-    the doc's arrays (`_starts`), where spaCy's Matcher would match them; the rules that
-    set only MORPH or LEMMA, which no stage reads, go. As in the AttributeRuler, a later
-    rule overrides an earlier one. Same TAG, POS, DEP and HEAD on every token of the 200
-    GeoWebNews texts as the model's own ruler, in an eighth of its time
+    'has' is AUX". Those (rules on TAG and LOWER alone that set only POS) become lookups,
+    made for all of a doc's tokens at once; the nine that look at the parse, at spaces or
+    at two tokens are tested on the doc's arrays (`_starts`), where spaCy's Matcher would
+    match them; the rules that set only MORPH or LEMMA, which no stage reads, go. As in the
+    AttributeRuler, a later rule overrides an earlier one. Same TAG, POS, DEP and HEAD on
+    every token of the 200 GeoWebNews texts as the model's own ruler, in about a twentieth
+    of its time (0.13 CPU s for the 200 parsed texts; bench/RESULTS.md, stop 26)
     (`bench/throughput.py` checks it; tests/analyse/test_nlp.py on the Raqqa reports and on
     rules of each kind interleaved).
     """
