@@ -139,12 +139,13 @@ class _PosRules:
 
     spaCy runs its 179 rules as one Matcher over every token (16 % of the pipeline's
     time, measured), though most are a lookup: "tag NN is NOUN", "tag VBZ with the word
-    'has' is AUX". Those (rules on TAG and LOWER alone that set only POS) become two
-    dictionaries; the nine that look at the parse, at spaces or at two tokens are tested on
-    the doc's arrays (`_starts`), where spaCy's Matcher would match them; the rules that
-    set only MORPH or LEMMA, which no stage reads, go. As in the AttributeRuler, a later
-    rule overrides an earlier one. Same TAG, POS, DEP and HEAD on every token of the 200
-    GeoWebNews texts as the model's own ruler, in an eighth of its time
+    'has' is AUX". Those (rules on TAG and LOWER alone that set only POS) become lookups,
+    made for all of a doc's tokens at once; the nine that look at the parse, at spaces or
+    at two tokens are tested on the doc's arrays (`_starts`), where spaCy's Matcher would
+    match them; the rules that set only MORPH or LEMMA, which no stage reads, go. As in the
+    AttributeRuler, a later rule overrides an earlier one. Same TAG, POS, DEP and HEAD on
+    every token of the 200 GeoWebNews texts as the model's own ruler, in about a twentieth
+    of its time (0.13 CPU s for the 200 parsed texts; bench/RESULTS.md, stop 26)
     (`bench/throughput.py` checks it; tests/analyse/test_nlp.py on the Raqqa reports and on
     rules of each kind interleaved).
     """
@@ -172,31 +173,47 @@ class _PosRules:
             elif sets:
                 self._rules.append((rule, index, sets, [[_token_test(t, strings) for t in p]
                                                         for p in spec["patterns"]]))
+        # the lookups as sorted arrays, so a doc's tokens are looked up at once
+        tags = sorted(self._by_tag)
+        self._tags = np.array(tags, dtype=np.uint64)
+        self._tag_rule = np.array([self._by_tag[t][0] for t in tags], dtype=np.int64)
+        self._tag_pos = np.array([self._by_tag[t][1] for t in tags], dtype=np.uint64)
+        self._words = np.array(sorted({w for _, w in self._by_tag_word}), dtype=np.uint64)
 
     def __call__(self, doc: Doc) -> Doc:
-        import numpy
         from spacy.attrs import LOWER, POS, TAG
         from spacy.tokens._retokenize import set_token_attrs
 
-        pos: list[int] = []
-        won: list[int] = []  # the rule that set each token's POS, -1 for none
-        for tag, word, was in doc.to_array([TAG, LOWER, POS]).tolist():
-            hit = self._by_tag.get(tag)
-            by_word = self._by_tag_word.get((tag, word))
-            if by_word is not None and (hit is None or by_word[0] > hit[0]):
-                hit = by_word
-            pos.append(was if hit is None else hit[1])
-            won.append(-1 if hit is None else hit[0])
+        tags, words, pos = doc.to_array([TAG, LOWER, POS]).reshape(-1, 3).T
+        pos = pos.copy()
+        won = np.full(len(doc), -1, dtype=np.int64)  # the rule that set each token's POS
+        at, hit = _found(self._tags, tags)
+        won[hit], pos[hit] = self._tag_rule[at[hit]], self._tag_pos[at[hit]]
+        # a (TAG, LOWER) rule wins over a TAG rule that comes before it
+        for i in np.flatnonzero(_found(self._words, words)[1]).tolist():
+            by_word = self._by_tag_word.get((int(tags[i]), int(words[i])))
+            if by_word is not None and by_word[0] > won[i]:
+                won[i], pos[i] = by_word
         # matched before anything is set, as spaCy matches all its rules first
         columns = doc.to_array(list(_TESTED))
         matched = [(rule, index, sets, start) for rule, index, sets, patterns in self._rules
                    for start in _starts(columns, patterns)]
-        doc.from_array([POS], numpy.array(pos, dtype="uint64").reshape(-1, 1))
+        doc.from_array([POS], pos.reshape(-1, 1))
         for rule, index, sets, start in matched:
             token = doc[start + index]
             set_token_attrs(token, {a: v for a, v in sets.items()
                                     if a != self._pos or rule > won[token.i]})
         return doc
+
+
+def _found(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `values` lies in the sorted `keys`, and whether it is there: a binary
+    search of all at once (`np.isin` sorts both arrays at every call)."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=np.intp), np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(keys, values)
+    at[at == len(keys)] = 0
+    return at, keys[at] == values
 
 
 _TESTED = ("TAG", "LOWER", "DEP", "IS_SPACE")
@@ -205,7 +222,7 @@ of `_Test`: a rule on any other is refused when the pipeline loads."""
 
 _Test = list[tuple[int, bool, np.ndarray]]
 """One token of a rule's pattern: (column of `_TESTED`, whether the value must be among
-the values or not among them, the values as string ids)."""
+the values or not among them, the values as sorted string ids)."""
 
 
 def _token_test(spec: dict[str, Any], strings: Any) -> _Test:
@@ -221,20 +238,20 @@ def _token_test(spec: dict[str, Any], strings: Any) -> _Test:
         if values is None or (isinstance(value, dict) and len(value) != 1):
             raise ModelError(f"attribute_ruler pattern {spec}: _PosRules reads IN and NOT_IN")
         ids = [int(v) if isinstance(v, bool) else strings.add(v) for v in values]
-        tests.append((_TESTED.index(attr), among, np.array(ids, dtype=np.uint64)))
+        tests.append((_TESTED.index(attr), among, np.array(sorted(ids), dtype=np.uint64)))
     return tests
 
 
 def _starts(columns: np.ndarray, patterns: list[list[_Test]]) -> list[int]:
-    """Where in the doc (its `_TESTED` columns) one of the patterns matches, in order."""
+    """Where in the doc (its `_TESTED` columns) one of the patterns matches, in order; each
+    test is made only where the pattern's earlier tests passed, mostly a few tokens."""
     found: set[int] = set()
     for pattern in patterns:
-        fits = len(columns) - len(pattern) + 1
-        ok = np.ones(max(fits, 0), dtype=bool)
+        at = np.arange(max(len(columns) - len(pattern) + 1, 0))
         for offset, tests in enumerate(pattern):
             for column, among, ids in tests:
-                ok &= np.isin(columns[offset:offset + fits, column], ids) == among
-        found.update(np.flatnonzero(ok).tolist())
+                at = at[_found(ids, columns[at + offset, column])[1] == among]
+        found.update(at.tolist())
     return sorted(found)
 
 
@@ -371,9 +388,4 @@ def tokens_among(doc: Doc, ids: np.ndarray) -> list[int]:
     from the doc's LOWER array, so that no Token is made for the other words; a binary
     search of the sorted ids (`np.isin` sorts both arrays at every call, eight times the
     cost on news reports)."""
-    if not len(ids):
-        return []
-    lower = doc.to_array("LOWER")
-    at = np.searchsorted(ids, lower)
-    at[at == len(ids)] = 0
-    return np.flatnonzero(ids[at] == lower).tolist()
+    return np.flatnonzero(_found(ids, doc.to_array("LOWER"))[1]).tolist()

@@ -78,6 +78,8 @@ _TRICKY = [
     "They have no food. They did it. I don't know whether it has ended.",  # have/do as verbs
     "The   strike \n\n hit  Tabqa;  ca n't  wo n't  gon na.",  # spaces get _SP, SPACE, dep
     "Which of them was hit? That is what we saw, and this one too.",  # DT/WDT not det: PRON
+    "",  # no token: the arrays are empty
+    "Said",  # one token: no two-token rule fits
 ]
 
 
@@ -101,6 +103,7 @@ def test_pos_rules_give_the_models_own_tags_parse_and_pos(nlp, example_dir):
         attrs = [TAG, POS, DEP, HEAD, SENT_START]
         assert numpy.array_equal(a.to_array(attrs), b.to_array(attrs))
     assert {"AUX", "VERB", "SPACE", "PRON", "PART"} <= {t.pos_ for d in ours[:4] for t in d}
+    assert [len(d) for d in ours[4:6]] == [0, 1]
 
 
 def test_pos_rules_keep_the_order_of_interleaved_rules(nlp):
