@@ -1,7 +1,7 @@
 """Where the per-article stage's own Python goes, by stage, and what `analyze` costs to start.
 
     .venv/bin/python bench/stages.py [BENCHMARKS_DIR] [--limit 200] [--before TREE]
-        [--cache DIR] [--startup REPORT] [--repeat 3]
+        [--cache DIR] [--startup REPORT [--phases]] [--repeat 3]
 
 Stages: the GeoWebNews texts (`geoparsing_gritta/GeoWebNews_brat/*.txt`, the first
 `--limit` by number, as `bench/throughput.py` takes them) are parsed once with `nlp.pipe`
@@ -16,6 +16,10 @@ compared (`same records: True`).
 Start-up (`--startup REPORT`): whole processes of `python -m newsdesk.cli analyze REPORT
 --quiet` into a fresh store, CPU (user + system, `os.wait4`) and wall, the median of
 `--repeat` runs alternating with TREE's; wall time means something only on a quiet machine.
+With `--phases`, where that CPU time goes instead: each step of start-up timed inside one
+process (the imports, then PHASES inside `analyze`, inclusive, so a phase called inside
+another counts in both; the rest of `analyze`; and the exit, the process's CPU after
+`main` returned), bytecode written, the median of each.
 Each tree runs twice over: without bytecode (`PYTHONDONTWRITEBYTECODE=1`, so a tree
 without `__pycache__` is compiled from source at every start, as in this project's
 checkouts) and with it (`PYTHONPYCACHEPREFIX` in a temporary folder that an untimed run
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import os
 import pickle
@@ -53,8 +58,6 @@ def _texts(benchmarks: Path, limit: int) -> list[Path]:
 
 def _child(paths: list[Path], cache: Path | None, records_out: Path) -> None:
     """Time the stages over pre-parsed Docs, in this process; print JSON of CPU seconds."""
-    import importlib
-
     from spacy.tokens import DocBin
 
     from newsdesk.analyse import article as per_article
@@ -152,6 +155,94 @@ def _stages(args: argparse.Namespace) -> None:
         print(f"same records: {same}")
 
 
+PHASES = (("load_nlp", "newsdesk.analyse.nlp", "load_nlp"),
+          ("actor registry reads", "newsdesk.analyse.registry", "ActorRegistry.load"),
+          ("parse", "newsdesk.analyse.article", "parse_batch"),
+          ("first article's stages", "newsdesk.analyse.article", "analyze_article"),
+          ("link", "newsdesk.pipeline", "link_stored"),
+          ("publish", "newsdesk.pipeline", "publish"))
+"""What `--startup --phases` times inside `analyze` (inclusive CPU s): module, attribute."""
+
+
+def _phases_child(report: Path, out: str) -> None:
+    """One `analyze REPORT` in this process, as the CLI runs it, with `time.process_time`
+    at each step of start-up and around each of PHASES; print JSON of CPU seconds."""
+    t0 = time.process_time()
+    marks = {"interpreter, site and this script": t0}
+    import newsdesk.cli as cli
+    from newsdesk.startup import long_lived
+
+    marks["import newsdesk.cli (click)"] = time.process_time() - t0
+    with long_lived():  # as `cli.analyze` imports the pipeline
+        t0 = time.process_time()
+        import spacy  # noqa: F401
+
+        marks["import spacy"] = time.process_time() - t0
+        t0 = time.process_time()
+        import newsdesk.analyse.article
+        import newsdesk.pipeline  # noqa: F401
+
+        marks["newsdesk's other imports"] = time.process_time() - t0
+    spent = dict.fromkeys([label for label, _, _ in PHASES], 0.0)
+    outer = [0.0, 0]  # CPU s inside phases not nested in another (publish reads actors), depth
+    for label, module, name in PHASES:
+        owner = importlib.import_module(module)
+        *path, attr = name.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        real = getattr(owner, attr)
+
+        def timed(*args, _real=real, _label=label, **kwargs):  # type: ignore[no-untyped-def]
+            t = time.process_time()
+            outer[1] += 1
+            try:
+                return _real(*args, **kwargs)
+            finally:
+                outer[1] -= 1
+                spent[_label] += time.process_time() - t
+                outer[0] += 0.0 if outer[1] else time.process_time() - t
+
+        setattr(owner, attr, timed)
+    t0 = time.process_time()
+    try:
+        cli.main(["analyze", str(report), "--quiet", "--out", out, "--db", f"{out}.db"],
+                 standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code:
+            raise
+    analyze = time.process_time() - t0
+    marks.update(spent)
+    marks["rest of analyze (ingest, store, ...)"] = analyze - outer[0]
+    marks["until exit"] = time.process_time()
+    print(json.dumps(marks))
+
+
+def _phases(args: argparse.Namespace) -> None:
+    trees = [("this tree", REPO)] + ([("before", args.before.resolve())] if args.before else [])
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = f"{tmp}/pyc"  # bytecode, filled by an untimed run
+        for i in range(args.repeat + 1):
+            for label, tree in trees:
+                cpu, _, out = _run(tree, [SELF, "--phases-child", str(args.startup.resolve()),
+                                          f"{tmp}/{label}.{i}"], env=env)
+                if i:
+                    found = json.loads(out.splitlines()[-1])
+                    found["exit (after main returns)"] = cpu - found.pop("until exit")
+                    found["whole process (os.wait4)"] = cpu
+                    runs[label].append(found)
+    print(f"start-up phases: `analyze {args.startup.name}`, CPU s (time.process_time), bytecode "
+          f"written, median of {args.repeat} alternating runs, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
+    print("| phase | " + " | ".join(label for label, _ in trees) + " |")
+    print("|---|" + "---:|" * len(trees))
+    for row in runs["this tree"][0]:
+        print(f"| {row} | " + " | ".join(
+            f"{statistics.median(r.get(row, 0.0) for r in runs[label]):.3f}"
+            for label, _ in trees) + " |")
+
+
 def _startup(args: argparse.Namespace) -> None:
     trees = [("this tree", REPO)] + ([("before", args.before.resolve())] if args.before else [])
     for tree in [tree for _, tree in trees if next((tree / "newsdesk").rglob("__pycache__"), 0)]:
@@ -194,11 +285,18 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, metavar="DIR", help="keep the parsed Docs here")
     ap.add_argument("--startup", type=Path, metavar="REPORT",
                     help="time whole `analyze` processes on this one report instead")
+    ap.add_argument("--phases", action="store_true",
+                    help="with --startup: CPU time of each step of start-up, in one process")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each tree (default 3)")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--phases-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(_texts(args.benchmarks, args.limit), args.cache, args.child)
+    elif args.phases_child:
+        _phases_child(Path(args.phases_child[0]), args.phases_child[1])
+    elif args.startup and args.phases:
+        _phases(args)
     elif args.startup:
         _startup(args)
     else:

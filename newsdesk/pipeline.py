@@ -435,7 +435,7 @@ def publish(
     `parquet`: also write the record tables as Parquet; None decides by size, because
     JSON Lines of a million claims are slow to load for analysis.
     """
-    from newsdesk.analyse.registry import ActorRegistry
+    from newsdesk.analyse.registry import shared_registry
 
     out_dir.mkdir(parents=True, exist_ok=True)
     wanted = set(article_ids) if article_ids is not None else None
@@ -467,7 +467,7 @@ def publish(
     if parquet or (parquet is None and len(records) >= PARQUET_AUTO_ARTICLES):
         export.write_parquet(out_dir, tables)
     export.write_jsonl(out_dir / "stories.jsonl", (s.to_dict() for s in story_list))
-    registry = ActorRegistry.load()
+    registry = shared_registry()
     actor_ids = {i.get(k) for i in incidents for k in ("actor1_id", "actor2_id")} - {None}
     inter = {aid: actor.inter for aid in actor_ids if (actor := registry.get(aid)) is not None}
     stamps = store.incident_timestamps([i["id"] for i in incidents])

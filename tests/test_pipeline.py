@@ -669,3 +669,29 @@ def test_one_report_run_imports_no_signing_dask_or_web(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_analysis_and_publishing_read_the_actor_files_once(monkeypatch, tmp_path, data_dir):
+    """Start-up (issue 15): the per-article stage and the exports' inter codes share one
+    read of the actor registry per value of NEWSDESK_ACTORS; another value is read anew."""
+    from newsdesk import pipeline
+    from newsdesk.analyse import registry
+    from newsdesk.analyse.article import load_resources
+    from newsdesk.store import Store
+
+    reads = []
+    real = registry.ActorRegistry.load.__func__
+    monkeypatch.setattr(registry.ActorRegistry, "load",
+                        classmethod(lambda cls, *a: reads.append(a) or real(cls, *a)))
+    load_resources.cache_clear()
+    registry._registry_for.cache_clear()
+    try:
+        shared = load_resources().registry
+        with Store.open(tmp_path / "n.db") as store:
+            pipeline.publish(store, tmp_path / "out")
+        assert len(reads) == 1 and registry.shared_registry() is shared
+        monkeypatch.setenv("NEWSDESK_ACTORS", str(data_dir / "actors" / "user_extra.json"))
+        assert registry.shared_registry() is not shared and len(reads) == 2
+    finally:
+        load_resources.cache_clear()
+        registry._registry_for.cache_clear()

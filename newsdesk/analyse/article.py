@@ -39,12 +39,11 @@ def load_resources() -> Resources:
     """Load the shared resources once per process (each Dask worker calls this too)."""
     from newsdesk.analyse.gazetteer import Gazetteer
     from newsdesk.analyse.nlp import load_nlp
-    from newsdesk.analyse.registry import ActorRegistry
+    from newsdesk.analyse.registry import shared_registry
     from newsdesk.startup import long_lived
 
     with long_lived():
-        return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(),
-                         registry=ActorRegistry.load())
+        return Resources(nlp=load_nlp(), gazetteer=Gazetteer.open(), registry=shared_registry())
 
 
 @dataclass(slots=True, frozen=True)

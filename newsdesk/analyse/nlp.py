@@ -55,6 +55,20 @@ and a sentence parsed alone gets another tok2vec context at its edges: the recor
 every stage that reads sentences would change for a gain the timing noise hides."""
 
 
+UNREAD = ("strings",)
+"""The parts of the saved model not read: the vocab's string table (`strings.json`).
+
+It holds the 85,000 strings seen in training, read one by one into the `StringStore` at
+each start (0.08-0.1 CPU s). No token needs them: a string id is a hash of the string, so
+what the model computes is the same without the table, and spaCy adds each string it
+will have to give back as it makes it: a word's text, lower case, norm, shape, prefix
+and suffix when its lexeme is made, the tokenizer's special cases, the parser's and
+NER's labels when they load, and every tag when `_PosRules` reads its rules (the tagger
+itself adds none). Left out, the store starts with about 1,700 strings;
+tests/analyse/test_nlp.py checks every label is among them and compares every string
+attribute the stages read with the model loaded whole."""
+
+
 class ModelError(NewsdeskError):
     """The pinned spaCy model is missing or is not the one we pinned."""
 
@@ -93,7 +107,7 @@ def load_nlp() -> Language:
     _one_blas_thread()
     set_current_ops(NumpyOps(use_blis=False))
     spacy.registry.tokenizers.register(_MODEL_TOKENIZER, func=_model_tokenizer)
-    nlp = spacy.load(MODEL_PACKAGE, exclude=list(EXCLUDED),
+    nlp = spacy.load(MODEL_PACKAGE, exclude=[*EXCLUDED, *UNREAD],
                      config={"nlp": {"tokenizer": {"@tokenizers": _MODEL_TOKENIZER}}})
     _replace_attribute_ruler(nlp)
     log.debug("loaded %s with pipes %s", MODEL_PACKAGE, nlp.pipe_names)

@@ -776,8 +776,9 @@ def read_model(path: Path | Traversable) -> tuple[_Model, str]:
     import numpy as np
 
     with path.open("rb") as fh, np.load(fh, allow_pickle=False) as stored:
-        vocabulary = {str(name): i for i, name in enumerate(stored["vocabulary"])}
-        model = _Model(vocabulary, [str(label) for label in stored["labels"]],
+        # tolist(): Python strings at once, not a NumPy scalar each (0.015 CPU s a start)
+        vocabulary = {name: i for i, name in enumerate(stored["vocabulary"].tolist())}
+        model = _Model(vocabulary, stored["labels"].tolist(),
                        stored["weights"], stored["bias"])
         return model, str(stored["digest"])
 

@@ -83,11 +83,12 @@ _TRICKY = [
 ]
 
 
-def test_pos_rules_give_the_models_own_tags_parse_and_pos(nlp, example_dir):
+def test_pos_rules_give_the_models_own_tags_parse_and_pos(example_dir):
     import numpy
     import spacy
     from spacy.attrs import DEP, HEAD, POS, SENT_START, TAG
 
+    nlp = nlp_module.load_nlp.__wrapped__()  # fresh: no string added by other tests
     assert "attribute_ruler" not in nlp.pipe_names
     assert "senter" not in nlp.component_names  # excluded: its weights are not read
     model = spacy.load(nlp_module.MODEL_PACKAGE, exclude=["lemmatizer"])
@@ -96,14 +97,26 @@ def test_pos_rules_give_the_models_own_tags_parse_and_pos(nlp, example_dir):
     # the model's tokenizer loaded into an empty one is the model's own, every setting
     assert nlp.tokenizer.to_bytes(exclude=["vocab"]) == model.tokenizer.to_bytes(exclude=["vocab"])
     assert nlp.config["nlp"]["tokenizer"] != model.config["nlp"]["tokenizer"]
+    # the vocab's string table is not read (UNREAD), yet every label is there to be given back
+    assert len(nlp.vocab.strings) < 5_000 < 80_000 < len(model.vocab.strings)
+    labels = {label for _, pipe in model.pipeline for label in getattr(pipe, "labels", ())}
+    assert len(labels) > 100 and all(label in nlp.vocab.strings for label in labels)
     texts = [*_TRICKY, *(p.read_text("utf-8") for p in sorted(example_dir.glob("*.txt")))]
     ours, theirs = list(nlp.pipe(texts)), list(model.pipe(texts))
     for a, b in zip(ours, theirs, strict=True):
-        assert [t.pos_ for t in a] == [t.pos_ for t in b]
+        assert [_strings(t) for t in a] == [_strings(t) for t in b]
+        assert [(e.start, e.end, e.label_) for e in a.ents] == [
+            (e.start, e.end, e.label_) for e in b.ents]
         attrs = [TAG, POS, DEP, HEAD, SENT_START]
         assert numpy.array_equal(a.to_array(attrs), b.to_array(attrs))
     assert {"AUX", "VERB", "SPACE", "PRON", "PART"} <= {t.pos_ for d in ours[:4] for t in d}
     assert [len(d) for d in ours[4:6]] == [0, 1]
+
+
+def _strings(t):
+    """A token's attributes that are strings (and the lexical flags the stages test)."""
+    return (t.text, t.whitespace_, t.lower_, t.norm_, t.shape_, t.prefix_, t.suffix_, t.tag_,
+            t.pos_, t.dep_, t.ent_type_, t.ent_iob_, t.is_stop, t.like_num, t.is_punct)
 
 
 def test_pos_rules_keep_the_order_of_interleaved_rules(nlp):

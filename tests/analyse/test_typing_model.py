@@ -54,6 +54,8 @@ def test_model_file_round_trip_keeps_the_probabilities(tmp_path):
     write_model(model, tmp_path / "m.npz")
     stored, digest = read_model(tmp_path / "m.npz")
     assert digest == training_digest()
+    assert stored.vocabulary == model.vocabulary and stored.labels == model.labels
+    assert {type(k) for k in stored.vocabulary} == {type(k) for k in stored.labels} == {str}
     for text, _ in rows[:40]:
         a, b = probabilities(text, model), probabilities(text, stored)
         assert a.keys() == b.keys()
