@@ -11,8 +11,8 @@ record in PyPI `pyowm`'s city list bears a region's name, world regions and seas
 `aliases.tsv`: general abbreviations and adjectives news uses for countries, continents
 and states (UAE, EU, "European", "W.Va."), and `features.tsv`: seas, rivers, lakes, islands,
 ranges, deserts, disputed areas, airports, air bases, ports and dams from Natural Earth
-(public domain), GeoNames' no-country features (CC BY 4.0) and OurAirports (public domain),
-see `make_features.py` there.
+(public domain; rivers at their mouths), GeoNames' no-country features (CC BY 4.0) and
+OurAirports (public domain), see `make_features.py` there.
 Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0"; "Made with Natural
 Earth"; airports from OurAirports (ourairports.com).
 
@@ -46,7 +46,7 @@ from pathlib import Path
 
 from newsdesk import settings
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 _MMAP_BYTES = 1 << 28  # more than the index's size (about 60 MB)
 _KEEP = 50  # candidates memoised per name: the most any caller asks for (alerts)
 _EXTRA = Path(__file__).resolve().parents[1] / "data" / "gazetteer_extra"
@@ -369,9 +369,14 @@ def _add_landmarks(names: list[tuple[str, str, int, int]], city_keys: dict[str, 
 def _add_regions(add: Callable[..., None], points: dict[str, tuple[float, float, int]]) -> None:
     """World regions and seas: places news names that GeoNames' city list has no row for.
 
-    A region's point is the mean of its members' points on the sphere (the Middle East from
-    its countries, Darfur from its states); a sea is given its approximate centre.
+    A region's point is GeoNames' own where GeoNames has a record of it
+    (`region_points.tsv`, baked by `make_features.py`: the Atlantic at 10, -25), else the
+    mean of its members' points on the sphere (Darfur from its states); a sea is given its
+    approximate centre.
     """
+    with (_EXTRA / "region_points.tsv").open(encoding="utf-8") as fh:
+        own = {r["name"]: (int(r["geonameid"]), float(r["lat"]), float(r["lon"]))
+               for r in csv.DictReader(fh, delimiter="\t")}
     with (_EXTRA / "regions.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             members = []
@@ -395,7 +400,8 @@ def _add_regions(add: Callable[..., None], points: dict[str, tuple[float, float,
                      for m, _ in members if not m.startswith("@")}
             # seas weigh like a large country: news names them as often
             pop = sum(p for _, (_, _, p) in members) if r["feature"] == "region" else 50_000_000
-            add(None, r["name"], codes.pop() if len(codes) == 1 else "", None, round(lat, 4),
+            gid, lat, lon = own.get(r["name"], (None, lat, lon))
+            add(gid, r["name"], codes.pop() if len(codes) == 1 else "", None, round(lat, 4),
                 round(lon, 4), pop, r["feature"],
                 [a for a in (r["alternatenames"] or "").split("|") if a],
                 _with_plurals([d for d in (r["demonyms"] or "").split("|") if d]))
