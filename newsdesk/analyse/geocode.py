@@ -185,6 +185,12 @@ _FAR_KM = 300.0
 _SMALL_TOWN = 100_000
 # "N.Y.", "Calif.", "Wash.": abbreviated names, which news gives to states and provinces.
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z][a-z]{1,4}\.")
+# Newspapers' title words after a place name: "The Washington Post", "the Boston Globe".
+_PAPER_AFTER = re.compile(
+    r"\s+(?:Post|Times|Herald|Gazette|Tribune|Journal|Chronicle|Courier|Dispatch|Star|Sun|"
+    r"Observer|Examiner|Inquirer|Enquirer|Globe|Sentinel|Register|Record)\b")
+# Capitals alone, two or three: an acronym ("SA", "WA", "UAE").
+_ACRONYM = re.compile(r"[A-Z]{2,3}")
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
 _LOOSE = 0.75
 # Below this score a resolution rests on a far-fetched reading (an alternate name of a
@@ -243,6 +249,11 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
     """
     if not name:
         return []
+    if _ACRONYM.fullmatch(written):
+        # "SA", "WA": an acronym is some place's own abbreviation ("S.C.") or none; it is
+        # no near spelling of a name (Shanghai's "Sha") nor one without its article ("Sa'er")
+        return [c for c in gazetteer.candidates(name, limit=25)
+                if c.matched_name.replace(" ", "") == name.lower()]
     whole = re.sub(r"^[Tt]he\s+|['’]s$", "", written)
     if kind == "city" and whole != name:
         exact = [c for c in gazetteer.candidates(whole, limit=25) if c.exact]
@@ -476,6 +487,15 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             names[i] = (names[i][0], "admin1")  # "Deir Ezzor province"
     cands = [_lookup(gazetteer, n, kind, text[s:e]) for (n, kind), (s, e) in zip(names, spans,
                                                                                 strict=True)]
+    for i, (_, e) in enumerate(spans):
+        # "The Washington Post", "the Boston Globe": a paper is named for its city, not for
+        # the state or a village of the name; a name no city of size bears keeps its
+        # readings ("The Texas Tribune")
+        paper = _PAPER_AFTER.match(text, e)
+        if names[i][1] is None and paper and any(
+                c.exact and c.place.feature == "city" and c.place.population >= _SMALL_TOWN
+                for c in cands[i]):
+            names[i] = (names[i][0], "city")
     for i, cs in enumerate(cands):
         cands[i] = _facility_fallback(gazetteer, names[i][0], names[i][1], cs)
         if not cands[i]:

@@ -560,3 +560,33 @@ def test_extract_places_asks_the_gazetteer_only_where_its_answer_counts(nlp, gaz
     assert {"Mosul", "Euphrates"} <= set(asked.asked)
     assert [m.text for m in found] == ["Mosul", "Euphrates"]
 
+
+def test_resolve_mentions_acronym_is_an_abbreviation_or_nothing(gaz: Gazetteer) -> None:
+    # "SA" is South Africa in a South African paper (its .za domain); never Shanghai
+    # (whose "Sha" is two letters off) nor Sa'er, a town whose name is "SA" without its
+    # Arabic article. "WA" is Western Australia in an Australian one, else Washington state
+    text = "Load shedding will continue across SA this week, the utility said."
+    span = [(text.index("SA"), text.index("SA") + 2)]
+    (za,) = resolve_mentions(text, span, gaz, extra_countries=["ZA"])
+    assert za is not None and (za.place.feature, za.place.country_code) == ("country", "ZA")
+    text = "Bushfires forced evacuations across WA on Sunday, police said."
+    span = [(text.index("WA"), text.index("WA") + 2)]
+    (au,) = resolve_mentions(text, span, gaz, extra_countries=["AU"])
+    assert au is not None and (au.place.country_code, au.place.admin1) == ("AU", "08")
+    (us,) = resolve_mentions(text, span, gaz)
+    assert us is not None and (us.place.country_code, us.place.admin1) == ("US", "WA")
+    text = "The company moved its offices to CA last year."
+    span = [(text.index("CA"), text.index("CA") + 2)]
+    assert resolve_mentions(text, span, gaz) == [None]  # not Cairo's "Cai"
+
+
+def test_resolve_mentions_a_papers_place_is_its_city(gaz: Gazetteer) -> None:
+    # beside Seattle and Spokane, which vote for Washington state, the Washington of "The
+    # Washington Post" is the capital; a state no large city is named for keeps its reading
+    text = ("Seattle and Spokane officials spoke to The Washington Post on Friday, and to "
+            "The Texas Tribune.")
+    *_, washington, texas = _resolve_all(gaz, text, ["Seattle", "Spokane", "Washington",
+                                                      "Texas"])
+    assert washington is not None and washington.place.feature == "city"
+    assert washington.place.admin1 == "DC"
+    assert texas is not None and texas.place.feature == "admin1"
