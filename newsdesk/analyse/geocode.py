@@ -691,12 +691,22 @@ def _apply_namesakes(text: str, spans: Sequence[tuple[int, int]],
     """A bare name shared by a city and the first-level region around it ("New York",
     "Raqqa") is the city, unless the article's other places in that region all lie far
     from the city (upstate news: the state) or the name is written as the region's (a type
-    word, an abbreviation, after "Town, ")."""
+    word, an abbreviation, after "Town, "). A town under 100,000 that bears the name of
+    another first-level region of its own country (Florida, New York; Kansas, Oklahoma;
+    Wales, England) is not what the bare name means: the region is."""
     for i, r in enumerate(results):
         if r is None or names[i][1] is not None or regional[i]:
             continue
         exact = [c.place for c in cands[i] if c.exact and not c.within
                  and not c.demonym]
+        if r.place.feature == "city" and r.precision == "exact" and \
+                r.place.population < _SMALL_TOWN:
+            region = next((a for a in exact if a.feature == "admin1" and a.country_code ==
+                           r.place.country_code and a.admin1 != r.place.admin1), None)
+            if region is not None:
+                results[i] = Resolution(region, r.score, _precision(region), None,
+                                        _kind(region, None, False))
+                continue
         pair = next(((a, c) for a in exact if a.feature == "admin1" for c in exact
                      if c.feature == "city" and c.population >= a.population / 10
                      and (c.country_code, c.admin1) == (a.country_code, a.admin1)), None)

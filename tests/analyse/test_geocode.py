@@ -590,3 +590,13 @@ def test_resolve_mentions_a_papers_place_is_its_city(gaz: Gazetteer) -> None:
     assert washington is not None and washington.place.feature == "city"
     assert washington.place.admin1 == "DC"
     assert texas is not None and texas.place.feature == "admin1"
+
+
+def test_resolve_mentions_a_state_not_the_village_named_for_it(gaz: Gazetteer) -> None:
+    # beside Tulsa and Muskogee, the town of Kansas, Oklahoma is near and in their state;
+    # named bare, "Kansas" is still the state
+    text = "The winning ticket was sold in Kansas, officials in Tulsa and Muskogee said."
+    kansas, tulsa, _ = _resolve_all(gaz, text, ["Kansas", "Tulsa", "Muskogee"])
+    assert kansas is not None and (kansas.place.feature, kansas.place.admin1) == (
+        "admin1", "KS")
+    assert tulsa is not None and tulsa.place.admin1 == "OK"
