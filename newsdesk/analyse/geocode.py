@@ -178,6 +178,8 @@ _UPSTATE_KM = 100.0
 _NEIGHBOUR_KM = 25.0
 # The article's area: the town with the most other names resolved this near it.
 _FOCUS_KM = 100.0
+# A river that passes this near the article's town is named for the stretch beside it.
+_STRETCH_KM = 50.0
 # A loosely spelt reading of a small town this far from that town, or a venue named for
 # one, is no better than the town itself; a town this large is written many ways ("Raqa")
 # and lends its name to venues in it ("Mosul University"): it keeps its reading.
@@ -615,7 +617,9 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     _apply_namesakes(text, spans, names, cands, regional, own, results)
     _apply_inner_cues(text, spans, results)
     _apply_landmarks(text, spans, names, results)
-    _apply_focus(own, cands, results)
+    focus = _focus(own, cands, results)
+    _apply_focus(focus, cands, results)
+    _apply_stretch(gazetteer, focus, results)
     return results
 
 
@@ -836,7 +840,7 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
     return towns[max(towns, key=weight)] if towns else None
 
 
-def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
+def _apply_focus(focus: Resolution | None, cands: Sequence[list[Candidate]],
                  results: list[Resolution | None]) -> None:
     """A name the gazetteer lacks (a hamlet, an estate, a neighbourhood) is a place in the
     article's own area: it resolves to the town the article's places gather round, with
@@ -848,7 +852,6 @@ def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
     name ("Carnegie Hall" in a report on New York is not in Carnegie, Pennsylvania).
     Guessed, it is shown only where the text reads the name as a place (`extract_places`).
     """
-    focus = _focus(own, cands, results)
     if focus is None:
         return
     for i, r in enumerate(results):
@@ -863,6 +866,26 @@ def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
         score = min(r.score, _MIN_SCORE) if r is not None else _MIN_SCORE
         results[i] = Resolution(focus.place, score, "parent", focus.place.name, "place",
                                 guessed=True)
+
+
+def _apply_stretch(gazetteer: Gazetteer, focus: Resolution | None,
+                   results: list[Resolution | None]) -> None:
+    """A river that passes the article's town is the stretch beside it: "crossed the
+    Euphrates north of Deir ez-Zor" is on the Euphrates near Deir ez-Zor, not at its mouth
+    (the river's own point, GeoNames' convention) 500 km downstream. A river that passes
+    no nearer than _STRETCH_KM keeps its point."""
+    if focus is None:
+        return
+    f = focus.place
+    for i, r in enumerate(results):
+        if r is None or r.place.feature != "river" or r.precision == "parent":
+            continue
+        course = gazetteer.course(r.place)
+        if not course:
+            continue
+        lat, lon = min(course, key=lambda q: distance_km(q[0], q[1], f.lat, f.lon))
+        if distance_km(lat, lon, f.lat, f.lon) <= _STRETCH_KM:
+            results[i] = replace(r, place=replace(r.place, lat=lat, lon=lon))
 
 
 def _strong(cands: list[Candidate], focus_cc: set[str]) -> bool:

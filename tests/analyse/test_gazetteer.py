@@ -258,6 +258,19 @@ def test_make_features_finds_a_rivers_mouth() -> None:
     main = [(34.4, 41.0), (33.0, 43.0), (31.3, 45.2)]
     lines = [main, [(31.3, 45.2), (31.3, 45.5)], [(31.3, 45.2), (31.0, 47.5)],
              [(50.0, 10.0), (51.0, 12.0)]]  # a namesake far away
-    assert mf._mouth(lines, "30.9,40.9,34.5,47.6") == (31.0, 47.5)
-    assert mf._mouth(lines, "") is None
-    assert mf._mouth([], "30.9,40.9,34.5,47.6") is None
+    mine = mf._inside(lines, "30.9,40.9,34.5,47.6")
+    assert mf._mouth(mine) == (31.0, 47.5)
+    assert mf._inside(lines, "") == [] and mf._mouth([]) is None
+    # its course: points about 10 km apart along every line, both ends of each kept
+    course = [tuple(map(float, p.split(","))) for p in mf._course(mine).split(";")]
+    assert (34.4, 41.0) in course and (31.0, 47.5) in course and (50.0, 10.0) not in course
+
+
+def test_gazetteer_a_rivers_course(gaz: Gazetteer) -> None:
+    (river,) = [c.place for c in gaz.candidates("Euphrates") if c.match == 1.0]
+    course = gaz.course(river)
+    # it passes Raqqa and Deir ez-Zor, each point within about 10 km of the next
+    assert min(distance_km(*q, 35.95, 39.01) for q in course) < 10
+    assert min(distance_km(*q, 35.33, 40.14) for q in course) < 10
+    town = gaz.candidates("Raqqa")[0].place
+    assert gaz.course(town) == ()

@@ -282,9 +282,9 @@ def _found(nlp, gaz: Gazetteer, text: str) -> dict[str, PlaceMention]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("text", "written", "kind", "near"), [
-    # rivers keep their own point beside the town named with them
+    # a river named with a town it passes is the stretch beside that town
     ("US-backed forces crossed the Euphrates north of Deir ez-Zor on Saturday.",
-     "Euphrates", "river", (30.97, 47.47)),  # at its mouth: GeoNames' point for a stream
+     "Euphrates", "river", (35.33, 40.14)),
     ("Houthi forces fired two anti-ship missiles at a tanker in the Red Sea off Hodeidah.",
      "Red Sea", "sea", (20.0, 38.5)),
     ("Somali pirates hijacked a bulk carrier in the Gulf of Aden on Tuesday.",
@@ -313,11 +313,21 @@ def test_extract_places_kinds_beyond_towns(nlp, gaz: Gazetteer, text: str, writt
 
 
 @pytest.mark.slow
-def test_river_beside_a_town_keeps_its_own_point(nlp, gaz: Gazetteer) -> None:
+def test_river_beside_a_town_is_the_stretch_by_it(nlp, gaz: Gazetteer) -> None:
+    # the river, not the town as its parent; on its course by the town, not at its mouth
     found = _found(nlp, gaz, "Clashes broke out on the banks of the Euphrates near Raqqa.")
     river, town = found["Euphrates"], found["Raqqa"]
-    assert river.kind == "river" and town.kind == "town"
-    assert distance_km(river.lat, river.lon, town.lat, town.lon) > 100
+    assert (river.kind, river.name, river.precision) == ("river", "Euphrates", "region")
+    assert town.kind == "town"
+    assert distance_km(river.lat, river.lon, town.lat, town.lon) < 15
+    # with no town it passes among the article's places, it is at its mouth
+    (alone,) = _resolve_all(gaz, "Fighting spread along the Euphrates.", ["Euphrates"])
+    assert alone is not None and distance_km(alone.place.lat, alone.place.lon,
+                                             30.97, 47.47) < 50
+    far = "Protests in Paris spread along the Euphrates."
+    (_, euphrates) = _resolve_all(gaz, far, ["Paris", "Euphrates"])
+    assert euphrates is not None and distance_km(euphrates.place.lat, euphrates.place.lon,
+                                                 30.97, 47.47) < 50
 
 
 @pytest.mark.slow
