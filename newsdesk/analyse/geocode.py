@@ -167,6 +167,8 @@ _HOSTS = frozenset({"city", "admin1", "admin2", "country", "continent", "region"
 _FACILITY_NAMES = {"airport": "airport", "airfield": "airport", "airbase": "air base",
                    "air base": "air base", "port": "port", "harbour": "port", "harbor": "port",
                    "dam": "dam"}
+# What a name read as lying in a town is ("Mosul University", "Tabqa airport").
+_WITHIN_KINDS = frozenset({*_FACILITY_NAMES.values(), "facility"})
 _PROXIMITY_KM = 300.0
 # What only states and countries have: "the New York border", "Ohio's governor".
 _REGION_AFTER = re.compile(
@@ -848,8 +850,9 @@ def _apply_focus(focus: Resolution | None, cands: Sequence[list[Candidate]],
     does a name known only by a loose spelling of a small town far from that area: a near
     miss of a distant village's name is likelier a local place that the gazetteer lacks,
     while a large town's is how news transliterates it ("Raqa" in a report on Mosul). And
-    so does a venue read as lying in a small town far away because it bears the town's
-    name ("Carnegie Hall" in a report on New York is not in Carnegie, Pennsylvania).
+    so does a venue, port or airport read as lying in a small town far away because it
+    bears the town's name ("Carnegie Hall" in a report on New York is not in Carnegie,
+    Pennsylvania; Pearl Harbor in one on Honolulu not in Pearl, Mississippi).
     Guessed, it is shown only where the text reads the name as a place (`extract_places`).
     """
     if focus is None:
@@ -857,7 +860,7 @@ def _apply_focus(focus: Resolution | None, cands: Sequence[list[Candidate]],
     for i, r in enumerate(results):
         if r is not None:
             loose = r.precision == "exact" and not any(c.exact for c in cands[i])
-            if not ((loose or r.kind == "facility") and r.place.feature == "city"
+            if not ((loose or r.kind in _WITHIN_KINDS) and r.place.feature == "city"
                     and r.place.population < _SMALL_TOWN
                     and distance_km(r.place.lat, r.place.lon, focus.place.lat,
                                     focus.place.lon) > _FAR_KM):

@@ -610,3 +610,12 @@ def test_resolve_mentions_a_state_not_the_village_named_for_it(gaz: Gazetteer) -
     assert kansas is not None and (kansas.place.feature, kansas.place.admin1) == (
         "admin1", "KS")
     assert tulsa is not None and tulsa.place.admin1 == "OK"
+
+
+def test_resolve_mentions_a_port_named_for_a_far_small_town_is_in_the_articles_area(
+        gaz: Gazetteer) -> None:
+    # the gazetteer has no Pearl Harbor; it is no port of Pearl, Mississippi in a report on
+    # Honolulu, but a place in the area the article's towns gather round
+    text = "Sailors at Pearl Harbor, in Honolulu and in Kailua marked the anniversary."
+    harbor, honolulu, _ = _resolve_all(gaz, text, ["Pearl Harbor", "Honolulu", "Kailua"])
+    assert harbor is not None and harbor.guessed and harbor.place == honolulu.place
