@@ -596,10 +596,12 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             first_by[readings[i]] = max(cs, key=lambda c, i=i: score(i, c, []))
         first.append(first_by[readings[i]] if cs else None)
     # each town a mention reads as first, with the names that read so: a mention's anchors
-    # are the towns read by other names than its own
+    # are the towns read by other names than its own. A national capital is none: named
+    # bare it is as often its government ("Washington warned Moscow"), which says nothing
+    # of where the article's other places lie (Cambridge by Washington is Maryland's)
     named_by: dict[int, tuple[Place, set[str]]] = {}
     for j, c in enumerate(first):
-        if c is not None and c.place.feature == "city":
+        if c is not None and c.place.feature == "city" and not c.place.capital:
             named_by.setdefault(c.place.key, (c.place, set()))[1].add(own[j])
     best_by: dict[tuple, tuple[Candidate, float]] = {}
     results: list[Resolution | None] = []

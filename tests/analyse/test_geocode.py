@@ -619,3 +619,14 @@ def test_resolve_mentions_a_port_named_for_a_far_small_town_is_in_the_articles_a
     text = "Sailors at Pearl Harbor, in Honolulu and in Kailua marked the anniversary."
     harbor, honolulu, _ = _resolve_all(gaz, text, ["Pearl Harbor", "Honolulu", "Kailua"])
     assert harbor is not None and harbor.guessed and harbor.place == honolulu.place
+
+
+def test_resolve_mentions_a_capital_is_no_anchor_for_its_neighbours(gaz: Gazetteer) -> None:
+    # "Moscow said" is the government: Kaliningrad is the exclave, not Korolev near Moscow
+    # (once named Kaliningrad); Cambridge beside "Washington warned" is not Maryland's
+    text = "Moscow said troops left Kaliningrad on Monday."
+    _, kaliningrad = _resolve_all(gaz, text, ["Moscow", "Kaliningrad"])
+    assert kaliningrad is not None and kaliningrad.place.name == "Kaliningrad"
+    text = "Washington warned Moscow on Monday, while researchers in Cambridge said so too."
+    *_, cambridge = _resolve_all(gaz, text, ["Washington", "Moscow", "Cambridge"])
+    assert cambridge is not None and cambridge.place.admin1 != "MD"
