@@ -598,7 +598,7 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     # each town a mention reads as first, with the names that read so: a mention's anchors
     # are the towns read by other names than its own. A national capital is none: named
     # bare it is as often its government ("Washington warned Moscow"), which says nothing
-    # of where the article's other places lie (Cambridge by Washington is Maryland's)
+    # of where the article's other places lie (it made Cambridge the one in Maryland)
     named_by: dict[int, tuple[Place, set[str]]] = {}
     for j, c in enumerate(first):
         if c is not None and c.place.feature == "city" and not c.place.capital:
