@@ -46,7 +46,7 @@ from pathlib import Path
 
 from newsdesk import settings
 
-SCHEMA_VERSION = "12"
+SCHEMA_VERSION = "13"
 _MMAP_BYTES = 1 << 28  # more than the index's size (about 60 MB)
 _KEEP = 50  # candidates memoised per name: the most any caller asks for (alerts)
 _EXTRA = Path(__file__).resolve().parents[1] / "data" / "gazetteer_extra"

@@ -274,3 +274,19 @@ def test_gazetteer_a_rivers_course(gaz: Gazetteer) -> None:
     assert min(distance_km(*q, 35.33, 40.14) for q in course) < 10
     town = gaz.candidates("Raqqa")[0].place
     assert gaz.course(town) == ()
+
+
+def test_gazetteer_the_west_is_western_europe(gaz: Gazetteer) -> None:
+    """"The West" of geopolitics, at GeoNames' Western Europe, before Cameroon's West
+    region or Sri Lanka's Western province, which share the bare word."""
+    for name in ("the West", "West", "Western"):
+        best = max(gaz.candidates(name), key=lambda c: (c.exact, c.place.population))
+        assert (best.place.name, best.place.feature) == ("Western Europe", "region"), name
+
+
+def test_gazetteer_a_peoples_own_region_for_its_demonym(gaz: Gazetteer) -> None:
+    """"Kurdish" is the Kurds' own region, as "Welsh" is Wales: in Iraq, as before, but not
+    at Iraq's middle."""
+    (kurdish,) = [c.place for c in gaz.candidates("Kurdish") if c.demonym and c.exact]
+    assert (kurdish.name, kurdish.feature, kurdish.country_code) == (
+        "Kurdistan Region", "region", "IQ")

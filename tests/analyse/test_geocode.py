@@ -630,3 +630,10 @@ def test_resolve_mentions_a_capital_is_no_anchor_for_its_neighbours(gaz: Gazette
     text = "Washington warned Moscow on Monday, while researchers in Cambridge said so too."
     *_, cambridge = _resolve_all(gaz, text, ["Washington", "Moscow", "Cambridge"])
     assert cambridge is not None and cambridge.place.admin1 != "MD"
+
+
+def test_resolve_mentions_the_west_of_geopolitics(gaz: Gazetteer) -> None:
+    text = "Moscow accused the West of arming Kyiv, and Western capitals denied it."
+    _, west, _, western = _resolve_all(gaz, text, ["Moscow", "West", "Kyiv", "Western"])
+    for r in (west, western):
+        assert r is not None and (r.place.name, r.place.feature) == ("Western Europe", "region")
