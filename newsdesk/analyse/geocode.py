@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -825,7 +825,9 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
            results: Sequence[Resolution | None]) -> Resolution | None:
     """The town the article's places gather round: the resolved town with the most other
     names resolved within _FOCUS_KM of it, then the most mentions, then one read under its
-    exact spelling, then the largest; None without a town."""
+    exact spelling, then the largest. Without a town, the state, province or county named
+    most often, first named first (ACLED codes a place it cannot find at its region); None
+    without either."""
     towns: dict[str, Resolution] = {}
     count: dict[str, int] = defaultdict(int)
     exact: dict[str, bool] = {}
@@ -841,14 +843,22 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
                     for other, o in towns.items() if other != name), count[name],
                 exact[name], p.population)
 
-    return towns[max(towns, key=weight)] if towns else None
+    if towns:
+        return towns[max(towns, key=weight)]
+    regions = Counter(r.place.key for r in results if r is not None
+                      and r.place.feature in ("admin1", "admin2") and r.precision != "parent")
+    if not regions:
+        return None
+    most = regions.most_common(1)[0][0]  # ties go to the first named
+    return next(r for r in results if r is not None and r.place.key == most)
 
 
 def _apply_focus(focus: Resolution | None, cands: Sequence[list[Candidate]],
                  results: list[Resolution | None]) -> None:
     """A name the gazetteer lacks (a hamlet, an estate, a neighbourhood) is a place in the
-    article's own area: it resolves to the town the article's places gather round, with
-    precision "parent", as ACLED codes an unknown village at the nearest known town. So
+    article's own area: it resolves to the town the article's places gather round (else
+    its region, `_focus`), with precision "parent", as ACLED codes an unknown village at
+    the nearest known town. So
     does a name known only by a loose spelling of a small town far from that area: a near
     miss of a distant village's name is likelier a local place that the gazetteer lacks,
     while a large town's is how news transliterates it ("Raqa" in a report on Mosul). And
@@ -878,8 +888,9 @@ def _apply_stretch(gazetteer: Gazetteer, focus: Resolution | None,
     """A river that passes the article's town is the stretch beside it: "crossed the
     Euphrates north of Deir ez-Zor" is on the Euphrates near Deir ez-Zor, not at its mouth
     (the river's own point, GeoNames' convention) 500 km downstream. A river that passes
-    no nearer than _STRETCH_KM keeps its point."""
-    if focus is None:
+    no nearer than _STRETCH_KM keeps its point, as it does where the article's area is a
+    region, whose point is no place on the river."""
+    if focus is None or focus.place.feature != "city":
         return
     f = focus.place
     for i, r in enumerate(results):

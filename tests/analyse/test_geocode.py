@@ -637,3 +637,14 @@ def test_resolve_mentions_the_west_of_geopolitics(gaz: Gazetteer) -> None:
     _, west, _, western = _resolve_all(gaz, text, ["Moscow", "West", "Kyiv", "Western"])
     for r in (west, western):
         assert r is not None and (r.place.name, r.place.feature) == ("Western Europe", "region")
+
+
+def test_resolve_mentions_a_name_the_gazetteer_lacks_in_a_report_without_towns(
+        gaz: Gazetteer) -> None:
+    # no town is named: the unknown pavilion is put in the county the report names, as its
+    # parent
+    text = "Patients were moved to the Zephyrine Pavilion, officials in Cuyahoga County said."
+    pavilion, county = _resolve_all(gaz, text, ["Zephyrine Pavilion", "Cuyahoga County"])
+    assert county is not None and county.place.feature == "admin2"
+    assert pavilion is not None and pavilion.guessed and pavilion.precision == "parent"
+    assert pavilion.place == county.place
