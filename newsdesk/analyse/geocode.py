@@ -826,8 +826,8 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
     """The town the article's places gather round: the resolved town with the most other
     names resolved within _FOCUS_KM of it, then the most mentions, then one read under its
     exact spelling, then the largest. Without a town, the state, province or county named
-    most often, first named first (ACLED codes a place it cannot find at its region); None
-    without either."""
+    most often (first named first), else the country (ACLED codes a place it cannot find at
+    its region); None without any."""
     towns: dict[str, Resolution] = {}
     count: dict[str, int] = defaultdict(int)
     exact: dict[str, bool] = {}
@@ -845,12 +845,13 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
 
     if towns:
         return towns[max(towns, key=weight)]
-    regions = Counter(r.place.key for r in results if r is not None
-                      and r.place.feature in ("admin1", "admin2") and r.precision != "parent")
-    if not regions:
-        return None
-    most = regions.most_common(1)[0][0]  # ties go to the first named
-    return next(r for r in results if r is not None and r.place.key == most)
+    for wide in (("admin1", "admin2"), ("country",)):
+        areas = Counter(r.place.key for r in results if r is not None
+                        and r.precision != "parent" and r.place.feature in wide)
+        if areas:
+            most = areas.most_common(1)[0][0]  # ties go to the first named
+            return next(r for r in results if r is not None and r.place.key == most)
+    return None
 
 
 def _apply_focus(focus: Resolution | None, cands: Sequence[list[Candidate]],

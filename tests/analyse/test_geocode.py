@@ -648,3 +648,8 @@ def test_resolve_mentions_a_name_the_gazetteer_lacks_in_a_report_without_towns(
     assert county is not None and county.place.feature == "admin2"
     assert pavilion is not None and pavilion.guessed and pavilion.precision == "parent"
     assert pavilion.place == county.place
+    # with neither town nor region, the country
+    text = "Jihadists overran Zephyrine camp, the army of Mali said."
+    camp, mali = _resolve_all(gaz, text, ["Zephyrine", "Mali"])
+    assert mali is not None and mali.place.feature == "country"
+    assert camp is not None and camp.guessed and camp.place == mali.place
