@@ -11,8 +11,8 @@ record in PyPI `pyowm`'s city list bears a region's name, world regions and seas
 `aliases.tsv`: general abbreviations and adjectives news uses for countries, continents
 and states (UAE, EU, "European", "W.Va."), and `features.tsv`: seas, rivers, lakes, islands,
 ranges, deserts, disputed areas, airports, air bases, ports and dams from Natural Earth
-(public domain), GeoNames' no-country features (CC BY 4.0) and OurAirports (public domain),
-see `make_features.py` there.
+(public domain; rivers at their mouths, with points along their courses), GeoNames'
+no-country features (CC BY 4.0) and OurAirports (public domain), see `make_features.py`.
 Attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0"; "Made with Natural
 Earth"; airports from OurAirports (ourairports.com).
 
@@ -46,7 +46,7 @@ from pathlib import Path
 
 from newsdesk import settings
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "13"
 _MMAP_BYTES = 1 << 28  # more than the index's size (about 60 MB)
 _KEEP = 50  # candidates memoised per name: the most any caller asks for (alerts)
 _EXTRA = Path(__file__).resolve().parents[1] / "data" / "gazetteer_extra"
@@ -206,17 +206,20 @@ def _latin(name: str) -> bool:
                               for ch in unicodedata.normalize("NFKD", name))
 
 
-def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
-    """Places and (key, normalised name, place key, kind) rows from the sources.
+def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]], list[tuple[int, str]]]:
+    """Places, (key, normalised name, place key, kind) rows and (place key, course) rows
+    from the sources.
 
-    kind: 0 a name of the place, 1 a demonym ("Syrian"), 2 a landmark inside it.
+    kind: 0 a name of the place, 1 a demonym ("Syrian"), 2 a landmark inside it. A course
+    is a river's points along its lines ("lat,lon;lat,lon").
     """
     places: list[tuple] = []
     names: list[tuple[str, str, int, int]] = []
+    courses: list[tuple[int, str]] = []
 
     def add(geonameid: int | None, name: str, cc: str, admin1: str | None, lat: float,
             lon: float, pop: int, feature: str, alts: list[str], demonyms: list[str],
-            capital: bool = False) -> None:
+            capital: bool = False) -> int:
         key = len(places) + 1
         places.append((key, geonameid, name, cc, admin1, lat, lon, pop, feature, int(capital)))
         seen: set[str] = set()
@@ -225,6 +228,7 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
             if norm and norm not in seen and _latin(alt) and (len(norm) > 2 or alt.isupper()):
                 seen.add(norm)
                 names.append((name_key(alt), norm, key, dem))
+        return key
 
     aliases: dict[str, list[tuple[str, int]]] = defaultdict(list)
     with (_EXTRA / "aliases.tsv").open(encoding="utf-8") as fh:
@@ -301,8 +305,8 @@ def _rows() -> tuple[list[tuple], list[tuple[str, str, int, int]]]:
                 city_keys[named] = len(places)
     _add_landmarks(names, city_keys)
     _add_regions(add, points)
-    _add_features(add, aliases)
-    return places, names
+    _add_features(add, aliases, courses)
+    return places, names, courses
 
 
 def _admin2_populations(admin2: list[tuple[dict[str, str], int | None, float, float]],
@@ -366,12 +370,17 @@ def _add_landmarks(names: list[tuple[str, str, int, int]], city_keys: dict[str, 
             names.append((name_key(r["landmark"]), normalize_name(r["landmark"]), key, 2))
 
 
-def _add_regions(add: Callable[..., None], points: dict[str, tuple[float, float, int]]) -> None:
+def _add_regions(add: Callable[..., int], points: dict[str, tuple[float, float, int]]) -> None:
     """World regions and seas: places news names that GeoNames' city list has no row for.
 
-    A region's point is the mean of its members' points on the sphere (the Middle East from
-    its countries, Darfur from its states); a sea is given its approximate centre.
+    A region's point is GeoNames' own where GeoNames has a record of it
+    (`region_points.tsv`, baked by `make_features.py`: the Atlantic at 10, -25), else the
+    mean of its members' points on the sphere (Darfur from its states); a sea is given its
+    approximate centre.
     """
+    with (_EXTRA / "region_points.tsv").open(encoding="utf-8") as fh:
+        own = {r["name"]: (int(r["geonameid"]), float(r["lat"]), float(r["lon"]))
+               for r in csv.DictReader(fh, delimiter="\t")}
     with (_EXTRA / "regions.tsv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             members = []
@@ -395,14 +404,15 @@ def _add_regions(add: Callable[..., None], points: dict[str, tuple[float, float,
                      for m, _ in members if not m.startswith("@")}
             # seas weigh like a large country: news names them as often
             pop = sum(p for _, (_, _, p) in members) if r["feature"] == "region" else 50_000_000
-            add(None, r["name"], codes.pop() if len(codes) == 1 else "", None, round(lat, 4),
+            gid, lat, lon = own.get(r["name"], (None, lat, lon))
+            add(gid, r["name"], codes.pop() if len(codes) == 1 else "", None, round(lat, 4),
                 round(lon, 4), pop, r["feature"],
                 [a for a in (r["alternatenames"] or "").split("|") if a],
                 _with_plurals([d for d in (r["demonyms"] or "").split("|") if d]))
 
 
-def _add_features(add: Callable[..., None], aliases: dict[str, list[tuple[str, int]]]
-                  ) -> None:
+def _add_features(add: Callable[..., int], aliases: dict[str, list[tuple[str, int]]],
+                  courses: list[tuple[int, str]]) -> None:
     """Seas, rivers, islands, disputed areas, airports, ports... from `features.tsv`.
 
     A port or dam bears its town's or reservoir's name, so it is indexed only as "Port of
@@ -418,8 +428,10 @@ def _add_features(add: Callable[..., None], aliases: dict[str, list[tuple[str, i
             elif kind == "dam" and not name.lower().endswith("dam"):
                 name, alts = f"{name} Dam", []
             alts += [alias for alias, _ in aliases.get("feature:" + r["name"], [])]
-            add(None, name, r["country"], None, float(r["lat"]), float(r["lon"]),
-                int(r["weight"]), kind, alts, [])
+            key = add(None, name, r["country"], None, float(r["lat"]), float(r["lon"]),
+                      int(r["weight"]), kind, alts, [])
+            if r["course"]:
+                courses.append((key, r["course"]))
 
 
 def _with_plurals(demonyms: list[str]) -> list[str]:
@@ -431,7 +443,7 @@ def build(path: Path | None = None) -> Path:
     """Index the sources into SQLite at `path`, atomically (temporary file, then rename)."""
     target = path or default_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    places, names = _rows()
+    places, names, courses = _rows()
     fd, tmp_name = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -444,9 +456,11 @@ def build(path: Path | None = None) -> Path:
             " cc TEXT, admin1 TEXT, lat REAL, lon REAL, pop INTEGER, feature TEXT,"
             " capital INTEGER);"
             "CREATE TABLE name(skel TEXT, norm TEXT, place INTEGER, kind INTEGER);"
+            "CREATE TABLE course(place INTEGER PRIMARY KEY, points TEXT);"
         )
         con.executemany("INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?,?)", places)
         con.executemany("INSERT INTO name VALUES (?,?,?,?)", names)
+        con.executemany("INSERT INTO course VALUES (?,?)", courses)
         con.executescript(
             "CREATE INDEX name_skel ON name(skel);"
             "CREATE INDEX place_gid ON place(geonameid);"
@@ -515,6 +529,16 @@ class Gazetteer:
             (code.upper(),),
         ).fetchone()
         return self._place(row) if row else None
+
+    def course(self, place: Place) -> tuple[tuple[float, float], ...]:
+        """Points along a river's course, about 10 km apart (empty for other places, and for
+        rivers the basemap lacks): a report names the stretch by its own towns."""
+        row = self._con.execute("SELECT points FROM course WHERE place=?",
+                                (place.key,)).fetchone()
+        if not row:
+            return ()
+        return tuple((float(a), float(b)) for a, b in
+                     (pair.split(",") for pair in row[0].split(";")))
 
     def demonyms(self) -> frozenset[str]:
         """Every demonym's normalised spelling ("syrian", "north korean"), read once: most

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -167,6 +167,8 @@ _HOSTS = frozenset({"city", "admin1", "admin2", "country", "continent", "region"
 _FACILITY_NAMES = {"airport": "airport", "airfield": "airport", "airbase": "air base",
                    "air base": "air base", "port": "port", "harbour": "port", "harbor": "port",
                    "dam": "dam"}
+# What a name read as lying in a town is ("Mosul University", "Tabqa airport").
+_WITHIN_KINDS = frozenset({*_FACILITY_NAMES.values(), "facility"})
 _PROXIMITY_KM = 300.0
 # What only states and countries have: "the New York border", "Ohio's governor".
 _REGION_AFTER = re.compile(
@@ -178,6 +180,8 @@ _UPSTATE_KM = 100.0
 _NEIGHBOUR_KM = 25.0
 # The article's area: the town with the most other names resolved this near it.
 _FOCUS_KM = 100.0
+# A river that passes this near the article's town is named for the stretch beside it.
+_STRETCH_KM = 50.0
 # A loosely spelt reading of a small town this far from that town, or a venue named for
 # one, is no better than the town itself; a town this large is written many ways ("Raqa")
 # and lends its name to venues in it ("Mosul University"): it keeps its reading.
@@ -185,6 +189,12 @@ _FAR_KM = 300.0
 _SMALL_TOWN = 100_000
 # "N.Y.", "Calif.", "Wash.": abbreviated names, which news gives to states and provinces.
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z][a-z]{1,4}\.")
+# Newspapers' title words after a place name: "The Washington Post", "the Boston Globe".
+_PAPER_AFTER = re.compile(
+    r"\s+(?:Post|Times|Herald|Gazette|Tribune|Journal|Chronicle|Courier|Dispatch|Star|Sun|"
+    r"Observer|Examiner|Inquirer|Enquirer|Globe|Sentinel|Register|Record)\b")
+# Capitals alone, two or three: an acronym ("SA", "WA", "UAE").
+_ACRONYM = re.compile(r"[A-Z]{2,3}")
 # A spelling match this weak (two or more letters off) on an alternate name is a stretch.
 _LOOSE = 0.75
 # Below this score a resolution rests on a far-fetched reading (an alternate name of a
@@ -243,6 +253,11 @@ def _lookup(gazetteer: Gazetteer, name: str, kind: str | None, written: str
     """
     if not name:
         return []
+    if _ACRONYM.fullmatch(written):
+        # "SA", "WA": an acronym is some place's own abbreviation ("S.C.") or none; it is
+        # no near spelling of a name (Shanghai's "Sha") nor one without its article ("Sa'er")
+        return [c for c in gazetteer.candidates(name, limit=25)
+                if c.matched_name.replace(" ", "") == name.lower()]
     whole = re.sub(r"^[Tt]he\s+|['’]s$", "", written)
     if kind == "city" and whole != name:
         exact = [c for c in gazetteer.candidates(whole, limit=25) if c.exact]
@@ -476,6 +491,15 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             names[i] = (names[i][0], "admin1")  # "Deir Ezzor province"
     cands = [_lookup(gazetteer, n, kind, text[s:e]) for (n, kind), (s, e) in zip(names, spans,
                                                                                 strict=True)]
+    for i, (_, e) in enumerate(spans):
+        # "The Washington Post", "the Boston Globe": a paper is named for its city, not for
+        # the state or a village of the name; a name no city of size bears keeps its
+        # readings ("The Texas Tribune")
+        paper = _PAPER_AFTER.match(text, e)
+        if names[i][1] is None and paper and any(
+                c.exact and c.place.feature == "city" and c.place.population >= _SMALL_TOWN
+                for c in cands[i]):
+            names[i] = (names[i][0], "city")
     for i, cs in enumerate(cands):
         cands[i] = _facility_fallback(gazetteer, names[i][0], names[i][1], cs)
         if not cands[i]:
@@ -572,10 +596,12 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             first_by[readings[i]] = max(cs, key=lambda c, i=i: score(i, c, []))
         first.append(first_by[readings[i]] if cs else None)
     # each town a mention reads as first, with the names that read so: a mention's anchors
-    # are the towns read by other names than its own
+    # are the towns read by other names than its own. A national capital is none: named
+    # bare it is as often its government ("Washington warned Moscow"), which says nothing
+    # of where the article's other places lie (it made Cambridge the one in Maryland)
     named_by: dict[int, tuple[Place, set[str]]] = {}
     for j, c in enumerate(first):
-        if c is not None and c.place.feature == "city":
+        if c is not None and c.place.feature == "city" and not c.place.capital:
             named_by.setdefault(c.place.key, (c.place, set()))[1].add(own[j])
     best_by: dict[tuple, tuple[Candidate, float]] = {}
     results: list[Resolution | None] = []
@@ -595,7 +621,9 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     _apply_namesakes(text, spans, names, cands, regional, own, results)
     _apply_inner_cues(text, spans, results)
     _apply_landmarks(text, spans, names, results)
-    _apply_focus(own, cands, results)
+    focus = _focus(own, cands, results)
+    _apply_focus(focus, cands, results)
+    _apply_stretch(gazetteer, focus, results)
     return results
 
 
@@ -671,12 +699,22 @@ def _apply_namesakes(text: str, spans: Sequence[tuple[int, int]],
     """A bare name shared by a city and the first-level region around it ("New York",
     "Raqqa") is the city, unless the article's other places in that region all lie far
     from the city (upstate news: the state) or the name is written as the region's (a type
-    word, an abbreviation, after "Town, ")."""
+    word, an abbreviation, after "Town, "). A town under 100,000 that bears the name of
+    another first-level region of its own country (Florida, New York; Kansas, Oklahoma;
+    Wales, England) is not what the bare name means: the region is."""
     for i, r in enumerate(results):
         if r is None or names[i][1] is not None or regional[i]:
             continue
         exact = [c.place for c in cands[i] if c.exact and not c.within
                  and not c.demonym]
+        if r.place.feature == "city" and r.precision == "exact" and \
+                r.place.population < _SMALL_TOWN:
+            region = next((a for a in exact if a.feature == "admin1" and a.country_code ==
+                           r.place.country_code and a.admin1 != r.place.admin1), None)
+            if region is not None:
+                results[i] = Resolution(region, r.score, _precision(region), None,
+                                        _kind(region, None, False))
+                continue
         pair = next(((a, c) for a in exact if a.feature == "admin1" for c in exact
                      if c.feature == "city" and c.population >= a.population / 10
                      and (c.country_code, c.admin1) == (a.country_code, a.admin1)), None)
@@ -787,7 +825,9 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
            results: Sequence[Resolution | None]) -> Resolution | None:
     """The town the article's places gather round: the resolved town with the most other
     names resolved within _FOCUS_KM of it, then the most mentions, then one read under its
-    exact spelling, then the largest; None without a town."""
+    exact spelling, then the largest. Without a town, the state, province or county named
+    most often (first named first), else the country (ACLED codes a place it cannot find at
+    its region); None without any."""
     towns: dict[str, Resolution] = {}
     count: dict[str, int] = defaultdict(int)
     exact: dict[str, bool] = {}
@@ -803,28 +843,37 @@ def _focus(own: Sequence[str], cands: Sequence[list[Candidate]],
                     for other, o in towns.items() if other != name), count[name],
                 exact[name], p.population)
 
-    return towns[max(towns, key=weight)] if towns else None
+    if towns:
+        return towns[max(towns, key=weight)]
+    for wide in (("admin1", "admin2"), ("country",)):
+        areas = Counter(r.place.key for r in results if r is not None
+                        and r.precision != "parent" and r.place.feature in wide)
+        if areas:
+            most = areas.most_common(1)[0][0]  # ties go to the first named
+            return next(r for r in results if r is not None and r.place.key == most)
+    return None
 
 
-def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
+def _apply_focus(focus: Resolution | None, cands: Sequence[list[Candidate]],
                  results: list[Resolution | None]) -> None:
     """A name the gazetteer lacks (a hamlet, an estate, a neighbourhood) is a place in the
-    article's own area: it resolves to the town the article's places gather round, with
-    precision "parent", as ACLED codes an unknown village at the nearest known town. So
+    article's own area: it resolves to the town the article's places gather round (else
+    its region, `_focus`), with precision "parent", as ACLED codes an unknown village at
+    the nearest known town. So
     does a name known only by a loose spelling of a small town far from that area: a near
     miss of a distant village's name is likelier a local place that the gazetteer lacks,
     while a large town's is how news transliterates it ("Raqa" in a report on Mosul). And
-    so does a venue read as lying in a small town far away because it bears the town's
-    name ("Carnegie Hall" in a report on New York is not in Carnegie, Pennsylvania).
+    so does a venue, port or airport read as lying in a small town far away because it
+    bears the town's name ("Carnegie Hall" in a report on New York is not in Carnegie,
+    Pennsylvania; Pearl Harbor in one on Honolulu not in Pearl, Mississippi).
     Guessed, it is shown only where the text reads the name as a place (`extract_places`).
     """
-    focus = _focus(own, cands, results)
     if focus is None:
         return
     for i, r in enumerate(results):
         if r is not None:
             loose = r.precision == "exact" and not any(c.exact for c in cands[i])
-            if not ((loose or r.kind == "facility") and r.place.feature == "city"
+            if not ((loose or r.kind in _WITHIN_KINDS) and r.place.feature == "city"
                     and r.place.population < _SMALL_TOWN
                     and distance_km(r.place.lat, r.place.lon, focus.place.lat,
                                     focus.place.lon) > _FAR_KM):
@@ -833,6 +882,27 @@ def _apply_focus(own: Sequence[str], cands: Sequence[list[Candidate]],
         score = min(r.score, _MIN_SCORE) if r is not None else _MIN_SCORE
         results[i] = Resolution(focus.place, score, "parent", focus.place.name, "place",
                                 guessed=True)
+
+
+def _apply_stretch(gazetteer: Gazetteer, focus: Resolution | None,
+                   results: list[Resolution | None]) -> None:
+    """A river that passes the article's town is the stretch beside it: "crossed the
+    Euphrates north of Deir ez-Zor" is on the Euphrates near Deir ez-Zor, not at its mouth
+    (the river's own point, GeoNames' convention) 500 km downstream. A river that passes
+    no nearer than _STRETCH_KM keeps its point, as it does where the article's area is a
+    region, whose point is no place on the river."""
+    if focus is None or focus.place.feature != "city":
+        return
+    f = focus.place
+    for i, r in enumerate(results):
+        if r is None or r.place.feature != "river" or r.precision == "parent":
+            continue
+        course = gazetteer.course(r.place)
+        if not course:
+            continue
+        lat, lon = min(course, key=lambda q: distance_km(q[0], q[1], f.lat, f.lon))
+        if distance_km(lat, lon, f.lat, f.lon) <= _STRETCH_KM:
+            results[i] = replace(r, place=replace(r.place, lat=lat, lon=lon))
 
 
 def _strong(cands: list[Candidate], focus_cc: set[str]) -> bool:

@@ -205,7 +205,8 @@ def test_gazetteer_indexes_places_beyond_towns(gaz: Gazetteer) -> None:
     """Seas, rivers, disputed areas and airports from `features.tsv`; a port only under
     its port's name, so that the bare name stays the town's."""
     (river,) = [c.place for c in gaz.candidates("Euphrates") if c.match == 1.0]
-    assert river.feature == "river" and distance_km(river.lat, river.lon, 33.46, 43.25) < 50
+    # at its mouth, where GeoNames puts a stream: the Shatt al-Arab, not Anbar or Raqqa
+    assert river.feature == "river" and distance_km(river.lat, river.lon, 30.97, 47.47) < 50
     golan = gaz.candidates("Golan Heights")[0].place
     assert golan.feature == "disputed_area"
     airport = gaz.candidates("Kharkiv Airport")[0].place
@@ -226,3 +227,66 @@ def test_gazetteer_maps_the_whole_index_into_memory(gaz: Gazetteer) -> None:
 
     (mapped,) = gaz._con.execute("PRAGMA mmap_size").fetchone()
     assert mapped >= default_path().stat().st_size
+
+
+def test_gazetteer_world_regions_and_oceans_at_geonames_points(gaz: Gazetteer) -> None:
+    """An ocean or world region that GeoNames has is at GeoNames' point, with its id (the
+    Atlantic at 10, -25, not the 0, -30 of an approximate centre); one it lacks keeps the
+    point derived from its members (Darfur from its states)."""
+    atlantic = gaz.candidates("Atlantic")[0].place
+    assert (atlantic.feature, atlantic.geonameid) == ("sea", 3373405)
+    assert (atlantic.lat, atlantic.lon) == (10.0, -25.0)
+    middle_east = gaz.candidates("Middle East")[0].place
+    assert middle_east.geonameid == 6269133
+    assert distance_km(middle_east.lat, middle_east.lon, 33.14, 35.86) < 5
+    darfur = gaz.candidates("Darfur")[0].place
+    assert darfur.geonameid is None and 11 < darfur.lat < 15 and 22 < darfur.lon < 26
+
+
+def test_make_features_finds_a_rivers_mouth() -> None:
+    """The mouth is the line end that no line of the river goes on from, farthest from
+    the source; a branch's end nearer the source is not it, nor a river far outside the
+    row's extent."""
+    import importlib.util
+
+    from newsdesk.analyse.gazetteer import _EXTRA
+
+    spec = importlib.util.spec_from_file_location("make_features", _EXTRA / "make_features.py")
+    assert spec is not None and spec.loader is not None
+    mf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mf)
+    main = [(34.4, 41.0), (33.0, 43.0), (31.3, 45.2)]
+    lines = [main, [(31.3, 45.2), (31.3, 45.5)], [(31.3, 45.2), (31.0, 47.5)],
+             [(50.0, 10.0), (51.0, 12.0)]]  # a namesake far away
+    mine = mf._inside(lines, "30.9,40.9,34.5,47.6")
+    assert mf._mouth(mine) == (31.0, 47.5)
+    assert mf._inside(lines, "") == [] and mf._mouth([]) is None
+    # its course: points about 10 km apart along every line, both ends of each kept
+    course = [tuple(map(float, p.split(","))) for p in mf._course(mine).split(";")]
+    assert (34.4, 41.0) in course and (31.0, 47.5) in course and (50.0, 10.0) not in course
+
+
+def test_gazetteer_a_rivers_course(gaz: Gazetteer) -> None:
+    (river,) = [c.place for c in gaz.candidates("Euphrates") if c.match == 1.0]
+    course = gaz.course(river)
+    # it passes Raqqa and Deir ez-Zor, each point within about 10 km of the next
+    assert min(distance_km(*q, 35.95, 39.01) for q in course) < 10
+    assert min(distance_km(*q, 35.33, 40.14) for q in course) < 10
+    town = gaz.candidates("Raqqa")[0].place
+    assert gaz.course(town) == ()
+
+
+def test_gazetteer_the_west_is_western_europe(gaz: Gazetteer) -> None:
+    """"The West" of geopolitics, at GeoNames' Western Europe, before Cameroon's West
+    region or Sri Lanka's Western province, which share the bare word."""
+    for name in ("the West", "West", "Western"):
+        best = max(gaz.candidates(name), key=lambda c: (c.exact, c.place.population))
+        assert (best.place.name, best.place.feature) == ("Western Europe", "region"), name
+
+
+def test_gazetteer_a_peoples_own_region_for_its_demonym(gaz: Gazetteer) -> None:
+    """"Kurdish" is the Kurds' own region, as "Welsh" is Wales: in Iraq, as before, but not
+    at Iraq's middle."""
+    (kurdish,) = [c.place for c in gaz.candidates("Kurdish") if c.demonym and c.exact]
+    assert (kurdish.name, kurdish.feature, kurdish.country_code) == (
+        "Kurdistan Region", "region", "IQ")
