@@ -350,6 +350,21 @@ def test_stories_a_demonym_is_a_topic_but_no_place_fact():
     assert stories._facts(rec).where == []
 
 
+def test_stories_a_sea_is_no_topic_id():
+    """A quake and a piracy both "in the Indian Ocean" are not one story: the sea's id does
+    not count (its name still does, as a word); a port town's id does."""
+    rec = _shooting("a", "2016-03-02", "Pirates seized a tanker in the Indian Ocean off Eyl.")
+    rec.places.append(PlaceMention(
+        article_id="a", text="Indian Ocean", start=34, end=46, name="Indian Ocean",
+        country_code=None, lat=-10.0, lon=70.0, geonameid=1545739, feature="sea",
+        precision="region", kind="sea"))
+    rec.places.append(PlaceMention(
+        article_id="a", text="Eyl", start=51, end=54, name="Eyl", country_code="SO",
+        lat=7.98, lon=49.82, geonameid=58933, feature="city", precision="exact", kind="town"))
+    feats = stories._features(rec, {})
+    assert "p:1545739" not in feats and feats["p:58933"] == 1 and feats["w:ocean"] == 1
+
+
 def test_stories_people_named_are_full_names_not_offices_headlines_or_places():
     text = ("Four Shot Near Park Avenue\nPolice Chief Ray Kelly said Antonio Mason was shot "
             "in Long Beach on Friday. Lakeisha M. Hunt saw it from Salem Avenue.")
