@@ -299,6 +299,20 @@ def test_stories_reports_that_name_the_same_person_join_as_one_event(monkeypatch
     assert words.event_of["a"] != words.event_of["b"]
 
 
+def test_stories_a_name_both_give_does_not_join_different_incident_days():
+    """A name both reports give (a spokesman's is in every report of a campaign) counts for
+    no more than incident days four days apart count against: the reports of the test
+    above, which their shared name joins, stay two events when their days differ."""
+    hurt = [_HURT[0].replace("Devon Price", "Marcus Hill"), *_HURT[1:],
+            "The mayor called for calm after the weekend."]
+    texts = (_SCENE + " ".join([*_DEAD, "The coroner will perform an autopsy on Tuesday."]),
+             _SCENE + " ".join(hurt))
+    apart = stories.link([
+        _shooting("a", "2016-03-02", texts[0], day="2016-03-01", town=_DAYTON),
+        _shooting("b", "2016-03-06", texts[1], day="2016-03-05", town=_DAYTON)])
+    assert apart.event_of["a"] != apart.event_of["b"]
+
+
 def test_stories_facts_survive_the_signature():
     """An incremental join weighs the stored events' facts as a full link does."""
     a, b = (_shooting(aid, pub, _SCENE + " ".join(own[:4]), day=day, town=_DAYTON)
