@@ -66,9 +66,10 @@ def test_model_runs_on_one_blas_thread(nlp):
 
     # NumPy's own BLAS, which the model's ops call: SciPy's, loaded later by other tests
     # (the typer's fit), is another library with its own threads
-    own = Path(numpy.__file__).parent.parent / "numpy.libs"
+    # (resolved: threadpoolctl reports the real path, which differs where .venv is a link)
+    own = (Path(numpy.__file__).parent.parent / "numpy.libs").resolve()
     blas = [lib for lib in threadpool_info()
-            if lib["user_api"] == "blas" and Path(lib["filepath"]).parent == own]
+            if lib["user_api"] == "blas" and Path(lib["filepath"]).resolve().parent == own]
     assert blas and all(lib["num_threads"] == 1 for lib in blas)
 
 
