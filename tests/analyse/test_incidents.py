@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +65,24 @@ def test_typing_training_shares_no_text_with_the_case_benchmark(benchmarks_dir):
     case_runs = {run for text in snippets for run in _word_runs(text)}
     shared = [t for t, _ in training_examples() if _word_runs(t) & case_runs]
     assert not shared
+
+
+def test_typing_held_out_sentences_are_neither_trained_on_nor_from_the_benchmark(
+        benchmarks_dir):
+    # bench/typing_heldout.jsonl measures the typer on wording it was never fitted on
+    # (`bench/case2021.py --heldout`): none of its sentences may share a run of 7 words with
+    # a training sentence (it would then be measured on what it learnt) or a CASE snippet.
+    held_out = [json.loads(line)["text"] for line in
+                (Path(__file__).parents[2] / "bench/typing_heldout.jsonl").read_text(
+                    "utf-8").splitlines() if line.strip()]
+    assert len(held_out) >= 90
+    path = benchmarks_dir / "case2021_task2/test_set_final_release_with_labels.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        snippets = [r["EventSnippet"] for r in csv.DictReader(fh, delimiter="\t",
+                                                              quoting=csv.QUOTE_NONE)]
+    taken = {run for text, _ in training_examples() for run in _word_runs(text)}
+    taken |= {run for text in snippets for run in _word_runs(text)}
+    assert [t for t in held_out if _word_runs(t) & taken] == []
 
 
 def _word_runs(text: str, n: int = 7) -> set[tuple[str, ...]]:
