@@ -364,21 +364,26 @@ def test_stories_streets_are_read_as_news_gives_them():
 
 def test_stories_look_alike_shootings_on_other_streets_are_different_stories(monkeypatch):
     """Two shootings in one city, told alike on no known day, are threaded by their words
-    alone; that they happened on different streets keeps them apart."""
-    def pair(street_b: str) -> stories.LinkResult:
-        return stories.link([
-            _shooting("a", "2016-03-02",
-                      _SCENE.replace("the east side", "Salem Avenue") + " ".join(_DEAD)),
-            _shooting("b", "2016-03-06",
-                      _SCENE.replace("the east side", street_b) + " ".join(_HURT)),
-        ])
+    alone; that they happened on different streets keeps them apart, in a full link and when
+    the second joins the stored first."""
+    def reports(street_b: str) -> list[ArticleRecords]:
+        return [_shooting("a", "2016-03-02",
+                          _SCENE.replace("the east side", "Salem Avenue") + " ".join(_DEAD)),
+                _shooting("b", "2016-03-06",
+                          _SCENE.replace("the east side", street_b) + " ".join(_HURT))]
 
-    same = pair("Salem Ave.")
+    same = stories.link(reports("Salem Ave."))
     assert same.story_of["a"] == same.story_of["b"]
-    other = pair("Hoover Avenue")
+    assert any("same street: salem ave" in w for s in same.stories for w in s.why)
+    a, b = reports("Hoover Avenue")
+    other = stories.link([a, b])
     assert other.story_of["a"] != other.story_of["b"]
+    old = stories.link([a]).stories
+    assert old[0].signature["facts"]["streets"] == ["salem ave"]
+    assert stories.link([b], existing=old).story_of["b"] != old[0].id
     monkeypatch.setitem(stories.FACT_WEIGHTS, "street", (0.0, 0.0))
-    words = pair("Hoover Avenue")
+    assert stories.link([b], existing=old).story_of["b"] == old[0].id
+    words = stories.link([a, b])
     assert words.story_of["a"] == words.story_of["b"]
 
 
