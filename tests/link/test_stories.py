@@ -214,7 +214,7 @@ def _shooting(aid: str, published: str, text: str, *, day: str | None = None,
 
 _DAYTON = ("Dayton", 39.759, -84.192, 4509884)
 _COLUMBUS = ("Columbus", 39.961, -82.999, 4509177)  # 104 km from Dayton
-_SCENE = ("Police are investigating a shooting on Salem Avenue. Officers found the victim "
+_SCENE = ("Police are investigating a shooting on the east side. Officers found the victim "
           "with gunshot wounds after neighbours called 911. ")
 _DEAD = ["Marcus Hill died at the scene.", "His family said he had just left work.",
          "Detectives asked witnesses to come forward.", "A vigil was held at his church.",
@@ -321,7 +321,7 @@ def test_stories_facts_survive_the_signature():
     old = stories.link([a]).stories
     assert old[0].signature["events"][0]["facts"] == {
         "where": [[39.759, -84.192]], "when": ["2016-03-01"], "ages": [],
-        "people": ["Marcus Hill"], "tolls": []}
+        "people": ["Marcus Hill"], "tolls": [], "streets": []}
     assert old[0].signature["facts"] == old[0].signature["events"][0]["facts"]
     later = stories.link([b], existing=old)
     assert any("incident days 4 apart" in w for s in later.stories for w in s.why)
@@ -350,6 +350,41 @@ def test_stories_look_alike_shootings_of_people_of_other_ages_are_different_even
     assert other.event_of["a"] != other.event_of["b"]
     assert any("no age in common" in w for s in other.stories for w in s.why)
 
+
+def test_stories_streets_are_read_as_news_gives_them():
+    """Spelt out or abbreviated, with or without a direction, a street is one key; a court,
+    a highway patrol and a lone direction word are no street."""
+    text = ("Man Shot On Main Street\nPolice said he was shot in the 1200 block of North "
+            "Avenue, near W. Evelyn Ave. and Northwest 4th Place. The Ohio State Highway "
+            "Patrol and the Superior Court were not involved. On Evelyn Avenue, neighbours "
+            "gathered.")
+    assert stories._facts(_shooting("a", "2016-03-02", text)).streets == [
+        "main st", "north ave", "evelyn ave", "4th pl"]
+
+
+def test_stories_look_alike_shootings_on_other_streets_are_different_stories(monkeypatch):
+    """Two shootings in one city, told alike on no known day, are threaded by their words
+    alone; that they happened on different streets keeps them apart, in a full link and when
+    the second joins the stored first."""
+    def reports(street_b: str) -> list[ArticleRecords]:
+        return [_shooting("a", "2016-03-02",
+                          _SCENE.replace("the east side", "Salem Avenue") + " ".join(_DEAD)),
+                _shooting("b", "2016-03-06",
+                          _SCENE.replace("the east side", street_b) + " ".join(_HURT))]
+
+    same = stories.link(reports("Salem Ave."))
+    assert same.story_of["a"] == same.story_of["b"]
+    assert any("same street: salem ave" in w for s in same.stories for w in s.why)
+    a, b = reports("Hoover Avenue")
+    other = stories.link([a, b])
+    assert other.story_of["a"] != other.story_of["b"]
+    old = stories.link([a]).stories
+    assert old[0].signature["facts"]["streets"] == ["salem ave"]
+    assert stories.link([b], existing=old).story_of["b"] != old[0].id
+    monkeypatch.setitem(stories.FACT_WEIGHTS, "street", (0.0, 0.0))
+    assert stories.link([b], existing=old).story_of["b"] == old[0].id
+    words = stories.link([a, b])
+    assert words.story_of["a"] == words.story_of["b"]
 
 
 def test_stories_a_demonym_is_a_topic_but_no_place_fact():
@@ -391,7 +426,7 @@ def test_stories_people_named_are_full_names_not_offices_headlines_or_places():
 
 
 _TRIAL = ("A jury convicted Devon Price of murder on Tuesday in the death of {victim}, who "
-          "was shot on Salem Avenue in March. Prosecutors said the victim had just left work.")
+          "was shot on the east side in March. Prosecutors said the victim had just left work.")
 
 
 def test_stories_a_follow_up_months_later_that_names_the_same_person_in_the_same_town_joins():
