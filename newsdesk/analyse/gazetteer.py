@@ -160,38 +160,55 @@ def _squashed(norm: str) -> str:
     return _strip_articles(norm).replace(" ", "")
 
 
-@lru_cache(maxsize=1 << 14)
-def _letters(s: str) -> tuple[tuple[str, int], ...]:
-    """Each letter of `s` and how often it occurs (the query's side of `quick_ratio`)."""
-    return tuple((ch, s.count(ch)) for ch in set(s))
-
-
-def _similarity(a: str, b: str, floor: float = 0.0) -> float:
-    """How closely two normalised spellings match (1: the same, EXACT: same but articles).
-
-    0.9 times difflib's `ratio` otherwise. Below `floor` the value only says "too far":
-    difflib's cheap upper bounds (`real_quick_ratio`, `quick_ratio`: the letters the two
-    have in common, in any order) settle most of the many key-sharing names without the
-    full comparison. Both bounds are computed here as difflib does, without building a
-    `SequenceMatcher`, whose index of the second string costs more than the bound itself.
-    """
+def _similarity(a: str, b: str) -> float:
+    """How closely two normalised spellings match (1: the same, EXACT: same but articles),
+    0.9 times difflib's `ratio` otherwise."""
     if a == b:
         return 1.0
     sa, sb = _squashed(a), _squashed(b)
     if sa == sb:
         return EXACT
-    total = len(sa) + len(sb)
-    length_bound = 0.9 * (2.0 * min(len(sa), len(sb)) / total)  # real_quick_ratio
-    if length_bound < floor:
-        return length_bound
-    common = 0
-    for ch, n in _letters(sa):
-        in_b = sb.count(ch)
-        common += n if n < in_b else in_b
-    value = 0.9 * (2.0 * common / total)  # quick_ratio
-    if value < floor:
-        return value
     return 0.9 * SequenceMatcher(None, sa, sb).ratio()
+
+
+def _close(norm: str, others: Iterable[str], floor: float) -> dict[str, float]:
+    """The spellings of `others` whose `_similarity` to `norm` is at least `floor`, with it.
+
+    A name's key is shared by hundreds of spellings, most of them far from it; cheap upper
+    bounds of difflib's ratio (2 M / T, M the letters of its matching blocks) settle those
+    without building a `SequenceMatcher`: the shorter length bounds M, and so does the
+    longest common subsequence (the blocks are a common subsequence), which is exact and
+    tighter than difflib's own `quick_ratio` (the letters in common in any order). The
+    subsequence is counted on bit masks of `norm`'s letters, made once for all `others`.
+    """
+    sa = _squashed(norm)
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(sa):
+        masks[ch] = masks.get(ch, 0) | 1 << i
+    found = {}
+    for other in others:
+        sb = _squashed(other)
+        total = len(sa) + len(sb)
+        if sb != sa and (0.9 * (2.0 * min(len(sa), len(sb)) / total) < floor
+                         or 0.9 * (2.0 * _subsequence(masks, len(sa), sb) / total) < floor):
+            continue
+        match = _similarity(norm, other)
+        if match >= floor:
+            found[other] = match
+    return found
+
+
+def _subsequence(masks: dict[str, int], n: int, b: str) -> int:
+    """The length of the longest common subsequence of `b` and an `n`-letter string whose
+    letters' positions are `masks` (bit i: letter i), by Hyyrö's bit-parallel recurrence
+    ("Bit-parallel LCS-length computation revisited", 2004): four integer operations per
+    letter of `b`, where a table of the two strings costs a step per pair of letters."""
+    full = (1 << n) - 1
+    v = full
+    for ch in b:
+        u = v & masks.get(ch, 0)
+        v = ((v + u) | (v - u)) & full
+    return n - v.bit_count()
 
 
 def default_path() -> Path:
@@ -583,14 +600,13 @@ class Gazetteer:
         skel = _key_of(norm)
         if not skel:
             return []
+        rows = self._con.execute("SELECT norm, kind, place FROM name WHERE skel = ?",
+                                 (skel,)).fetchall()
+        close = _close(norm, dict.fromkeys(other for other, _, _ in rows), 0.7)
         best: dict[int, tuple[float, str, int]] = {}  # place key: match, spelling, kind
-        seen: dict[str, float] = {}  # many places share a spelling
-        for other, kind, key in self._con.execute(
-                "SELECT norm, kind, place FROM name WHERE skel = ?", (skel,)):
-            match = seen.get(other)
-            if match is None:
-                match = seen[other] = _similarity(norm, other, floor=0.7)
-            if match >= 0.7 and (key not in best or match > best[key][0]):
+        for other, kind, key in rows:
+            match = close.get(other)
+            if match is not None and (key not in best or match > best[key][0]):
                 best[key] = (match, other, kind)
         code = country.upper() if country else None
         found = [Candidate(place, *best[place.key][:2], best[place.key][2] == 1,

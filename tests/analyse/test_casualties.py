@@ -239,3 +239,21 @@ def test_the_toll_is_the_same_when_the_caller_passes_the_text(nlp):
     given = count_casualties(doc, text=text)
     assert (given.killed, given.injured) == (1, 1)
     assert given == count_casualties(doc)
+
+
+def test_only_sentences_with_a_cue_word_are_searched_for_tallies(nlp, monkeypatch):
+    # a sentence with no word a count starts from adds nothing; its tally search was waste
+    from newsdesk.analyse import casualties
+
+    real, searched = casualties._TALLY, []
+
+    class Spy:
+        def search(self, text: str):  # type: ignore[no-untyped-def]
+            searched.append(text)
+            return real.search(text)
+
+    monkeypatch.setattr(casualties, "_TALLY", Spy())
+    text = ("The council met on Tuesday. Its budget was approved this year. "
+            "Two men were killed in a shooting on Main Street.")
+    assert _toll(nlp, text) == (2, 0)
+    assert searched == ["Two men were killed in a shooting on Main Street."]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import unicodedata
 
 import pytest
@@ -134,15 +133,53 @@ def test_first_level_region_at_the_middle_of_its_area() -> None:
 
 
 @given(st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14),
-       st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14))
-def test_similarity_floor_only_cuts_short_what_falls_below_it(a: str, b: str) -> None:
-    from newsdesk.analyse.gazetteer import _similarity
+       st.lists(st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14), max_size=6),
+       st.sampled_from([0.0, 0.5, 0.7, 0.9, 1.0]))
+def test_close_keeps_exactly_the_spellings_at_or_above_the_floor(a: str, others: list[str],
+                                                                 floor: float) -> None:
+    # the bounds only skip difflib where it could not reach the floor
+    from newsdesk.analyse.gazetteer import _close, _similarity
 
-    full, cut = _similarity(a, b), _similarity(a, b, floor=0.7)
-    assert (full >= 0.7) == (cut >= 0.7)
-    assert cut >= full  # a cut-short value is an upper bound, never below the real one
-    if full >= 0.7:
-        assert cut == full
+    expected = {b: _similarity(a, b) for b in others if _similarity(a, b) >= floor}
+    assert _close(a, others, floor) == expected
+
+
+def test_close_skips_difflib_for_far_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "qarra" shares four letters with "raqqa" (difflib's quick_ratio: 0.9 * 8/10 = 0.72,
+    # above the floor) but only two in order (0.9 * 4/10 = 0.36): no matcher is built.
+    from newsdesk.analyse import gazetteer
+
+    built: list[str] = []
+    real = gazetteer.SequenceMatcher
+
+    def counting(junk, a, b):  # type: ignore[no-untyped-def]
+        built.append(b)
+        return real(junk, a, b)
+
+    monkeypatch.setattr(gazetteer, "SequenceMatcher", counting)
+    assert gazetteer._close("raqqa", ["raqa", "qarra", "ar raqqah", "raqqa"], 0.7) == {
+        "raqa": gazetteer._similarity("raqqa", "raqa"),
+        "ar raqqah": gazetteer._similarity("raqqa", "ar raqqah"), "raqqa": 1.0}
+    assert "qarra" not in built
+
+
+@given(st.text(alphabet="abdehr", max_size=12), st.text(alphabet="abdehr", max_size=12))
+def test_subsequence_is_the_longest_common_subsequence(a: str, b: str) -> None:
+    from difflib import SequenceMatcher
+
+    from newsdesk.analyse.gazetteer import _subsequence
+
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            table[i + 1][j + 1] = table[i][j] + 1 if x == y else max(table[i][j + 1],
+                                                                        table[i + 1][j])
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(a):
+        masks[ch] = masks.get(ch, 0) | 1 << i
+    found = _subsequence(masks, len(a), b)
+    assert found == table[len(a)][len(b)]
+    assert found >= sum(m.size for m in SequenceMatcher(None, a, b).get_matching_blocks())
 
 
 @given(st.text(alphabet="abdehiklmnoqrsuyz -", max_size=14),
@@ -154,16 +191,8 @@ def test_similarity_is_difflibs_ratio_of_the_spellings_without_articles(a: str, 
     from newsdesk.analyse.gazetteer import _similarity, _strip_articles
 
     sa, sb = (_strip_articles(s).replace(" ", "") for s in (a, b))
-    matcher = SequenceMatcher(None, sa, sb)
-    expected = 1.0 if a == b else 0.97 if sa == sb else 0.9 * matcher.ratio()
+    expected = 1.0 if a == b else 0.97 if sa == sb else 0.9 * SequenceMatcher(None, sa, sb).ratio()
     assert _similarity(a, b) == expected
-    if a != b and sa != sb:  # below the floor: difflib's cheap bounds, exactly
-        by_length = 0.9 * matcher.real_quick_ratio()
-        by_letters = 0.9 * matcher.quick_ratio()
-        assert _similarity(a, b, floor=1.0) == by_length
-        floor = math.nextafter(by_letters, 2.0)
-        if by_length >= floor:
-            assert _similarity(a, b, floor=floor) == by_letters
 
 
 def test_candidates_do_not_depend_on_the_limit_or_the_order_of_lookups() -> None:

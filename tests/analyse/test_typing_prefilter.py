@@ -64,3 +64,37 @@ def test_prefilter_equals_searching_everywhere_on_the_training_sentences():
     answers = [may_report_event(t) for t in texts]
     assert answers == [_ANYWHERE.search(_normalise(t)) is not None for t in texts]
     assert 0 < sum(answers) < len(answers)
+
+
+def test_branches_are_the_top_level_alternatives():
+    from newsdesk.analyse.typing_model import _branches
+
+    pattern = r"\bair[- |]?strikes?\b|\b(?:hit|ran over) an? mines?\b|[|(]x\)|y\|z"
+    assert _branches(pattern) == [r"\bair[- |]?strikes?\b", r"\b(?:hit|ran over) an? mines?\b",
+                                  r"[|(]x\)", r"y\|z"]
+
+
+def test_prefilter_alternatives_are_led_by_a_letter_not_a_word_boundary():
+    # the engine skips a letter-led alternative at a glance and tries a "\b"-led one in full
+    from newsdesk.analyse.typing_model import _PREFILTER, _branches
+
+    inner = _branches(_PREFILTER.pattern.removeprefix(r"\b(?=\w)(?:").removesuffix(")"))
+    assert len(inner) < 40  # 258 cue alternatives, grouped under ~22 first letters
+    assert not [b for b in inner if b.startswith((r"\b", r"(?:\b"))]
+    assert len([b for b in inner if b[0].isalpha()]) > 15
+    assert may_report_event("Coalition air strikes hit the town.")
+    assert not may_report_event("The council met on Tuesday to discuss the budget.")
+
+
+def test_a_sentence_is_scored_once_however_often_it_is_asked():
+    # incidents score a typed sentence three times (abstain check, features, second event)
+    from newsdesk.analyse.typing_model import _scored, classify, score
+
+    text = "Government forces shelled the village of Kafr Nabl on Monday, killing four people."
+    before = _scored.cache_info()
+    first = score(text)
+    assert classify(text) is not None
+    first["Shelling/artillery/missile attack"] = -1.0  # a caller's copy, changed
+    again = score(text)
+    assert _scored.cache_info().misses - before.misses <= 1
+    assert again != first and again["Shelling/artillery/missile attack"] > 0
