@@ -366,10 +366,13 @@ def _sentence_mentions(sent: Span, text: str, cues: list[int], *, headline: bool
     text it is from calls the event one, so whoever shot himself is the dead gunman.
     `text` is the doc's text and `cues` its `_cue_tokens`."""
     found: list[CasualtyMention] = []
+    here = cues[bisect_left(cues, sent.start):bisect_left(cues, sent.end)]
+    if not here:  # most sentences: nothing to read, so no need to look for a tally either
+        return found
     tally = bool(_TALLY.search(text[sent.start_char:sent.end_char]))
     seen: set[int] = set()  # victim heads already counted in this sentence
     doc = sent.doc
-    for i in cues[bisect_left(cues, sent.start):bisect_left(cues, sent.end)]:
+    for i in here:
         tok = doc[i]
         noun = _noun_mention(tok)
         if noun is not None and not tally and tok.i not in seen:

@@ -239,3 +239,15 @@ def test_the_toll_is_the_same_when_the_caller_passes_the_text(nlp):
     given = count_casualties(doc, text=text)
     assert (given.killed, given.injured) == (1, 1)
     assert given == count_casualties(doc)
+
+
+@pytest.mark.parametrize(("text", "killed"), [
+    # the count in the text's last sentence, after sentences with nothing to read
+    ("Residents gathered on Sunday. The mayor spoke. Three people were killed.", 3),
+    # a tally word in the sentence of the count still makes it background
+    ("Residents gathered on Sunday. Three people were killed in shootings across the city.",
+     None),
+    ("Les habitants se sont réunis à Zürich. Three people were killed.", 3),
+])
+def test_a_sentence_is_read_only_where_it_has_a_word_to_count_from(nlp, text, killed):
+    assert (_toll(nlp, text)[0] or None) == killed
