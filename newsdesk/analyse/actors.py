@@ -193,7 +193,10 @@ def extract_actors(doc: Doc, article: Article, registry: ActorRegistry) -> list[
     ]
     dominant = _dominant_country(countries)
     explicit = [(s, registry.actors[s.label_[2:]]) for s in spans if s.label_.startswith("A:")]
-    sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else []
+    # read only by descriptions' resolution; most articles have none
+    described = any(s.label_.startswith("D:") for s in spans)
+    sent_starts = ([s.start for s in doc.sents]
+                   if described and doc.has_annotation("SENT_START") else [])
     out: list[ActorMention] = []
     for s in spans:
         if s.label_.startswith("A:"):

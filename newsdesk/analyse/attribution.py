@@ -187,9 +187,13 @@ _ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Maj", "Gen", "Col", "Lt", "Capt", "S
                   "Adm", "Gov", "Sen", "Rep", "Rev", "St", "Jr", "Sr", "Prof", "Cpl", "Pvt",
                   "Cmdr", "Lt.Col", "Mt", "No", "Gens")
 _SENTENCE_BREAK = re.compile(
-    r"(?<!\b[A-Z])" + "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
-    + r"[.!?][\"”’]?\s+(?=[\"“A-Z])|\n"
+    r"[.!?\n](?:(?<=\n)|(?<!\b[A-Z].)" + "".join(rf"(?<!\b{re.escape(a)}.)" for a in _ABBREVIATIONS)
+    + r"[\"”’]?\s+(?=[\"“A-Z]))"
 )
+"""A sentence's end or a line break. The stop (or break) comes first and the abbreviations
+are looked behind from after it: led by a character class, the pattern is scanned for
+by the regex engine, where 28 look-behinds in front were tried at every character
+(`_cue_for`'s searches, 30 times faster in scratch timing)."""
 _MIN_QUOTE_WORDS = 2
 _MAX_TITLE_WORDS = 6
 # A paragraph that opens with a name (perhaps with where it was said) and a colon.
@@ -306,6 +310,7 @@ class _Resolver:
         self._quote_starts = [q[0] for q in self.quotes]  # sorted: pairs never nest
         self.ents = list(doc.ents)  # Doc.ents builds its spans on every read
         self._breaks = _line_break_tokens(doc, self.text)
+        self._sent_starts: list[int] | None = None  # `_sentence`'s, read at its first call
         self._cue_offsets: list[int] = []  # offsets of the cues that may claim a quote
 
     # -- driving -----------------------------------------------------------------------
@@ -494,17 +499,21 @@ class _Resolver:
     def _cue_for(self, q: tuple[int, int], cues: list[Token]) -> Token | None:
         """The cue that introduces or closes quote `q`, within its sentence and paragraph."""
         best: tuple[int, Token] | None = None
-        for tok in cues:
-            if tok.idx >= q[1]:
-                between = self.text[q[1]:tok.idx]
-                if len(between) > 120 or _SENTENCE_BREAK.search(between[1:]) or any(
-                    q[1] < s < tok.idx for s, _ in self.quotes
+        # `cues` are the tokens at `_cue_offsets`, in text order: only those up to 250
+        # characters before the quote or 120 after it can be its cue
+        lo = bisect_left(self._cue_offsets, q[0] - 250)
+        hi = bisect_right(self._cue_offsets, q[1] + 120)
+        for tok, idx in zip(cues[lo:hi], self._cue_offsets[lo:hi], strict=True):
+            if idx >= q[1]:
+                between = self.text[q[1]:idx]
+                if _SENTENCE_BREAK.search(between[1:]) or any(
+                    q[1] < s < idx for s, _ in self.quotes
                 ):
                     continue
                 dist = len(between) - 40  # a closing attribution wins over an opening one
-            elif tok.idx < q[0]:
-                between = self.text[tok.idx:q[0]]
-                if len(between) > 250 or _SENTENCE_BREAK.search(between):
+            elif idx < q[0]:
+                between = self.text[idx:q[0]]
+                if _SENTENCE_BREAK.search(between):
                     continue
                 dist = len(between)
             else:
@@ -605,11 +614,20 @@ class _Resolver:
     def _paragraph_tokens(self, tok: Token) -> tuple[int, int]:
         """Token range of the sentence `tok` is in, cut at paragraph breaks: the small model
         runs sentences on across a heading or a blank line, and a report never does."""
-        sent, breaks = tok.sent, self._breaks
+        (start, end), breaks = self._sentence(tok.i), self._breaks
         k = bisect_left(breaks, tok.i)
-        first = breaks[k - 1] + 1 if k and breaks[k - 1] >= sent.start else sent.start
-        last = breaks[k] if k < len(breaks) and breaks[k] < sent.end else sent.end
+        first = breaks[k - 1] + 1 if k and breaks[k - 1] >= start else start
+        last = breaks[k] if k < len(breaks) and breaks[k] < end else end
         return first, last
+
+    def _sentence(self, i: int) -> tuple[int, int]:
+        """Token range of token `i`'s sentence, as `Token.sent` has it, from the sentence
+        starts read once (`Token.sent` walks the doc to both ends and makes a Span)."""
+        if self._sent_starts is None:
+            self._sent_starts = [s.start for s in self.doc.sents]
+        starts = self._sent_starts
+        k = bisect_right(starts, i) - 1
+        return starts[k], starts[k + 1] if k + 1 < len(starts) else len(self.doc)
 
     def _trim(self, i: int, j: int) -> tuple[int, int] | None:
         toks = [t for t in self.doc[i:j] if not t.is_space]

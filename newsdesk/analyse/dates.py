@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from newsdesk.analyse.numbers import case_blind, folded_pattern
 from newsdesk.models import Article, DateRef, Precision
 
 if TYPE_CHECKING:
@@ -524,11 +525,17 @@ the finders are then tried only at these few positions (their group names droppe
 as one pattern cannot repeat a name)."""
 
 
+_ANY_FOLDED = folded_pattern(_ANY_FINDER)
+"""Where some finder may match, the faster way (`folded_pattern`): at "may" or "march" the
+verbs too, whose months are capitalised; the places it adds are harmless, each finder
+being tried (`match`) at every place in `_find`."""
+
+
 def _find(text: str) -> list[tuple[int, int]]:
     """The spans of each finder's `finditer` over `text`, finder by finder: a finder's
-    next match is the first of the places where some finder matches that lies at or after
-    the end of its last one."""
-    starts = [m.start() for m in _ANY_FINDER.finditer(text)]
+    next match is the first of the places where some finder may match (`_ANY_FOLDED`)
+    that lies at or after the end of its last one."""
+    starts = [m.start() for m in _ANY_FOLDED.finditer(case_blind(text))]
     spans: list[tuple[int, int]] = []
     for finder in _FINDER:
         end = 0

@@ -211,17 +211,52 @@ def _build(m: re.Match[str], base: int) -> Quantity | None:
     )
 
 
+_CASE_BLIND = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+"""The letters outside ASCII that `re.IGNORECASE` matches to an ASCII letter (Python's
+case-folding table), as that letter; "İ" is also the one letter whose lower case is two."""
+
+
+def case_blind(text: str) -> str:
+    """`text` as a case-insensitive pattern of ASCII words sees it, in lower case and with
+    the same offsets, for `folded_pattern`."""
+    return text.translate(_CASE_BLIND).lower()
+
+
+def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A case-insensitive `pattern` of ASCII words lower-cased and made case-sensitive, to
+    run over `case_blind` text: it matches wherever `pattern` does, and in about half the
+    time, as the regex engine passes over an alternative at its first letter only when
+    case counts. For finding where `pattern` may match, not what it matches: group names
+    are dropped, and a part kept case-sensitive (`(?-i:...)`, never inside a negative
+    look-around) matches in any case, so it may match at more places."""
+    source = re.sub(r"\(\?P<\w+>", "(?:", pattern.pattern).replace("(?-i:", "(?:")
+    if not pattern.flags & re.IGNORECASE or re.search(r"\\[A-Z]|\(\?[a-zA-Z]", source):
+        raise ValueError(f"cannot lower-case {pattern.pattern!r}")
+    return re.compile(source.lower(), pattern.flags & ~re.IGNORECASE)
+
+
+_MAY_START = folded_pattern(re.compile(rf"(?={_EXPRESSION.pattern})", re.IGNORECASE))
+"""Where an expression may start (`folded_pattern`)."""
+
+
 def find_quantities(text: str, offset: int = 0) -> list[Quantity]:
     """Every number expression in `text`, longest match first, offsets shifted by `offset`.
 
     Bare "a"/"one" are not numbers on their own in news prose ("one of the", "a wall"),
     but the scanner still returns "one" so that the caller, which sees the parse, decides.
+
+    The same matches as `_EXPRESSION.finditer`: the expression is tried only where the
+    folded look-ahead (`folded_pattern`) finds it may start, the next at or after the end
+    of the last match (no match is empty).
     """
     out: list[Quantity] = []
-    for m in _EXPRESSION.finditer(text):
-        q = _build(m, offset)
-        if q is not None:
-            out.append(q)
+    end = 0
+    for may in _MAY_START.finditer(case_blind(text)):
+        if may.start() >= end and (m := _EXPRESSION.match(text, may.start())) is not None:
+            end = m.end()
+            q = _build(m, offset)
+            if q is not None:
+                out.append(q)
     return out
 
 

@@ -203,6 +203,17 @@ def test_actors_descriptions_need_context(nlp, registry):
 
 
 @pytest.mark.slow
+def test_actors_a_description_means_the_group_named_in_its_own_sentence(nlp, registry):
+    # sentences are read only where a description is, and the last one is a sentence too
+    text = ("Al-Shabaab attacked a base in Somalia. Al-Shabaab struck again on Monday. "
+            "Boko Haram fighters raided a village and the militants burned it.")
+    got = extract_actors(nlp(text), Article(id="t", source="t", text=text), registry)
+    assert [(m.text, m.actor_id) for m in got][-2:] == [("Boko Haram", "boko-haram"),
+                                                        ("militants", "boko-haram")]
+    assert extract_actors(nlp(""), Article(id="e", source="t", text=""), registry) == []
+
+
+@pytest.mark.slow
 def test_actors_unknown_org_gets_stable_id(nlp, registry):
     text = "Fighters of the Liwa al-Quds Brigade shelled the town, the Ministry of Interior said."
     art = Article(id="u", source="t", text=text)

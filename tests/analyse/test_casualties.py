@@ -257,3 +257,15 @@ def test_only_sentences_with_a_cue_word_are_searched_for_tallies(nlp, monkeypatc
             "Two men were killed in a shooting on Main Street.")
     assert _toll(nlp, text) == (2, 0)
     assert searched == ["Two men were killed in a shooting on Main Street."]
+
+
+@pytest.mark.parametrize(("text", "killed"), [
+    # the count in the text's last sentence, after sentences with nothing to read
+    ("Residents gathered on Sunday. The mayor spoke. Three people were killed.", 3),
+    # a tally word in the sentence of the count still makes it background
+    ("Residents gathered on Sunday. Three people were killed in shootings across the city.",
+     None),
+    ("Les habitants se sont réunis à Zürich. Three people were killed.", 3),
+])
+def test_a_sentence_is_read_only_where_it_has_a_word_to_count_from(nlp, text, killed):
+    assert (_toll(nlp, text)[0] or None) == killed

@@ -7,9 +7,12 @@ whose and where, the scope and who claims it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from newsdesk.analyse.article import analyze_article, load_resources
+from newsdesk.analyse.claims import _COUNT_WORD, _DIGIT
 from newsdesk.models import ArticleRecords, Claim
 
 pytestmark = pytest.mark.slow
@@ -166,3 +169,21 @@ def test_claims_a_number_after_on_is_still_a_count_when_people_follow():
     records = analyze_article(Article(id="t", source="t", text=text, published="2016-05-03"),
                               load_resources())
     assert [c.value for c in records.claims] == [200]
+
+
+_ONE_PATTERN = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|dozen|score)s?\b",
+    re.IGNORECASE,
+)
+"""The single pattern the two searches of `extract_claims` stand for."""
+
+
+@pytest.mark.parametrize("text", [
+    "Six were killed.", "SIX WERE KILLED", "ſix were killed", "Dozens fled.", "Scores fled",
+    "someone often said so", "tens of them", "ninety-nine", "٣ killed", "nothing here",
+    "hundreds", "", "x1", "onesie", "One", "twentys",
+])
+def test_claims_sentences_read_for_figures_as_the_one_pattern_chose(text):
+    found = bool(_DIGIT.search(text) or _COUNT_WORD.search(text))
+    assert found == bool(_ONE_PATTERN.search(text))

@@ -135,7 +135,9 @@ _PIECES = ["in", "on", "since", "by", "the", "early", "mid", "late", "last", "pa
            "June", "Sept.", "Jun", "may", "Tuesday", "Tue.", "2014", "1990s", "'s", "21st",
            "century", "3", "27th", "four", "nearly", "months", "days", "weeks", "ago", "year",
            "alone", "of", "month", "the end of", "yesterday", "last night", "weekend",
-           "2017-06-27", "after", "x", "-", ",", ".", " ", "  ", "\n", "ſ", "K"]
+           "2017-06-27", "after", "x", "-", ",", ".", " ", "  ", "\n", "ſ", "K",
+           # case-folding letters inside the words, and months in the wrong case
+           "ſince", "Laſt", "İn", "ın", "Yeſterday", "WEE\u212aS", "JUNE", "march", "MAY"]
 
 
 @settings(max_examples=500, deadline=None)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import string
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdesk.analyse.numbers import find_quantities, parse_quantity
+from newsdesk.analyse.numbers import (
+    _EXPRESSION,
+    _build,
+    case_blind,
+    find_quantities,
+    folded_pattern,
+    parse_quantity,
+)
 
 _ONES = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
@@ -129,3 +139,52 @@ def test_numbers_scanner_finds_expression_in_prose() -> None:
     text = "The Iraqi military believes that there are just a few hundred militants left."
     [q] = find_quantities(text)
     assert text[q.start:q.end] == "a few hundred"
+
+
+_EVERY_CHARACTER = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+
+
+def test_numbers_case_blind_text_keeps_offsets_and_what_patterns_read():
+    blind = case_blind(_EVERY_CHARACTER)
+    assert len(blind) == len(_EVERY_CHARACTER)
+    for cls in (r"[\w.,:#$£€-]", r"\d", r"\s"):  # what the patterns test besides words
+        assert ([m.start() for m in re.finditer(cls, blind)]
+                == [m.start() for m in re.finditer(cls, _EVERY_CHARACTER)])
+    for letter in string.ascii_lowercase:  # "ſ", "K", "ı", "İ" and the capitals included
+        for m in re.finditer(letter, _EVERY_CHARACTER, re.IGNORECASE):
+            assert blind[m.start()] == letter, m.group()
+
+
+def test_numbers_folded_pattern_refuses_what_lower_case_would_change():
+    with pytest.raises(ValueError):
+        folded_pattern(re.compile(r"\S+ killed", re.IGNORECASE))
+    with pytest.raises(ValueError):
+        folded_pattern(re.compile(r"killed"))
+
+
+def _each_expression(text: str) -> list[tuple[int, int, float | None]]:
+    """The definition `find_quantities` stands for: the expression's `finditer`."""
+    return [(q.start, q.end, q.value) for m in _EXPRESSION.finditer(text)
+            if (q := _build(m, 0)) is not None]
+
+
+_PIECES = ["about", "ABOUT", "ſome", "nearly", "between", "Between", "and", "to", "or so",
+           "2,500", "3", "1.5", "12", "four", "Four", "twenty", "hundred", "tHousand",
+           "dozens", "a", "few", "several", "tens of thousands", "km", "per cent", "%",
+           "\u212ailometres", "İn", "ıs", "up to", "at least", "#", "$", ".", ",", ":",
+           "-", "–", "x", "killed", " ", "\n"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25), st.sampled_from([" ", "", "-", "\n"]))
+def test_numbers_scanner_equals_the_expression_everywhere(pieces, glue):
+    text = glue.join(pieces)
+    assert [(q.start, q.end, q.value) for q in find_quantities(text)] == _each_expression(text)
+
+
+def test_numbers_scanner_equals_the_expression_on_report_text():
+    text = ("Some 2,500 fighters, ABOUT Four Hundred civilians and between 20 and 30 "
+            "children; up to 1.5 million people, tens of thousands fled 12 km, ſeveral "
+            "hundred stayed. Nearly half: 3–4 per cent, #5, $40, 10:30, 2016.")
+    assert [(q.start, q.end, q.value) for q in find_quantities(text)] == _each_expression(text)
+    assert len(find_quantities(text)) >= 8
