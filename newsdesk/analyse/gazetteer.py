@@ -182,16 +182,22 @@ def _close(norm: str, others: Iterable[str], floor: float) -> dict[str, float]:
     subsequence is counted on bit masks of `norm`'s letters, made once for all `others`.
     """
     sa = _squashed(norm)
+    n = len(sa)
     masks: dict[str, int] = {}
     for i, ch in enumerate(sa):
         masks[ch] = masks.get(ch, 0) | 1 << i
+    # the length bound depends on the other's length alone: settled once per length
+    too_long: dict[int, bool] = {}
     found = {}
     for other in others:
-        sb = _squashed(other)
-        total = len(sa) + len(sb)
-        if sb != sa and (0.9 * (2.0 * min(len(sa), len(sb)) / total) < floor
-                         or 0.9 * (2.0 * _subsequence(masks, len(sa), sb) / total) < floor):
-            continue
+        sb = _squashed(other) if " " in other else other  # a word is its own (`_squashed`)
+        if sb != sa:
+            m = len(sb)
+            far = too_long.get(m)
+            if far is None:
+                far = too_long[m] = 0.9 * (2.0 * min(n, m) / (n + m)) < floor
+            if far or 0.9 * (2.0 * _subsequence(masks, n, sb) / (n + m)) < floor:
+                continue
         match = _similarity(norm, other)
         if match >= floor:
             found[other] = match

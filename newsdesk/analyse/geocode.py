@@ -563,7 +563,8 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             state[a1] += v
     coherence = _Coherence(readings_of)
 
-    def score(i: int, c: Candidate, anchors: Sequence[Place]) -> float:
+    def score(i: int, c: Candidate) -> float:
+        """The evidence for a reading but its nearness to the anchors, which comes last."""
         p = c.place
         cc_votes, top_cc = cc_votes_of(own[i])
         s = _prior(c, names[i][1], rivals[i])
@@ -582,18 +583,19 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             same_region = h.feature == "country" or h.admin1 == p.admin1
             if h.country_code == p.country_code and same_region:
                 s += 3.0
-        if anchors and p.feature == "city":  # a region's centre says little about nearness
-            d = min(distance_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
-            s += 1.5 * math.exp(-d / _PROXIMITY_KM)
         return s
 
     readings = [(text[s:e], names[i], tuple(h.key for h in hints[i]))
                 for i, (s, e) in enumerate(spans)]
+    # a reading's candidates are scored once, for both passes: the second adds only their
+    # nearness to the anchors, last, so each sum is the one a full rescoring makes
+    scores: dict[tuple, list[float]] = {}
     first_by: dict[tuple, Candidate] = {}
     first: list[Candidate | None] = []
     for i, cs in enumerate(cands):
         if cs and readings[i] not in first_by:
-            first_by[readings[i]] = max(cs, key=lambda c, i=i: score(i, c, []))
+            values = scores[readings[i]] = [score(i, c) for c in cs]
+            first_by[readings[i]] = cs[max(range(len(cs)), key=values.__getitem__)]
         first.append(first_by[readings[i]] if cs else None)
     # each town a mention reads as first, with the names that read so: a mention's anchors
     # are the towns read by other names than its own. A national capital is none: named
@@ -611,8 +613,12 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
             continue
         if readings[i] not in best_by:
             anchors = [p for p, by in named_by.values() if by - {own[i]}]
-            best = max(cs, key=lambda c, i=i, a=anchors: score(i, c, a))
-            best_by[readings[i]] = (best, round(score(i, best, anchors), 3))
+            values = scores[readings[i]]
+            if anchors:  # a region's centre says little about nearness: towns only
+                values = [v + _nearness(c.place, anchors) if c.place.feature == "city" else v
+                          for c, v in zip(cs, values, strict=True)]
+            k = max(range(len(cs)), key=values.__getitem__)  # the first best, as `max(cs)`
+            best_by[readings[i]] = (cs[k], round(values[k], 3))
         best, value = best_by[readings[i]]
         results.append(Resolution(best.place, value,
                                   "parent" if best.within else _precision(best.place),
@@ -625,6 +631,13 @@ def resolve_mentions(text: str, spans: Sequence[tuple[int, int]], gazetteer: Gaz
     _apply_focus(focus, cands, results)
     _apply_stretch(gazetteer, focus, results)
     return results
+
+
+def _nearness(p: Place, anchors: Sequence[Place]) -> float:
+    """What a town's reading gains from the nearest of the towns the article's other names
+    read as first (`resolve_mentions`' anchors)."""
+    d = min(distance_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
+    return 1.5 * math.exp(-d / _PROXIMITY_KM)
 
 
 class _Coherence:
@@ -1021,25 +1034,22 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
     """Capitalised names the NER missed, kept only with a place cue and a gazetteer match;
     `text` is the doc's."""
     out: list[tuple[int, int]] = []
-    # Tokens' first letters are read in `text` at their offsets: a `Token` (each `doc[i]`
-    # makes one) is made only for the few capitalised ones.
-    tokens = doc.to_array(["IDX", "LENGTH"]).tolist()
-    i = 0
-    while i < len(tokens):
-        if i in taken or not text[tokens[i][0]].isupper():
-            i += 1
+    # Tokens' first letters are read in `text` at their offsets, and only the capitalised
+    # tokens are visited: a `Token` (each `doc[i]` makes one) is made for those alone.
+    starts, ends, upper = _offsets(doc, text)
+    after = 0  # the first token not yet inside a name read
+    for i in upper:
+        if i < after or i in taken:
             continue
         tok = doc[i]
         if tok.is_sent_start or tok.is_stop or tok.lower_ in _CUE_WORDS:
-            i += 1
             continue
         j = i
-        while j + 1 < len(tokens) and j + 1 not in taken \
-                and (text[tokens[j + 1][0]].isupper()
-                     or text[tokens[j + 1][0]:sum(tokens[j + 1])] == "-") \
+        while j + 1 < len(starts) and j + 1 not in taken \
+                and (text[starts[j + 1]].isupper() or text[starts[j + 1]:ends[j + 1]] == "-") \
                 and doc[j + 1].lower_ not in _CUE_WORDS:
             j += 1
-        start, end = tokens[i][0], sum(tokens[j])
+        start, end = starts[i], ends[j]
         name = text[start:end]
         before = text[max(0, start - 30):start]
         if _landmark(name) and _plausible(name, []):  # "Rafiqah Wall": its town decides
@@ -1048,8 +1058,23 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
             cands = gazetteer.candidates(_clean(name)[0], limit=10)
             if _strong([c for c in cands if c.exact], countries):
                 out.append((start, end))
-        i = j + 1
+        after = j + 1
     return out
+
+
+def _offsets(doc: Doc, text: str) -> tuple[list[int], list[int], list[int]]:
+    """Each token's start and end in `text` (the doc's), and the tokens whose first letter
+    is a capital, from arrays: `doc[i]` makes a `Token` at each call, a list of pairs a
+    small list per token, and most tokens are lower case. A first letter is read by its
+    code point, which decides the ASCII ones; `str.isupper` decides the rest."""
+    columns = doc.to_array(["IDX", "LENGTH"])
+    first = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)[
+        columns[:, 0]]
+    upper = (first >= ord("A")) & (first <= ord("Z"))
+    for i in np.flatnonzero(first > 0x7F).tolist():
+        upper[i] = text[columns[i, 0]].isupper()
+    return (columns[:, 0].tolist(), (columns[:, 0] + columns[:, 1]).tolist(),
+            np.flatnonzero(upper).tolist())
 
 
 def _vague_spans(text: str, spans: list[tuple[int, int]], resolved: list[Resolution | None]
@@ -1143,27 +1168,26 @@ def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
     that merely begins with one ("Indian Ocean") is left alone. `text` is the doc's."""
     out: dict[tuple[int, int], Place] = {}
     busy = sorted(found)
-    # read from arrays and `text`, as in `_untagged_spans`
-    tokens = doc.to_array(["IDX", "LENGTH", "IS_ALPHA"]).tolist()
-    capital = [alpha and text[start].isupper() for start, _, alpha in tokens]
-    i = 0
-    while i < len(capital):
-        if not capital[i]:
-            i += 1
+    # read from arrays and `text`, visiting the capitalised words only, as `_untagged_spans`
+    starts, ends, upper = _offsets(doc, text)
+    alpha = doc.to_array("IS_ALPHA")
+    capital = {i for i in upper if alpha[i]}
+    after = 0  # the first token not yet inside a demonym found
+    for i in sorted(capital):
+        if i < after:
             continue
         for width in (2, 1):  # "North Korean", "Sri Lankan" before "Korean"
-            if i + width > len(capital) or not all(capital[i:i + width]):
+            if width == 2 and i + 1 not in capital:
                 continue
-            start, end = tokens[i][0], sum(tokens[i + width - 1][:2])
+            start, end = starts[i], ends[i + width - 1]
             place = _demonym(gazetteer, text[start:end])
             if place is None:
                 continue
             if any(s < end and start < e and (s, e) != (start, end) for s, e in busy):
                 continue  # part of a longer place name
             out[(start, end)] = place
-            i += width - 1
+            after = i + width
             break
-        i += 1
     return out
 
 

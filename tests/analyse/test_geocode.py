@@ -653,3 +653,18 @@ def test_resolve_mentions_a_name_the_gazetteer_lacks_in_a_report_without_towns(
     camp, mali = _resolve_all(gaz, text, ["Zephyrine", "Mali"])
     assert mali is not None and mali.place.feature == "country"
     assert camp is not None and camp.guessed and camp.place == mali.place
+
+
+@pytest.mark.slow
+def test_capitalised_tokens_are_read_at_their_offsets_past_wide_letters(nlp) -> None:
+    # the first letters are read by code point: an emoji (two UTF-16 units, four UTF-8
+    # bytes) and accented letters before a name must not shift which token is read
+    from newsdesk.analyse.geocode import _offsets
+
+    text = ("🙂 Élan vital? Ürümqi and łódź, then Łódź and ålesund; Ålesund's port, "
+            "İdlib 🙂🙂 Raqqa, ǅemal and ǆ.")
+    doc = nlp(text)
+    starts, ends, upper = _offsets(doc, text)
+    assert starts == [t.idx for t in doc] and ends == [t.idx + len(t) for t in doc]
+    assert [doc[i].text for i in upper] == [t.text for t in doc if t.text[0].isupper()]
+    assert {"Ürümqi", "Łódź", "Ålesund", "İdlib", "Raqqa"} <= {doc[i].text for i in upper}
