@@ -129,6 +129,13 @@ def f1_table(gold: list[str], pred: list[str]) -> tuple[dict[str, Row], float, f
     return table, macro, weighted
 
 
+def print_table(table: dict[str, Row]) -> None:
+    """`f1_table`'s per-class rows, the most frequent class first."""
+    print(f"\n{'sub-event type':40} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
+    for label, (p, r, f, n) in sorted(table.items(), key=lambda kv: -kv[1][3]):
+        print(f"{label:40} {p:6.3f} {r:6.3f} {f:6.3f} {n:4d}")
+
+
 def accuracy(gold: list[str], pred: list[str]) -> float:
     return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
 
@@ -201,9 +208,7 @@ def main(path: Path) -> None:
     print("abstaining typer (as used by extract_incidents): weighted-F1 "
           f"{figures['abstaining_weighted_f1']:.3f}, "
           f"no event for {sum(p == NONE for _, p in seen_abst)} ACLED rows")
-    print(f"\n{'sub-event type':40} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
-    for label, (p, r, f, n) in sorted(table.items(), key=lambda kv: -kv[1][3]):
-        print(f"{label:40} {p:6.3f} {r:6.3f} {f:6.3f} {n:4d}")
+    print_table(table)
 
     other = Counter((g, p) for (_, g), p in zip(rows, preds, strict=True) if g not in CODES)
     none_other = sum(n for (_, p), n in other.items() if p == NONE)
@@ -225,9 +230,7 @@ def cross_validate(folds: int = 5) -> None:
     acc = accuracy(gold, pred)
     print(f"{folds}-fold CV on {len(rows)} training sentences: accuracy {acc:.3f}  "
           f"macro-F1 {macro:.3f}  weighted-F1 {weighted:.3f}  ({elapsed:.1f} s)")
-    print(f"\n{'sub-event type':40} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
-    for label, (p, r, f, n) in sorted(table.items(), key=lambda kv: -kv[1][3]):
-        print(f"{label:40} {p:6.3f} {r:6.3f} {f:6.3f} {n:4d}")
+    print_table(table)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”']?\s+(?=[\"“A-Z0-9])")
@@ -323,9 +326,7 @@ def held_out(path: Path = HELD_OUT) -> None:
     table, macro, weighted = f1_table(gold, pred)
     print(f"held-out sentences ({path.name}): {len(rows)}; accuracy {accuracy(gold, pred):.3f}  "
           f"macro-F1 {macro:.3f}  weighted-F1 {weighted:.3f}")
-    print(f"\n{'sub-event type':40} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
-    for label, (p, r, f, n) in sorted(table.items(), key=lambda kv: -kv[1][3]):
-        print(f"{label:40} {p:6.3f} {r:6.3f} {f:6.3f} {n:4d}")
+    print_table(table)
     print("\nconfusions (gold -> predicted):")
     for (g, p), n in Counter((g, p) for g, p in zip(gold, pred, strict=True) if g != p
                              ).most_common():
