@@ -45,14 +45,16 @@ attribution, casualties, claims, incidents), and the parser's `dep_`, `head` and
 sentences (casualties, incidents, attribution, claims, actors).
 
 Parsing only the sentences with a number, quote mark, speech verb or event cue (issue 15)
-was measured and not done (`bench/throughput.py --components`, the 200 GeoWebNews texts,
-in bench/RESULTS.md): 65 % of sentences carry such a cue, and 57 % of the others hold a
-named entity whose tokens' tags actors read, so tok2vec and the tagger would still run on
-most of the text; what triage could leave out is about a third of the parser's 3.0 CPU s
-and a sliver of tok2vec's 2.7, under 2 s of a 40 s `analyze`. In exchange the sentences
-would come from `senter`, whose sentence starts are the parser's for only 92.6 % of them,
-and a sentence parsed alone gets another tok2vec context at its edges: the records of
-every stage that reads sentences would change for a gain the timing noise hides."""
+was built as a prototype and timed (bench/RESULTS.md, "Sentence triage built", on the 200
+GeoWebNews texts), with the cues taken from the stages that own them: 77 % of sentences
+and 84 % of tokens carry one (the uncued sentences are the short ones), so leaving the
+others out of tok2vec, the tagger and the parser could save at most 0.9 CPU s of their
+6.2, before the sentence splitter's own cost and the work of gathering the cued
+sentences into a doc and copying their parse back. Built, it cost 0.2-0.7 CPU s more
+than parsing everything, and NER, half of the parse, must run on every sentence anyway
+for places and actors. Its records would differ too: the splitter's sentence starts are
+the parser's for 78-93 % of sentences, and a sentence parsed alone gets another context
+at its edges. So every sentence is parsed."""
 
 
 UNREAD = ("strings",)
