@@ -482,6 +482,11 @@ def build(path: Path | None = None) -> Path:
             "CREATE TABLE course(place INTEGER PRIMARY KEY, points TEXT);"
         )
         con.executemany("INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?,?)", places)
+        # The rows of one key are written next to each other: a lookup reads all of them,
+        # and rows scattered over the table cost a seek each (the 3,729 lookups of 200
+        # texts read 99,727 rows). The sort is stable, so a key's rows keep their order,
+        # which decides between two equally close spellings of one place (`_ranked`).
+        names.sort(key=lambda row: row[0])
         con.executemany("INSERT INTO name VALUES (?,?,?,?)", names)
         con.executemany("INSERT INTO course VALUES (?,?)", courses)
         con.executescript(

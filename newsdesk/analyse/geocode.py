@@ -924,11 +924,11 @@ def _strong(cands: list[Candidate], focus_cc: set[str]) -> bool:
                                    >= 100_000 or c.place.feature != "city") for c in cands)
 
 
-def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
+def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer, offsets: _Offsets
                      ) -> tuple[dict[tuple[int, int], bool], set[str]]:
     """Spans that may name places (True: read as a place even if unresolved), and the
     countries implied by demonyms and country names. `text` is the doc's text, passed in:
-    `doc.text` joins every token again at each call."""
+    `doc.text` joins every token again at each call; `offsets` are its `_offsets`."""
     spans: dict[tuple[int, int], bool] = {}
     countries: set[str] = set()
     taken: set[int] = set()
@@ -998,7 +998,7 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer
                     t.i in taken or t.ent_type_ for t in span):
                 spans[(m.start(), m.end())] = False
                 taken.update(range(span.start, span.end))
-    for span in _untagged_spans(doc, text, gazetteer, taken, countries):
+    for span in _untagged_spans(doc, text, gazetteer, taken, countries, offsets):
         spans[span] = False
     return spans, countries
 
@@ -1030,13 +1030,13 @@ def _plausible(name: str, cands: list[Candidate]) -> bool:
 
 
 def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
-                    countries: set[str]) -> list[tuple[int, int]]:
+                    countries: set[str], offsets: _Offsets) -> list[tuple[int, int]]:
     """Capitalised names the NER missed, kept only with a place cue and a gazetteer match;
-    `text` is the doc's."""
+    `text` is the doc's, `offsets` its `_offsets`."""
     out: list[tuple[int, int]] = []
     # Tokens' first letters are read in `text` at their offsets, and only the capitalised
     # tokens are visited: a `Token` (each `doc[i]` makes one) is made for those alone.
-    starts, ends, upper = _offsets(doc, text)
+    starts, ends, upper = offsets
     after = 0  # the first token not yet inside a name read
     for i in upper:
         if i < after or i in taken:
@@ -1062,7 +1062,10 @@ def _untagged_spans(doc: Doc, text: str, gazetteer: Gazetteer, taken: set[int],
     return out
 
 
-def _offsets(doc: Doc, text: str) -> tuple[list[int], list[int], list[int]]:
+_Offsets = tuple[list[int], list[int], list[int]]
+
+
+def _offsets(doc: Doc, text: str) -> _Offsets:
     """Each token's start and end in `text` (the doc's), and the tokens whose first letter
     is a capital, from arrays: `doc[i]` makes a `Token` at each call, a list of pairs a
     small list per token, and most tokens are lower case. A first letter is read by its
@@ -1162,14 +1165,16 @@ def _demonym(gazetteer: Gazetteer, name: str) -> Place | None:
 
 
 def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
-                   found: dict[tuple[int, int], bool]) -> dict[tuple[int, int], Place]:
+                   found: dict[tuple[int, int], bool], offsets: _Offsets
+                   ) -> dict[tuple[int, int], Place]:
     """Demonyms anywhere in the text, also inside organisations' names ("Russian Defence
     Ministry") and where the NER tagged them as a place; a span already read as a place
-    that merely begins with one ("Indian Ocean") is left alone. `text` is the doc's."""
+    that merely begins with one ("Indian Ocean") is left alone. `text` is the doc's,
+    `offsets` its `_offsets`."""
     out: dict[tuple[int, int], Place] = {}
     busy = sorted(found)
     # read from arrays and `text`, visiting the capitalised words only, as `_untagged_spans`
-    starts, ends, upper = _offsets(doc, text)
+    starts, ends, upper = offsets
     alpha = doc.to_array("IS_ALPHA")
     capital = {i for i in upper if alpha[i]}
     after = 0  # the first token not yet inside a demonym found
@@ -1194,11 +1199,13 @@ def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
 def extract_places(doc: Doc, article: Article, gazetteer: Gazetteer) -> list[PlaceMention]:
     """Every place named in the article, resolved with the article as context; demonyms
     as mentions of their own kind ("demonym"), resolved to their country."""
-    found, countries = _candidate_spans(doc, article.text, gazetteer)
+    # read once: both the untagged names and the demonyms walk the capitalised tokens
+    offsets = _offsets(doc, article.text)
+    found, countries = _candidate_spans(doc, article.text, gazetteer, offsets)
     found = _with_facilities(article.text, found, gazetteer)
     datelines = _datelines(article.text, found)
     found.update(dict.fromkeys(datelines, True))
-    demonyms = _demonym_spans(doc, article.text, gazetteer, found)
+    demonyms = _demonym_spans(doc, article.text, gazetteer, found, offsets)
     for span in demonyms:
         found.pop(span, None)
     spans = sorted(found)

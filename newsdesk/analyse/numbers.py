@@ -211,15 +211,25 @@ def _build(m: re.Match[str], base: int) -> Quantity | None:
     )
 
 
-_CASE_BLIND = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+_CASE_BLIND = {"İ": "i", "ı": "i", "ſ": "s"}
 """The letters outside ASCII that `re.IGNORECASE` matches to an ASCII letter (Python's
-case-folding table), as that letter; "İ" is also the one letter whose lower case is two."""
+case-folding table) and `str.lower` leaves, as that letter; "İ" is also the one letter whose
+lower case is two. The fourth, the Kelvin sign, is lower-cased to "k" already."""
 
 
 def case_blind(text: str) -> str:
     """`text` as a case-insensitive pattern of ASCII words sees it, in lower case and with
-    the same offsets, for `folded_pattern`."""
-    return text.translate(_CASE_BLIND).lower()
+    the same offsets, for `folded_pattern`.
+
+    The three letters are replaced only in a text that holds them: `str.translate` looked
+    every character up in its table (0.065 CPU s for the 1,495 texts and sentences of the
+    200 GeoWebNews texts, against 0.006 this way); ASCII text holds none of them, and `in`
+    and `replace` search for one at C speed."""
+    if not text.isascii():
+        for letter, ascii_letter in _CASE_BLIND.items():
+            if letter in text:
+                text = text.replace(letter, ascii_letter)
+    return text.lower()
 
 
 def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:

@@ -327,3 +327,25 @@ def test_gazetteer_a_peoples_own_region_for_its_demonym(gaz: Gazetteer) -> None:
     (kurdish,) = [c.place for c in gaz.candidates("Kurdish") if c.demonym and c.exact]
     assert (kurdish.name, kurdish.feature, kurdish.country_code) == (
         "Kurdistan Region", "region", "IQ")
+
+
+def test_a_keys_name_rows_lie_together_in_source_order(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path) -> None:
+    # a lookup reads every row of its key: written together, not scattered over the table;
+    # a key's rows keep the sources' order, which picks between two equally close spellings
+    from newsdesk.analyse import gazetteer
+
+    places = [(1, None, "Raqqa", "SY", None, 35.95, 39.01, 200_000, "city", 0),
+              (2, None, "Mosul", "IQ", None, 36.34, 43.13, 1_000_000, "city", 0),
+              (3, None, "Rakka", "TR", None, 38.0, 30.0, 500, "city", 0)]
+    names = [(name_key(n), normalize_name(n), key, 0) for n, key in
+             [("Raqqa", 1), ("Mosul", 2), ("Rakka", 3), ("Al Mawsil", 2), ("Rraqa", 1)]]
+    monkeypatch.setattr(gazetteer, "_rows", lambda: (places, names, []))
+    built = gazetteer.build(tmp_path / "g.sqlite")
+    gaz = Gazetteer.open(built)
+    rows = gaz._con.execute("SELECT skel, norm FROM name ORDER BY rowid").fetchall()
+    assert rows == [("msl", "mosul"), ("msl", "al mawsil"), ("rk", "raqqa"), ("rk", "rakka"),
+                    ("rk", "rraqa")]
+    # "raqa" is as close to "raqqa" as to "rraqa": the first written of the place's wins
+    assert gazetteer._similarity("raqa", "raqqa") == gazetteer._similarity("raqa", "rraqa")
+    assert [(c.place.key, c.matched_name) for c in gaz.candidates("Raqa")] == [(1, "raqqa")]

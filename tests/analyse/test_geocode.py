@@ -668,3 +668,26 @@ def test_capitalised_tokens_are_read_at_their_offsets_past_wide_letters(nlp) -> 
     assert starts == [t.idx for t in doc] and ends == [t.idx + len(t) for t in doc]
     assert [doc[i].text for i in upper] == [t.text for t in doc if t.text[0].isupper()]
     assert {"Ürümqi", "Łódź", "Ålesund", "İdlib", "Raqqa"} <= {doc[i].text for i in upper}
+
+
+@pytest.mark.slow
+def test_the_capitalised_tokens_are_read_once_per_article(nlp, gaz: Gazetteer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # the untagged names and the demonyms walk the same capitalised tokens: one reading
+    from newsdesk.analyse import geocode
+
+    calls: list[str] = []
+    real = geocode._offsets
+
+    def counting(doc, text):  # type: ignore[no-untyped-def]
+        calls.append(text)
+        return real(doc, text)
+
+    monkeypatch.setattr(geocode, "_offsets", counting)
+    text = ("Syrian troops entered the village of Ain Issa, north of Raqqa, as Kurdish "
+            "fighters held Tabqa. Russian jets struck near Maskanah.")
+    found = {m.text: m.kind for m in extract_places(nlp(text), Article(id="t", source="t",
+                                                                       text=text), gaz)}
+    assert calls == [text]
+    assert {"Syrian", "Russian", "Raqqa", "Tabqa"} <= set(found)
+    assert found["Syrian"] == found["Russian"] == "demonym"

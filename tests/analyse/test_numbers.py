@@ -155,6 +155,15 @@ def test_numbers_case_blind_text_keeps_offsets_and_what_patterns_read():
             assert blind[m.start()] == letter, m.group()
 
 
+@given(st.text(alphabet=st.sampled_from(["a", "Z", " ", "İ", "ı", "ſ", "\u212a", "é", "Ä",
+                                          "’", "ß", "Σ", "🙂", "I", "k", "K", "S"])))
+def test_numbers_case_blind_is_what_the_table_lookup_made(text: str) -> None:
+    # the fast path (ASCII text as is, each letter replaced only where present) against
+    # the table lookup of every character that it replaced (the table as first written)
+    table = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+    assert case_blind(text) == text.translate(table).lower()
+
+
 def test_numbers_folded_pattern_refuses_what_lower_case_would_change():
     with pytest.raises(ValueError):
         folded_pattern(re.compile(r"\S+ killed", re.IGNORECASE))
