@@ -17,10 +17,11 @@ without relinking the old articles.
 
 Words alone merge look-alike events (two shootings in one city, told alike) and split
 reports told differently, so what the per-article stage pinned down about each report's
-incidents, its town, its day and its toll, the streets it names, and the ages and names of
-the people it names (`_Facts`), move the text similarity up or down. The people a report
-names by full name also carry a story past its time window: an arrest or a trial months
-later that names the person of an old story, in its town, is that story's follow-up.
+incidents, its town, its day and its toll, the streets it names, the ages and names of
+the people it names, and the years an undated report's lead names (`_Facts`), move the text
+similarity up or down. The people a report names by full name also carry a story past its
+time window: an arrest or a trial months later that names the person of an old story, in
+its town, is that story's follow-up.
 
 Each story's incidents are merged (`incidents`), graded (`grades`) and its figures
 grouped (`claim_groups`) as the story is assembled.
@@ -74,7 +75,11 @@ THREAD_WINDOW_DAYS = 45
 # report names ("the 1200 block of North Avenue") is what tells a city's shootings apart
 # once their town, day and words agree: the same street joins, streets none in common keep
 # apart, at both levels, since threads are where a city's shootings were chained (Stop 27:
-# GVA story B3 F1 0.886 -> 0.906, precision 0.894 -> 0.930).
+# GVA story B3 F1 0.886 -> 0.906, precision 0.894 -> 0.930). A report with no publication
+# date has no window to keep it from a look-alike event years earlier; the years its lead
+# names (`_lead_years`) stand in, at the event level: a year in common joins, none in common
+# keeps apart (Stop 28: ECB+ event B3 F1 0.855 -> 0.862, on both held-out halves). Threads
+# do not weigh it: a campaign's events are told in different years' terms.
 #
 # A campaign thread ends THREAD_WINDOW_DAYS after its last report, but a report that names
 # the same person as an old thread, in the same town, is that story's follow-up (the
@@ -83,8 +88,9 @@ THREAD_WINDOW_DAYS = 45
 PERSON_STORIES = 1
 FACT_WEIGHTS = {
     "place": (0.0, 0.1), "day": (0.1, 0.1), "age": (0.05, 0.1), "toll": (0.05, 0.0),
-    "person": (0.1, 0.0), "street": (0.1, 0.1),
+    "person": (0.1, 0.0), "street": (0.1, 0.1), "year": (0.1, 0.1),
 }
+LEAD_CHARS = 600  # how much of an undated report's text is its lead, for the year it names
 THREAD_FACTS = ("day", "age", "toll", "street")
 TOLL_VICTIMS = 3
 NEAR_KM = 10.0  # towns this close are one place named two ways (a suburb and its city)
@@ -229,8 +235,9 @@ class _Facts:
 
     Words cannot tell two shootings in one city apart when they are told alike, nor keep
     two look-alike events reported in the same words apart; the towns, days, streets and the
-    ages of the people named can, and so can a toll of several victims. Each list holds what
-    some member reported; a toll is (killed, wounded), a street as `_streets` keys it.
+    ages of the people named can, and so can a toll of several victims, or the years an
+    undated report's lead names. Each list holds what some member reported; a toll is
+    (killed, wounded), a street as `_streets` keys it.
     """
 
     where: list[tuple[float, float]] = field(default_factory=list)
@@ -239,6 +246,7 @@ class _Facts:
     people: list[str] = field(default_factory=list)
     tolls: list[tuple[int, int]] = field(default_factory=list)
     streets: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
 
     def add(self, other: _Facts) -> None:
         self.where.extend(_new(self.where, other.where))
@@ -247,6 +255,7 @@ class _Facts:
         self.people.extend(_new(self.people, other.people))
         self.tolls.extend(_new(self.tolls, other.tolls))
         self.streets.extend(_new(self.streets, other.streets))
+        self.years.extend(_new(self.years, other.years))
 
     def same_person_same_town(self, other: _Facts, names: Collection[str]) -> str | None:
         """A person both name (among `names`, those that identify) when both place it in
@@ -283,6 +292,10 @@ class _Facts:
             street = next((s for s in self.streets if s in other.streets), None)
             verdicts.append(("street", 1 if street else -1, f"same street: {street}"
                              if street else "no street in common"))
+        if "year" in kinds and self.years and other.years:
+            year = next((y for y in self.years if y in other.years), None)
+            verdicts.append(("year", 1 if year else -1, f"same year named: {year}"
+                             if year else "no year in common"))
         if "person" in kinds:
             person = next((p for p in self.people if p in other.people), None)
             if person is not None:
@@ -301,7 +314,7 @@ class _Facts:
         return {"where": [list(w) for w in self.where],
                 "when": [d.isoformat() for d in self.when], "ages": list(self.ages),
                 "people": list(self.people), "tolls": [list(t) for t in self.tolls],
-                "streets": list(self.streets)}
+                "streets": list(self.streets), "years": list(self.years)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, list[Any]] | None) -> _Facts:
@@ -309,7 +322,8 @@ class _Facts:
         days = (parse_date(w) for w in d.get("when", []))
         return cls([(w[0], w[1]) for w in d.get("where", [])], [w for w in days if w],
                    [int(a) for a in d.get("ages", [])], list(d.get("people", [])),
-                   [(t[0], t[1]) for t in d.get("tolls", [])], list(d.get("streets", [])))
+                   [(t[0], t[1]) for t in d.get("tolls", [])], list(d.get("streets", [])),
+                   [int(y) for y in d.get("years", [])])
 
 
 @dataclass(slots=True)
@@ -508,12 +522,29 @@ def _facts(rec: ArticleRecords) -> _Facts:
     facts.ages.extend(int(m.group(m.lastindex or 0)) for m in _AGE.finditer(text))
     facts.people.extend(_people(text, {p.text.casefold() for p in rec.places}))
     facts.streets.extend(_streets(text))
+    if rec.article.published is None:
+        facts.years.extend(_lead_years(rec))
     if not facts.where:
         facts.where.extend((p.lat, p.lon) for p in on_ground(rec.places)
                            if p.dateline and p.lat is not None and p.lon is not None)
     out = _Facts()
     out.add(facts)
     return out
+
+
+def _lead_years(rec: ArticleRecords) -> list[int]:
+    """The years an undated report's lead names: when it says its event happened.
+
+    A report with no publication date has no window and no incident day, so two look-alike
+    events of one topic years apart (a player's DUI arrest in 2008, a teammate's in 2009)
+    read alike. Its lead (the first LEAD_CHARS of its text) dates the news ("in 2008", "on
+    Feb. 1, 2009", "March 2008": resolved to a year or finer by the dates stage); further
+    down it recalls the earlier events, so only the lead counts. "Since 1993" says how long,
+    not when, and a decade ("the 1990s") is too coarse: both are left out.
+    """
+    return [int(d.date[:4]) for d in rec.dates
+            if d.date and d.start < LEAD_CHARS and d.precision in ("year", "month", "day")
+            and d.kind in ("point", "until")]
 
 
 def _people(text: str, places: Collection[str]) -> list[str]:

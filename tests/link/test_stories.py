@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from pathlib import Path
 
 import pytest
 from raqqa import AFP_BREACH, GULF, MEE_BREACH, SPUTNIK, load_records
 
+from newsdesk.analyse.dates import resolve
 from newsdesk.link import stories
 from newsdesk.link.claim_groups import group_claims
 from newsdesk.link.grades import grade_incident
@@ -17,6 +19,7 @@ from newsdesk.models import (
     Article,
     ArticleRecords,
     Claim,
+    DateRef,
     Incident,
     PlaceMention,
     SourceToll,
@@ -321,7 +324,7 @@ def test_stories_facts_survive_the_signature():
     old = stories.link([a]).stories
     assert old[0].signature["events"][0]["facts"] == {
         "where": [[39.759, -84.192]], "when": ["2016-03-01"], "ages": [],
-        "people": ["Marcus Hill"], "tolls": [], "streets": []}
+        "people": ["Marcus Hill"], "tolls": [], "streets": [], "years": []}
     assert old[0].signature["facts"] == old[0].signature["events"][0]["facts"]
     later = stories.link([b], existing=old)
     assert any("incident days 4 apart" in w for s in later.stories for w in s.why)
@@ -468,3 +471,57 @@ def test_stories_a_name_many_stories_carry_identifies_no_one():
     trial = _shooting("b", "2016-09-20", _TRIAL.format(victim="Marcus Hill"), town=_DAYTON)
     result = stories.link([first, second, trial])
     assert len({result.story_of[a] for a in "abc"}) == 3
+
+
+def _undated(aid: str, text: str) -> ArticleRecords:
+    """A report with no publication date, and the dates the dates stage resolves in it."""
+    found = re.finditer(r"(?:in|since|on) (?:the )?(?:[A-Z][a-z]+\.? )?(?:\d{1,2}, )?\d{4}s?", text)
+    dates = []
+    for m in found:
+        r = resolve(m.group(), None)
+        if r is not None:
+            dates.append(DateRef(
+                article_id=aid, text=m.group(), start=m.start(), end=m.end(),
+                date=r.date.isoformat() if r.date else None,
+                end_date=r.end_date.isoformat() if r.end_date else None,
+                precision=r.precision, kind=r.kind))
+    art = Article(id=aid, source=aid, text=text, outlet=f"outlet-{aid}", published=None)
+    return ArticleRecords(article=art, dates=dates)
+
+
+def test_stories_an_undated_lead_names_the_year_of_its_event():
+    """The years an undated report's lead names date its event; "since 1993", a decade, and
+    the earlier events a report recalls past its lead do not."""
+    recall = " The team has had a rough run." * 40 + " He was also arrested in 2006."
+    rec = _undated("a", "Chargers receiver Vincent Jackson was arrested in 2009 on Sunday, "
+                        "as he had been since 1993 and in the 1990s." + recall)
+    assert [d.precision for d in rec.dates] == ["year", "year", "range", "year"]
+    assert stories._facts(rec).years == [2009]
+    rec.article.published = "2009-02-01"
+    assert stories._facts(rec).years == []  # a dated report has its window and its days
+
+
+def test_stories_look_alike_arrests_years_apart_are_different_events(monkeypatch):
+    """Two undated reports of a player's drunk-driving arrest, told alike, are one event by
+    their words; the years their leads name keep a 2008 arrest from a 2009 one and join two
+    reports of one year. A stored event keeps its years, so a new report is weighed on them."""
+    def report(aid: str, year: int, told: str) -> ArticleRecords:
+        return _undated(aid, f"Chargers receiver Jackson was arrested in {year} on suspicion "
+                             f"of drunk driving, the team said. {told}")
+    told_a = ("Police stopped Jackson early in the morning near Pacific Beach. Jackson was "
+              "released on bail. His lawyer called the stop unfair.")
+    told_b = ("A patrol officer pulled Jackson over on Interstate 5 after midnight. The Chargers "
+              "declined to comment. Coaches expect Jackson to play on Sunday.")
+    a, b = report("a", 2008, told_a), report("b", 2009, told_b)
+    other = stories.link([a, b])
+    assert other.event_of["a"] != other.event_of["b"]
+    old = stories.link([a]).stories
+    assert old[0].signature["events"][0]["facts"]["years"] == [2008]
+    joined = stories.link([b], existing=old).stories  # one report's words weigh more alone
+    assert any("no year in common" in w for s in joined for w in s.why)
+    same = stories.link([a, report("c", 2008, told_b)])
+    assert same.event_of["a"] == same.event_of["c"]
+    assert any("same year named: 2008" in w for s in same.stories for w in s.why)
+    monkeypatch.setitem(stories.FACT_WEIGHTS, "year", (0.0, 0.0))
+    words = stories.link([a, b])
+    assert words.event_of["a"] == words.event_of["b"]
