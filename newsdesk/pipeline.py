@@ -14,6 +14,7 @@ added or corrected): it is analysed again with it.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -157,8 +158,9 @@ def run_articles(
             new = _store_analysed(store, results, summary, fail, on_article)
             summary.article_ids = [a for a in summary.article_ids if a in stored or a in new]
             store.add_sources([(a, src) for a, src in again if a in stored or a in new])
+            linked = None  # every stored article's records, when a full link has read them
             if link == "all":
-                link_stored(store)
+                linked = link_stored(store)
             elif new:
                 link_stored(store, new_ids=sorted(new))
             summary.copies = sum(
@@ -167,7 +169,7 @@ def run_articles(
             if out_dir is not None and summary.article_ids:
                 # a run that read nothing (a mistyped path) leaves an earlier output as it was
                 counts = publish(store, out_dir, article_ids=summary.article_ids,
-                                 parquet=parquet)
+                                 parquet=parquet, stored=linked)
                 summary.stories, summary.incidents = counts["stories"], counts["incidents"]
             store.finish_run(
                 run_id,
@@ -291,17 +293,22 @@ def _store_analysed(
     return new
 
 
-def link_stored(store: Store, *, new_ids: Collection[str] | None = None) -> None:
+def link_stored(
+    store: Store, *, new_ids: Collection[str] | None = None
+) -> list[ArticleRecords] | None:
     """Recompute the cross-article results and their briefs: all of them, or for new articles.
 
-    Without `new_ids` everything stored is linked again in one pass. With `new_ids` only
-    those articles are linked, into the stored stories they can reach (`_link_new`), so
-    the cost follows the new articles, not the size of the store. Duplicates are found
-    with MinHash signatures kept in the store, and stories are linked with blocking.
+    Without `new_ids` everything stored is linked again in one pass, and every stored
+    article's records are returned as the store now holds them, so that `publish` need not
+    read them again (0.3 of the 1.5 CPU s it took on the 200 GeoWebNews texts). With
+    `new_ids` only those articles are linked, into the stored stories they can reach
+    (`_link_new`), so the cost follows the new articles, not the size of the store; None
+    is returned. Duplicates are found with MinHash signatures kept in the store, and
+    stories are linked with blocking.
     """
     if new_ids is not None:
         _link_new(store, new_ids)
-        return
+        return None
     records = list(store.iter_records())
     duplicates = stored_duplicates(store, records)
     for rec in records:
@@ -314,6 +321,10 @@ def link_stored(store: Store, *, new_ids: Collection[str] | None = None) -> None
         duplicates=duplicates,
         story_ids=result.story_of,
     )
+    # linking wrote only the articles' link columns: their rows, read back (a hundredth of
+    # the records' cost), make the records what the store would give
+    now = {a.id: a for a in store.iter_articles()}
+    return [dataclasses.replace(r, article=now[r.article.id]) for r in records]
 
 
 def _link_new(store: Store, new_ids: Collection[str]) -> None:
@@ -429,11 +440,14 @@ def publish(
     *,
     article_ids: Sequence[str] | None = None,
     parquet: bool | None = None,
+    stored: Sequence[ArticleRecords] | None = None,
 ) -> dict[str, int]:
     """Write the contract files for the given articles (all stored ones by default).
 
     `parquet`: also write the record tables as Parquet; None decides by size, because
-    JSON Lines of a million claims are slow to load for analysis.
+    JSON Lines of a million claims are slow to load for analysis. `stored`: every stored
+    article's records as the store holds them, when the caller has them at hand (a full
+    `link_stored` returns them), read from the store otherwise.
     """
     from newsdesk.analyse.registry import shared_registry
 
@@ -446,7 +460,8 @@ def publish(
         story_list = store.stories_of_articles(ids)
         incidents = store.incidents_of_articles(ids)
     else:
-        records = [r for r in store.iter_records() if wanted is None or r.article.id in wanted]
+        every = store.iter_records() if stored is None else stored
+        records = [r for r in every if wanted is None or r.article.id in wanted]
         story_list = [s for s in store.story_records()
                       if wanted is None or wanted & set(s.article_ids)]
         incidents = [i for i in store.incidents(limit=None)

@@ -319,6 +319,33 @@ def test_publish_by_id_writes_what_the_full_scan_writes(
         assert (tmp_path / "by_id" / name).read_bytes() == (tmp_path / "scan" / name).read_bytes()
 
 
+def test_full_link_hands_publish_the_records_it_read(
+    raqqa_run: Path, example_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that links everything reads the stored records once: the link's records, with
+    the link columns it wrote, are what publishing writes from, and the files are those
+    of a publish that reads the store again."""
+    from newsdesk import pipeline
+    from newsdesk.store import Store
+
+    db = tmp_path / "n.db"
+    shutil.copy(raqqa_run / "n.db", db)
+    reads = []
+    real = Store.iter_records
+    monkeypatch.setattr(Store, "iter_records", lambda self: reads.append(1) or real(self))
+    pipeline.run([str(example_dir)], out_dir=tmp_path / "handed", db_path=db)
+    assert len(reads) == 1
+    with Store.open(db) as store:
+        ids = [a.id for a in store.iter_articles()]
+        assert len(ids) * pipeline._FEW >= store.article_count()  # the full read
+        pipeline.publish(store, tmp_path / "read", article_ids=ids)
+    assert len(reads) == 2
+    names = sorted(p.name for p in (tmp_path / "read").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "handed").iterdir())
+    for name in names:
+        assert (tmp_path / "handed" / name).read_bytes() == (tmp_path / "read" / name).read_bytes()
+
+
 def test_pipeline_raqqa_every_casualty_claim_is_linked(raqqa_run: Path) -> None:
     """Each casualty figure reaches the record through its incident or its story's groups."""
     casualties = [c for c in _rows(raqqa_run / "claims.jsonl") if c["category"] == "casualties"]

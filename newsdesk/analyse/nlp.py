@@ -328,11 +328,20 @@ def parse(nlp: Language, text: str) -> Doc:
 
 
 BATCH = 16
-"""Most texts parsed together by `parse_many`: spaCy's own default batch size."""
+"""Most texts parsed together by `parse_many`: spaCy's own default batch size. Larger
+batches were timed and gave no saving: the executors' parse of the 200 GeoWebNews texts
+with BATCH 16, 32 and 64 and BATCH_CHARS 20,000, 40,000 and 80,000 (up to 31 texts a
+batch on average against 6-7 here) took 18.7-20.9 CPU s (medians of three alternating
+processes each) against 20.9 here, where 32 with 20,000, which cuts nearly the same
+batches as this, took 18.7: the settings differ by less than one setting's runs do
+(bench/RESULTS.md, stop 28). Every setting gave the same tags, parse, entities and
+sentences."""
 BATCH_CHARS = 20_000
 """Most characters parsed together by `parse_many`. A batch's arrays are held at once:
 16 news reports (about 40,000 characters) raised a process's peak memory by 130 MB, so a
-batch of long reports is cut short before it costs more than about 70 MB."""
+batch of long reports is cut short before it costs more than about 70 MB. The parse's
+peak RSS was 203 MB at this setting, 263-284 MB at 40,000 and 301-416 MB at 80,000
+(stop 28), for no CPU saved."""
 
 
 def parse_many(nlp: Language, texts: Sequence[str]) -> list[Doc]:

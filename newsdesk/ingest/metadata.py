@@ -18,6 +18,7 @@ import csv
 import dataclasses
 import json
 import re
+from collections import Counter
 from datetime import date
 from functools import cache
 from html import unescape as html_unescape
@@ -278,8 +279,11 @@ def detect_language(text: str) -> str | None:
     tokens = [t.lower() for t in _TOKEN.findall(sample)]
     if len(tokens) < _MIN_TOKENS:
         return None
+    # each language's few function words looked up among the sample's counted words, not
+    # each of its ~800 words in each of 12 lists: the same counts at a fifth of the cost
+    counts = Counter(tokens)
     scores = {
-        lang: sum(t in words for t in tokens) / len(tokens) for lang, words in _STOPWORDS.items()
+        lang: sum(counts[w] for w in words) / len(tokens) for lang, words in _STOPWORDS.items()
     }
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] >= 0.08 else None

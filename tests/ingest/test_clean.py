@@ -154,3 +154,25 @@ def test_clean_never_adds_words_and_is_idempotent(text):
 def test_clean_site_furniture_goes_but_reporting_about_it_stays(line, chrome):
     text = f"A man was shot on Sunday, police said.\n\n{line}\n\nHe died later in hospital."
     assert (line in clean_text(text).removed) is chrome
+
+
+def test_chrome_phrases_are_found_case_blind_as_re_ignorecase_finds_them():
+    """`_CHROME_PHRASE` is searched without re.IGNORECASE in the line `_FOLD` rewrites: the
+    rewrite must send every character the flag equates with a letter or sign the pattern
+    is written in to that letter or sign, and leave every other character as it is."""
+    from newsdesk.ingest import clean
+
+    written = "abcdefghijklmnopqrstuvwxyz' ,*-.{|}"
+    everything = "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    blind = re.compile("[" + re.escape(written) + "]", re.IGNORECASE)
+
+    def equated(match: re.Match[str]) -> str:
+        return next(c for c in written if re.fullmatch(re.escape(c), match[0], re.IGNORECASE))
+
+    assert everything.translate(clean._FOLD) == blind.sub(equated, everything)
+    notices = ["Comments are closed.", "SIGN UP FOR OUR NEWSLETTER to get the day's news",
+               "Comments Are Moderated", "S\u0130GN UP FOR OUR DAILY briefing",
+               "We u\u017fe cookies to improve your experience on this site."]
+    for line in notices:
+        assert clean._CHROME_PHRASE.search(line.translate(clean._FOLD)), line
+        assert (line in clean_text(f"Shelling hit the town.\n\n{line}").removed), line
