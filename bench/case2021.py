@@ -41,6 +41,7 @@ interventions, as on CASE).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import random
@@ -537,15 +538,27 @@ def _folds(rows: list[tuple[str, str]], folds: int = 5, make: Callable[
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--cv"]:
+    cli = argparse.ArgumentParser(description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_argument("tsv", nargs="?", type=Path, default=DEFAULT,
+                     help="the CASE 2021 task 2 file to score on (default: the dev half)")
+    modes = cli.add_mutually_exclusive_group()
+    for flag, what in (("--cv", "cross-validate on our training sentences"),
+                       ("--fit", "fit and write the shipped model file"),
+                       ("--heldout", "score the shipped model on bench/typing_heldout.jsonl"),
+                       ("--passages", "cross-validate on composed short reports"),
+                       ("--compare", "compare typers (issue 19)")):
+        modes.add_argument(flag, action="store_true", help=what)
+    args = cli.parse_args()
+    if args.cv:
         cross_validate()
-    elif sys.argv[1:] == ["--fit"]:
+    elif args.fit:
         fit()
-    elif sys.argv[1:] == ["--heldout"]:
+    elif args.heldout:
         held_out()
-    elif sys.argv[1:] == ["--passages"]:
+    elif args.passages:
         cross_validate_passages()
-    elif sys.argv[1:] == ["--compare"]:
+    elif args.compare:
         compare_typers()
     else:
-        main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
+        main(args.tsv)
