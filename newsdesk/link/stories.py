@@ -288,14 +288,12 @@ class _Facts:
             same = not set(self.ages).isdisjoint(other.ages)
             verdicts.append(("age", 1 if same else -1, "same age named" if same else
                              "no age in common"))
-        if "street" in kinds and self.streets and other.streets:
-            street = next((s for s in self.streets if s in other.streets), None)
-            verdicts.append(("street", 1 if street else -1, f"same street: {street}"
-                             if street else "no street in common"))
-        if "year" in kinds and self.years and other.years:
-            year = next((y for y in self.years if y in other.years), None)
-            verdicts.append(("year", 1 if year else -1, f"same year named: {year}"
-                             if year else "no year in common"))
+        for kind, mine, theirs, same in (("street", self.streets, other.streets, "same street"),
+                                         ("year", self.years, other.years, "same year named")):
+            if kind in kinds and mine and theirs:
+                shared = next((x for x in mine if x in theirs), None)
+                verdicts.append((kind, 1 if shared else -1, f"{same}: {shared}"
+                                 if shared else f"no {kind} in common"))
         if "person" in kinds:
             person = next((p for p in self.people if p in other.people), None)
             if person is not None:
