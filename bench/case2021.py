@@ -543,22 +543,15 @@ if __name__ == "__main__":
     cli.add_argument("tsv", nargs="?", type=Path, default=DEFAULT,
                      help="the CASE 2021 task 2 file to score on (default: the dev half)")
     modes = cli.add_mutually_exclusive_group()
-    for flag, what in (("--cv", "cross-validate on our training sentences"),
-                       ("--fit", "fit and write the shipped model file"),
-                       ("--heldout", "score the shipped model on bench/typing_heldout.jsonl"),
-                       ("--passages", "cross-validate on composed short reports"),
-                       ("--compare", "compare typers (issue 19)")):
-        modes.add_argument(flag, action="store_true", help=what)
+    for flag, run, what in (
+            ("--cv", cross_validate, "cross-validate on our training sentences"),
+            ("--fit", fit, "fit and write the shipped model file"),
+            ("--heldout", held_out, "score the shipped model on bench/typing_heldout.jsonl"),
+            ("--passages", cross_validate_passages, "cross-validate on composed short reports"),
+            ("--compare", compare_typers, "compare typers (issue 19)")):
+        modes.add_argument(flag, dest="run", action="store_const", const=run, help=what)
     args = cli.parse_args()
-    if args.cv:
-        cross_validate()
-    elif args.fit:
-        fit()
-    elif args.heldout:
-        held_out()
-    elif args.passages:
-        cross_validate_passages()
-    elif args.compare:
-        compare_typers()
+    if args.run is not None:
+        args.run()
     else:
         main(args.tsv)
