@@ -1178,8 +1178,8 @@ def _demonym_spans(doc: Doc, text: str, gazetteer: Gazetteer,
     alpha = doc.to_array("IS_ALPHA")
     capital = {i for i in upper if alpha[i]}
     after = 0  # the first token not yet inside a demonym found
-    for i in sorted(capital):
-        if i < after:
+    for i in upper:  # in text order
+        if i < after or i not in capital:
             continue
         for width in (2, 1):  # "North Korean", "Sri Lankan" before "Korean"
             if width == 2 and i + 1 not in capital:
