@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from newsdesk.analyse.numbers import case_blind, folded_pattern
+from newsdesk.casefold import case_blind, folded_pattern
 from newsdesk.models import Article, DateRef, Precision
 
 if TYPE_CHECKING:

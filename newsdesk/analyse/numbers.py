@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsdesk.casefold import case_blind, folded_pattern
+
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -209,40 +211,6 @@ def _build(m: re.Match[str], base: int) -> Quantity | None:
         text=m[0], start=base + m.start(), end=base + m.end(), value=value, low=low,
         high=high, qualifier=qualifier, unit=unit, vague=value is None and m["one"] is not None,
     )
-
-
-_CASE_BLIND = {"İ": "i", "ı": "i", "ſ": "s"}
-"""The letters outside ASCII that `re.IGNORECASE` matches to an ASCII letter (Python's
-case-folding table) and `str.lower` leaves, as that letter; "İ" is also the one letter whose
-lower case is two. The fourth, the Kelvin sign, is lower-cased to "k" already."""
-
-
-def case_blind(text: str) -> str:
-    """`text` as a case-insensitive pattern of ASCII words sees it, in lower case and with
-    the same offsets, for `folded_pattern`.
-
-    The three letters are replaced only in a text that holds them: `str.translate` looked
-    every character up in its table (0.065 CPU s for the 1,495 texts and sentences of the
-    200 GeoWebNews texts, against 0.006 this way); ASCII text holds none of them, and `in`
-    and `replace` search for one at C speed."""
-    if not text.isascii():
-        for letter, ascii_letter in _CASE_BLIND.items():
-            if letter in text:
-                text = text.replace(letter, ascii_letter)
-    return text.lower()
-
-
-def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """A case-insensitive `pattern` of ASCII words lower-cased and made case-sensitive, to
-    run over `case_blind` text: it matches wherever `pattern` does, and in about half the
-    time, as the regex engine passes over an alternative at its first letter only when
-    case counts. For finding where `pattern` may match, not what it matches: group names
-    are dropped, and a part kept case-sensitive (`(?-i:...)`, never inside a negative
-    look-around) matches in any case, so it may match at more places."""
-    source = re.sub(r"\(\?P<\w+>", "(?:", pattern.pattern).replace("(?-i:", "(?:")
-    if not pattern.flags & re.IGNORECASE or re.search(r"\\[A-Z]|\(\?[a-zA-Z]", source):
-        raise ValueError(f"cannot lower-case {pattern.pattern!r}")
-    return re.compile(source.lower(), pattern.flags & ~re.IGNORECASE)
 
 
 _MAY_START = folded_pattern(re.compile(rf"(?={_EXPRESSION.pattern})", re.IGNORECASE))

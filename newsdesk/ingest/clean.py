@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import itertools
 import re
-import string
 from dataclasses import dataclass, field
+
+from newsdesk.casefold import case_blind, folded_pattern
 
 __all__ = ["Cleaned", "clean_text"]
 
@@ -71,10 +72,11 @@ _CHROME_LINE = re.compile(
 
 # Phrases that mark a line as chrome wherever they occur in it: comment-policy and
 # moderation notices, which are long and look like prose but belong to the site.
-# Searched in the line as `_FOLD` writes it, so without re.IGNORECASE: at every position
-# of a paragraph the engine tries each branch, and a case-blind literal costs a lower-case
-# lookup per character (0.50 against 0.15 CPU s over the 200 GeoWebNews texts' lines).
-_CHROME_PHRASE = re.compile(
+# Searched lower-cased in the line as `case_blind` folds it (`folded_pattern`): at every
+# position of a paragraph the engine tries each branch, and a case-blind literal costs a
+# lower-case lookup per character (0.50 against 0.15 CPU s over the 200 GeoWebNews texts'
+# lines).
+_CHROME_PHRASE = folded_pattern(re.compile(
     r"""(?:suspending\ (?:article\ )?comment
       | (?:create|build)\ a\ safe\ and\ (?:engaging|respectful)\ place
       | comments?\ (?:are|is)\ (?:closed|moderated|disabled)
@@ -99,14 +101,8 @@ _CHROME_PHRASE = re.compile(
       | you\ have\ reached\ your\ (?:free\ )?article\ limit
       | this\ content\ is\ (?:not\ )?available
     )""",
-    re.VERBOSE,
-)
-_FOLD = str.maketrans(string.ascii_uppercase + "\u0130\u0131\u017f\u212a",
-                      string.ascii_lowercase + "iisk")
-"""What re.IGNORECASE equates with the lower-case letters `_CHROME_PHRASE` is written in:
-their capitals and, beyond ASCII, dotted and dotless I, long s and the Kelvin sign (every
-code point checked against the flag, tests/ingest). One character for one, so the folded
-line matches where the line would have matched case-blind, and nowhere else."""
+    re.IGNORECASE | re.VERBOSE,
+))
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -223,7 +219,7 @@ def _hard_wrapped(lines: list[str]) -> bool:
 
 
 def _is_chrome_line(line: str) -> bool:
-    if _CHROME_LINE.match(line) or _CHROME_PHRASE.search(line.translate(_FOLD)):
+    if _CHROME_LINE.match(line) or _CHROME_PHRASE.search(case_blind(line)):
         return True
     if _is_stamp(line) or _is_tag_list(line):
         return True

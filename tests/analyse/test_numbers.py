@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import string
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,9 +9,7 @@ from hypothesis import strategies as st
 from newsdesk.analyse.numbers import (
     _EXPRESSION,
     _build,
-    case_blind,
     find_quantities,
-    folded_pattern,
     parse_quantity,
 )
 
@@ -139,36 +134,6 @@ def test_numbers_scanner_finds_expression_in_prose() -> None:
     text = "The Iraqi military believes that there are just a few hundred militants left."
     [q] = find_quantities(text)
     assert text[q.start:q.end] == "a few hundred"
-
-
-_EVERY_CHARACTER = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
-
-
-def test_numbers_case_blind_text_keeps_offsets_and_what_patterns_read():
-    blind = case_blind(_EVERY_CHARACTER)
-    assert len(blind) == len(_EVERY_CHARACTER)
-    for cls in (r"[\w.,:#$£€-]", r"\d", r"\s"):  # what the patterns test besides words
-        assert ([m.start() for m in re.finditer(cls, blind)]
-                == [m.start() for m in re.finditer(cls, _EVERY_CHARACTER)])
-    for letter in string.ascii_lowercase:  # "ſ", "K", "ı", "İ" and the capitals included
-        for m in re.finditer(letter, _EVERY_CHARACTER, re.IGNORECASE):
-            assert blind[m.start()] == letter, m.group()
-
-
-@given(st.text(alphabet=st.sampled_from(["a", "Z", " ", "İ", "ı", "ſ", "\u212a", "é", "Ä",
-                                          "’", "ß", "Σ", "🙂", "I", "k", "K", "S"])))
-def test_numbers_case_blind_is_what_the_table_lookup_made(text: str) -> None:
-    # the fast path (ASCII text as is, each letter replaced only where present) against
-    # the table lookup of every character that it replaced (the table as first written)
-    table = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
-    assert case_blind(text) == text.translate(table).lower()
-
-
-def test_numbers_folded_pattern_refuses_what_lower_case_would_change():
-    with pytest.raises(ValueError):
-        folded_pattern(re.compile(r"\S+ killed", re.IGNORECASE))
-    with pytest.raises(ValueError):
-        folded_pattern(re.compile(r"killed"))
 
 
 def _each_expression(text: str) -> list[tuple[int, int, float | None]]:
