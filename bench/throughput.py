@@ -240,8 +240,8 @@ def _measure(argv: list[str], code: Path = REPO) -> tuple[float, float, float, s
 
 def _sweep(folder: Path, settings: list[str], repeat: int) -> None:
     """`--batches`: each setting's parse timed in its own process, alternating."""
-    print(f"corpus: {len(list(folder.iterdir()))} GeoWebNews texts; the executors' parse "
-          f"(texts and headlines), CPU s and the process's peak RSS", flush=True)
+    print(f"corpus: {len(list(folder.iterdir()))} GeoWebNews texts; {_builds()}; the "
+          "executors' parse (texts and headlines), CPU s and the process's peak RSS", flush=True)
     runs: dict[str, list[tuple[float, float]]] = {s: [] for s in settings}
     for i in range(repeat):
         for setting in settings:
@@ -254,6 +254,15 @@ def _sweep(folder: Path, settings: list[str], repeat: int) -> None:
         cpu = statistics.median(t for t, _ in timed)
         print(f"BATCH:BATCH_CHARS {setting:>12s}: median {cpu:6.2f} CPU s, "
               f"peak RSS {max(r for _, r in timed):4.0f} MB")
+
+
+def _builds() -> str:
+    """The spaCy and thinc releases the figures come from: the same model runs at other
+    speeds under other builds (spaCy 3.8.8 and later take the GIL in the parser's and NER's
+    state checks), so a figure is comparable only with one from the same releases."""
+    from importlib.metadata import version
+
+    return f"spaCy {version('spacy')}, thinc {version('thinc')}"
 
 
 def main() -> None:
@@ -292,14 +301,14 @@ def main() -> None:
             shutil.copy(p, folder / p.name)
         n = len(list(folder.iterdir()))
         if args.components:
-            print(f"corpus: {n} GeoWebNews texts; one process, CPU s", flush=True)
+            print(f"corpus: {n} GeoWebNews texts; {_builds()}; one process, CPU s", flush=True)
             print(_measure([PYTHON, SELF, str(folder), "--child", "components"])[3], end="")
             return
         if args.batches:
             _sweep(folder, args.batches.split(","), args.repeat)
             return
-        print(f"corpus: {n} GeoWebNews texts; median of {args.repeat} alternating runs",
-              flush=True)
+        print(f"corpus: {n} GeoWebNews texts; {_builds()}; median of {args.repeat} "
+              "alternating runs", flush=True)
 
         def analyze(workers: int, tag: str, code: Path = REPO) -> tuple[float, float, float, str]:
             # a tree older than --workers always ran in one process; a newer one would

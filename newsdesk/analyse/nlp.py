@@ -137,11 +137,17 @@ def _model_tokenizer() -> Callable[[Language], Tokenizer]:
 
 
 def _replace_attribute_ruler(nlp: Language) -> None:
-    """Swap the model's attribute_ruler for `_PosRules` built from its own rules."""
+    """Swap the model's attribute_ruler for `_PosRules` built from its own rules.
+
+    The factory takes no settings, so there is nothing for spaCy to validate; and the
+    validation of the spaCy we pin (confection 0.1 over pydantic's v1 models) cannot read
+    the factory's postponed annotations (`nlp: Language` is a string under `from
+    __future__ import annotations`), so it is not asked to.
+    """
     from spacy.language import Language
 
     Language.factory("newsdesk_pos_rules", func=_pos_rules_factory)
-    nlp.add_pipe("newsdesk_pos_rules", after="attribute_ruler")
+    nlp.add_pipe("newsdesk_pos_rules", after="attribute_ruler", validate=False)
     nlp.remove_pipe("attribute_ruler")
 
 
