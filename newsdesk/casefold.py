@@ -43,3 +43,32 @@ def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if not pattern.flags & re.IGNORECASE or re.search(r"\\[A-Z]|\(\?[a-zA-Z]", source):
         raise ValueError(f"cannot lower-case {pattern.pattern!r}")
     return re.compile(source.lower(), pattern.flags & ~re.IGNORECASE)
+
+
+def word_spans(text: str, word: str, blind: str | None = None) -> list[tuple[int, int]]:
+    r"""The spans of `re.finditer(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)`.
+
+    For a lower-case ASCII `word` they are found with `str.find` over the `case_blind`
+    text (`blind`, when the caller has it), where the word matches as written exactly
+    where `IGNORECASE` matches it in `text`, and the word boundaries are read in `text`
+    (`\w` is `str.isalnum()` or "_", as in `re`): geocode looks for each place name an
+    article names this way, and compiling a pattern per name cost 0.056 CPU s over the
+    200 GeoWebNews texts (277 names, each new to `re`'s cache). Other words go to `re`."""
+    if not word or not word.isascii() or word != word.lower():
+        return [m.span() for m in re.finditer(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)]
+    blind = case_blind(text) if blind is None else blind
+    size, spans, start = len(word), [], blind.find(word)
+    while start >= 0:
+        end = start + size
+        if _boundary(text, start) and _boundary(text, end):
+            spans.append((start, end))
+            start = blind.find(word, end)
+        else:
+            start = blind.find(word, start + 1)
+    return spans
+
+
+def _boundary(text: str, at: int) -> bool:
+    r"""Whether `\b` holds at offset `at` of `text`: a word character on one side only."""
+    before = at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
+    return before != (at < len(text) and (text[at].isalnum() or text[at] == "_"))

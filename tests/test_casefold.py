@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdesk.casefold import case_blind, folded_pattern
+from newsdesk.casefold import case_blind, folded_pattern, word_spans
 
 _EVERY_CHARACTER = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
 
@@ -39,3 +39,26 @@ def test_folded_pattern_refuses_what_lower_case_would_change():
         folded_pattern(re.compile(r"\S+ killed", re.IGNORECASE))
     with pytest.raises(ValueError):
         folded_pattern(re.compile(r"killed"))
+
+
+_WORD_TEXT = st.text(alphabet=st.sampled_from(["a", "b", "A", "B", " ", "-", "_", "1", "é",
+                                               "İ", "ı", "ſ", "s", "S", "\u212a", "k", "K",
+                                               "i", "I", "ß", "’", "🙂", "\u0301"]))
+
+
+@given(_WORD_TEXT, st.text(alphabet=st.sampled_from(["a", "b", "s", "k", "i", " ", "-", "1",
+                                                     "é", "ß"]), min_size=1, max_size=4))
+def test_word_spans_are_what_the_case_blind_word_pattern_finds(text: str, word: str) -> None:
+    # a lower-case ASCII word by `str.find` over the folded text, others through `re`;
+    # "ab" must not be found inside "aab" or "ab_", and "Kab" (the Kelvin sign) is "kab"
+    want = [m.span() for m in re.finditer(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)]
+    assert word_spans(text, word) == want
+    assert word_spans(text, word, case_blind(text)) == want
+
+
+def test_word_spans_find_a_place_name_in_any_case_between_word_boundaries() -> None:
+    text = "RAQQA fell. In Raqqa, raqqa's people and the Raqqawi; \u212aobani, Kobani_x."
+    assert [text[s:e] for s, e in word_spans(text, "raqqa")] == ["RAQQA", "Raqqa", "raqqa"]
+    kelvin = text.index("\u212a")  # "Kobani" with the Kelvin sign; "Kobani_x" is no word
+    assert word_spans(text, "kobani") == [(kelvin, kelvin + 6)]
+    assert word_spans(text, "raqqawi'") == []

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from newsdesk.analyse.gazetteer import Candidate, Gazetteer, Place, distance_km, normalize_name
+from newsdesk.casefold import case_blind, word_spans
 from newsdesk.ingest.metadata import outlet_home, url_host
 from newsdesk.models import Article, PlaceMention
 
@@ -991,12 +992,13 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer, offsets: _Offset
         if _clean(text[ent.start_char:ent.end_char])[0].casefold() in accepted:
             spans[(ent.start_char, ent.end_char)] = False
             taken.update(range(ent.start, ent.end))
+    blind = case_blind(text) if accepted else text
     for name in accepted:  # and the mentions the NER left untagged ("jihadist bastion Raqa")
-        for m in re.finditer(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
-            span = doc.char_span(m.start(), m.end())
+        for start, end in word_spans(text, name, blind):
+            span = doc.char_span(start, end)
             if span is not None and span.text[:1].isupper() and not any(
                     t.i in taken or t.ent_type_ for t in span):
-                spans[(m.start(), m.end())] = False
+                spans[(start, end)] = False
                 taken.update(range(span.start, span.end))
     for span in _untagged_spans(doc, text, gazetteer, taken, countries, offsets):
         spans[span] = False
