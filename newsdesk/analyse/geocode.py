@@ -994,7 +994,7 @@ def _candidate_spans(doc: Doc, text: str, gazetteer: Gazetteer, offsets: _Offset
             taken.update(range(ent.start, ent.end))
     blind = case_blind(text) if accepted else text
     for name in accepted:  # and the mentions the NER left untagged ("jihadist bastion Raqa")
-        for start, end in word_spans(text, name, blind):
+        for start, end in word_spans(text, [name], blind=blind):
             span = doc.char_span(start, end)
             if span is not None and span.text[:1].isupper() and not any(
                     t.i in taken or t.ent_type_ for t in span):
