@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from newsdesk.analyse.attribution import Attribution, Registry, Speaker, find_attributions
 from newsdesk.analyse.numbers import Quantity, find_quantities
+from newsdesk.casefold import word_spans
 from newsdesk.models import ActorMention, Article, Claim, DateRef, PlaceMention, on_ground
 
 if TYPE_CHECKING:
@@ -110,10 +111,9 @@ class _Context:
     registry: Registry | None
     # Canonical names of place words the geocoder resolved somewhere in the article, so a
     # mention it missed elsewhere ("Raqa" tagged ORG) still names the same place.
+    # They are found by `word_spans`, not a pattern of them: each article's would be new
+    # to `re`'s cache (142 patterns over the 200 GeoWebNews texts, 0.017 CPU s with `re`).
     surfaces: dict[str, str]
-    # The surfaces as one pattern, compiled at the first place looked for (`_place`): most
-    # articles never need it, and each article's is new to `re`'s cache.
-    surface_re: re.Pattern[str] | None = None
 
 
 def extract_claims(
@@ -406,12 +406,9 @@ def _place(ctx: _Context, after: int, s_end: int) -> str | None:
     found = [(p.start, p.end, p.name) for p in ctx.places
              if after <= p.start < limit and p.name]
     if ctx.surfaces:
-        if ctx.surface_re is None:
-            ctx.surface_re = re.compile(r"\b(?:" + "|".join(
-                re.escape(t) for t in sorted(ctx.surfaces, key=len, reverse=True)) + r")\b")
-        found += [(m.start(), m.end(), ctx.surfaces[m[0]])
-                  for m in ctx.surface_re.finditer(text, after, limit)
-                  if not any(s <= m.start() < e for s, e, _ in found)]
+        found += [(s, e, ctx.surfaces[text[s:e]])
+                  for s, e in word_spans(text, ctx.surfaces, after, limit)
+                  if not any(fs <= s < fe for fs, fe, _ in found)]
     found.sort()
     if not found:
         anaphor = _CITY_ANAPHOR.search(text, after, limit)

@@ -273,21 +273,35 @@ def test_affiliation_search_finds_what_the_regular_expressions_find(registry) ->
     """On ASCII text the names are looked up between word boundaries instead of searched
     with a 2,500-phrase expression (0.09 CPU s to compile); the answer is the same for
     names and description phrases in any case, inside other words and next to
-    punctuation, and for text outside ASCII, which still goes to the expressions."""
+    punctuation, and for text outside ASCII: the letters `IGNORECASE` matches to an ASCII
+    one ("ſ", "ı", "İ", the Kelvin sign) and the phrases with a letter outside ASCII, found
+    without compiling the two expressions."""
     import random
 
     names = registry._affiliation_names()
-    reference = _reference(registry)
     rng = random.Random(15)
     phrases = sorted(names.exact | names.lower)
     texts = ["a senior US-led coalition commander", "Syria's army", "the SDF-led forces",
-             "IS", "is", "ISIS-K", "x", "", " ", "-", "Burkinabè army", "İstanbul police"]
-    for phrase in rng.sample(phrases, 300):
+             "IS", "is", "ISIS-K", "x", "", " ", "-", "Burkinabè army", "İstanbul police",
+             "BURKINABÈ ARMY", "Türkiye's army", "TÜRKİYE'S ARMY", "Ejército de Liberación",
+             "an ARMY spokesman in Burkinabè", "İS", "the ıraqi army", "ſyrian police",
+             "the \u212aurdish-led forces", "\u212aurdish forces", "ΣDF forces", "army\u0301",
+             "police\u00a0official", "pro-Burkinabè army", "Burkinabè-army"]
+    wide = [p for p in phrases if not p.isascii()]
+    for phrase in rng.sample(phrases, 300) + wide:
         texts += [phrase, phrase.upper(), phrase.title(), f"a {phrase} official",
-                  f"({phrase})", f"{phrase}-led", f"pro-{phrase}", f"{phrase}s", f"{phrase}'s"]
+                  f"({phrase})", f"{phrase}-led", f"pro-{phrase}", f"{phrase}s", f"{phrase}'s",
+                  f"é {phrase}", phrase.replace("s", "ſ").replace("k", "\u212a"),
+                  phrase.replace("i", "ı"), phrase.upper().replace("I", "İ")]
     for _ in range(1000):
-        words = rng.choices([*_WORDS, *rng.sample(phrases, 3)], k=rng.randint(1, 6))
-        texts.append(rng.choice([" ", "-", ", ", "  "]).join(words))
+        words = rng.choices([*_WORDS, *rng.sample(phrases, 3), *rng.sample(wide, 1)],
+                            k=rng.randint(1, 6))
+        texts.append(rng.choice([" ", "-", ", ", "  ", " é "]).join(words))
     answers = [names.first(text) for text in texts]
+    assert names._regexes is None  # the 2,500-phrase expressions were never compiled
+    reference = _reference(registry)
     assert answers == [reference(text) for text in texts]
     assert sum(a is not None for a in answers) > len(texts) / 2
+    assert any(a is not None and not a.isascii() for a in answers)
+    assert {"\u212aurdish-led forces", "ſyrian police", "ıraqi army", "BURKINABÈ ARMY",
+            "TÜRKİYE'S ARMY"} <= set(answers)

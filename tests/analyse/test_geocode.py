@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsdesk.analyse.gazetteer import Gazetteer, distance_km
-from newsdesk.analyse.geocode import extract_places, resolve_mentions
+from newsdesk.analyse.geocode import _PLACE_CUES, _cued, extract_places, resolve_mentions
 from newsdesk.models import Article, PlaceMention
 
 EXPECTED = {  # as written -> GeoNames id
@@ -691,3 +693,21 @@ def test_the_capitalised_tokens_are_read_once_per_article(nlp, gaz: Gazetteer,
     assert calls == [text]
     assert {"Syrian", "Russian", "Raqqa", "Tabqa"} <= set(found)
     assert found["Syrian"] == found["Russian"] == "demonym"
+
+
+_CUE_PIECES = ["in", "IN", "near", "the", "THE", "city", "cıty", "CİTY", "of", "ſouth",
+               "captured", "towards", "neighbourhood", "Governor", "thé", " ", "\n", "  ",
+               "x", "-", ",", "\u212a", "é"]
+
+
+@given(st.lists(st.sampled_from(_CUE_PIECES), max_size=8))
+def test_a_place_cue_is_read_case_blind_as_the_cue_pattern_reads_it(pieces: list[str]) -> None:
+    # `_cued` searches the folded text with the pattern lower-cased: the same answer as
+    # `_PLACE_CUES` with IGNORECASE, for "ı", "İ" and "ſ" too, and a cue only at the end
+    before = "".join(pieces)
+    assert _cued(before) == (_PLACE_CUES.search(before) is not None)
+
+
+def test_a_place_cue_ends_the_text_before_a_name() -> None:
+    assert _cued("fighting raged in ") and _cued("IN THE CITY OF ") and _cued("the cıty of\n")
+    assert not _cued("the city of Raqqa ") and not _cued("within ") and not _cued("Governor ")
