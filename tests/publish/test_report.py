@@ -132,3 +132,19 @@ def test_publish_templates_render_when_their_cache_fails(monkeypatch):
     monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "_get_default_cache_dir", unsafe)
     env = environment.__wrapped__()
     assert env.bytecode_cache is None and env.get_template("brief.html.j2").render
+
+
+def test_map_path_digits_are_the_tenth_then_the_whole_pixel():
+    """The path's shortcut prints what rounding to a tenth and then to a whole pixel
+    prints, the double rounding included (1.46 is drawn at 2, through 1.5)."""
+    import random
+
+    from newsdesk.publish.report import _whole
+
+    assert [_whole(v) for v in (1.46, 1.44, 2.5, 2.55, 3.96, -0.02, -0.3, -1.46)] == [
+        "2", "1", "2", "2", "4", "-0", "-0", "-2"]
+    rng = random.Random(15)
+    values = [k / 20 + d for k in range(-4000, 4000) for d in (0.0, 1e-12, -1e-12, 5e-17)]
+    values += [rng.uniform(-900.0, 1800.0) for _ in range(20_000)]
+    values += [round(rng.uniform(-900.0, 1800.0), 2) for _ in range(20_000)]
+    assert [_whole(v) for v in values] == [f"{round(v, 1):.0f}" for v in values]
