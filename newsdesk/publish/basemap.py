@@ -60,7 +60,8 @@ class Layer:
         offset in them where each feature starts, and where each line starts (each list
         ends with the number of points). Arrays, not lists: the map tests, projects and
         formats every point it draws of a layer in one pass."""
-        parts, feature_starts, line_starts, total = [], [0], [0], 0
+        parts: list[np.ndarray] = []
+        feature_starts, line_starts, total = [0], [0], 0
         for i in ids:
             edges = self.lines[self.features[i] : self.features[i + 1] + 1].tolist()
             parts.append(self.points[edges[0] : edges[-1]])

@@ -159,8 +159,7 @@ def _digits(v: np.ndarray) -> list[str]:
     out = [str(n) for n in whole.astype(np.int64).tolist()]
     odd = ((frac >= 0.44) & (frac <= 0.56)) | ((whole == 0) & np.signbit(whole))
     for i in np.flatnonzero(odd).tolist():
-        x = float(v[i])
-        out[i] = f"{round(x, 1):.0f}"
+        out[i] = f"{round(float(v[i]), 1):.0f}"
     return out
 
 
@@ -187,7 +186,7 @@ def _paths(layer: basemap.Layer, ids: list[int], close: bool,
     paths = []
     k = 0
     for last in feature_starts[1:]:
-        drawn = []
+        drawn: list[str] = []
         while k < len(runs) and runs[k][0] < last:
             a, b = runs[k]
             if b - a > 1:
@@ -211,7 +210,7 @@ def _runs(near: np.ndarray, line_starts: list[int]) -> list[tuple[int, int]]:
     carry[last] = False  # nor does a line's first point keep the previous line's last
     keep[:-1] |= carry
     step = np.diff(keep.view(np.int8), prepend=0, append=0)
-    runs = []
+    runs: list[tuple[int, int]] = []
     for a, b in zip(np.flatnonzero(step == 1).tolist(), np.flatnonzero(step == -1).tolist(),
                     strict=True):
         k = bisect.bisect_right(line_starts, a)
