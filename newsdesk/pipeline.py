@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal, TypedDict, Unpack
@@ -155,12 +155,13 @@ def run_articles(
             else:
                 results = analyze_locally(articles, stored=stored, progress=progress,
                                           workers=workers)
-            new = _store_analysed(store, results, summary, fail, on_article)
+            saved: dict[str, ArticleRecords] | None = {} if link == "all" else None
+            new = _store_analysed(store, results, summary, fail, on_article, saved)
             summary.article_ids = [a for a in summary.article_ids if a in stored or a in new]
             store.add_sources([(a, src) for a, src in again if a in stored or a in new])
             linked = None  # every stored article's records, when a full link has read them
             if link == "all":
-                linked = link_stored(store)
+                linked = link_stored(store, saved=saved)
             elif new:
                 link_stored(store, new_ids=sorted(new))
             summary.copies = sum(
@@ -273,11 +274,14 @@ def _store_analysed(
     summary: RunSummary,
     fail: ErrorSink,
     on_article: Callable[[str], None] | None,
+    saved: dict[str, ArticleRecords] | None = None,
 ) -> set[str]:
     """Store what an executor yields, each article in its own transaction; the new ids.
 
     Executors rely on this storing each result before asking them for the next: the
     Dask executor marks a shard done once its last record has been taken from it.
+    `saved`, when given, collects each stored result by id for a full link to take
+    instead of reading it back (`Store.iter_records`).
     """
     new: set[str] = set()
     for result in results:
@@ -285,6 +289,8 @@ def _store_analysed(
             fail(result)
             continue
         store.save_records(result)
+        if saved is not None:
+            saved[result.article.id] = result
         new.add(result.article.id)
         summary.stored += 1
         summary.last_stored = result.article.source
@@ -294,7 +300,10 @@ def _store_analysed(
 
 
 def link_stored(
-    store: Store, *, new_ids: Collection[str] | None = None
+    store: Store,
+    *,
+    new_ids: Collection[str] | None = None,
+    saved: Mapping[str, ArticleRecords] | None = None,
 ) -> list[ArticleRecords] | None:
     """Recompute the cross-article results and their briefs: all of them, or for new articles.
 
@@ -304,12 +313,13 @@ def link_stored(
     `new_ids` only those articles are linked, into the stored stories they can reach
     (`_link_new`), so the cost follows the new articles, not the size of the store; None
     is returned. Duplicates are found with MinHash signatures kept in the store, and
-    stories are linked with blocking.
+    stories are linked with blocking. `saved`: the records this run has just stored, by
+    id, which a full link takes as they are instead of reading them back.
     """
     if new_ids is not None:
         _link_new(store, new_ids)
         return None
-    records = list(store.iter_records())
+    records = list(store.iter_records(saved=saved))
     duplicates = stored_duplicates(store, records)
     for rec in records:
         rec.article.duplicate_of = duplicates.get(rec.article.id)

@@ -332,7 +332,8 @@ def test_full_link_hands_publish_the_records_it_read(
     shutil.copy(raqqa_run / "n.db", db)
     reads = []
     real = Store.iter_records
-    monkeypatch.setattr(Store, "iter_records", lambda self: reads.append(1) or real(self))
+    monkeypatch.setattr(Store, "iter_records",
+                        lambda self, **kw: reads.append(1) or real(self, **kw))
     pipeline.run([str(example_dir)], out_dir=tmp_path / "handed", db_path=db)
     assert len(reads) == 1
     with Store.open(db) as store:
@@ -340,6 +341,34 @@ def test_full_link_hands_publish_the_records_it_read(
         assert len(ids) * pipeline._FEW >= store.article_count()  # the full read
         pipeline.publish(store, tmp_path / "read", article_ids=ids)
     assert len(reads) == 2
+    names = sorted(p.name for p in (tmp_path / "read").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "handed").iterdir())
+    for name in names:
+        assert (tmp_path / "handed" / name).read_bytes() == (tmp_path / "read" / name).read_bytes()
+
+
+def test_full_link_takes_the_records_the_run_just_stored(
+    example_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's new articles are linked and published from the records it stored, not from
+    their JSON read back; the files are those of a publish that reads the store."""
+    from newsdesk import pipeline
+    from newsdesk.store import Store
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name in ("000_e3fe73acab485a53.txt", "003_16493793af55492b.txt"):
+        shutil.copy(example_dir / name, reports / name)
+    rebuilt = []
+    real = Store._records
+    monkeypatch.setattr(Store, "_records", lambda self, a: rebuilt.append(a.id) or real(self, a))
+    db = tmp_path / "n.db"
+    pipeline.run([str(reports)], out_dir=tmp_path / "handed", db_path=db)
+    assert rebuilt == []
+    with Store.open(db) as store:
+        ids = [a.id for a in store.iter_articles()]
+        pipeline.publish(store, tmp_path / "read", article_ids=ids)
+    assert len(rebuilt) == 2
     names = sorted(p.name for p in (tmp_path / "read").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "handed").iterdir())
     for name in names:

@@ -13,7 +13,6 @@ features near its frame; the floats are those `json.loads` gives, so the map is 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import os
@@ -56,11 +55,21 @@ class Layer:
         hit = (b[:, 0] <= east) & (west <= b[:, 2]) & (b[:, 1] <= north) & (south <= b[:, 3])
         return np.flatnonzero(hit).tolist()
 
-    def feature(self, i: int) -> list[list[list[float]]]:
-        """Feature `i` as lines of [lon, lat], as the GeoJSON gave them."""
-        start, end = self.features[i], self.features[i + 1]
-        edges = self.lines[start : end + 1].tolist()
-        return [self.points[a:b].tolist() for a, b in itertools.pairwise(edges)]
+    def gather(self, ids: list[int]) -> tuple[np.ndarray, list[int], list[int]]:
+        """Features `ids`' points end to end, (lon, lat) as the GeoJSON gave them; the
+        offset in them where each feature starts, and where each line starts (each list
+        ends with the number of points). Arrays, not lists: the map tests, projects and
+        formats every point it draws of a layer in one pass."""
+        parts: list[np.ndarray] = []
+        feature_starts, line_starts, total = [0], [0], 0
+        for i in ids:
+            edges = self.lines[self.features[i] : self.features[i + 1] + 1].tolist()
+            parts.append(self.points[edges[0] : edges[-1]])
+            line_starts.extend(total + e - edges[0] for e in edges[1:])
+            total += edges[-1] - edges[0]
+            feature_starts.append(total)
+        points = np.concatenate(parts) if parts else np.empty((0, 2))
+        return points, feature_starts, line_starts
 
 
 @dataclass(slots=True, frozen=True)

@@ -132,3 +132,80 @@ def test_publish_templates_render_when_their_cache_fails(monkeypatch):
     monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "_get_default_cache_dir", unsafe)
     env = environment.__wrapped__()
     assert env.bytecode_cache is None and env.get_template("brief.html.j2").render
+
+
+def test_map_path_digits_are_the_tenth_then_the_whole_pixel():
+    """The path's shortcut prints what rounding to a tenth and then to a whole pixel
+    prints, the double rounding included (1.46 is drawn at 2, through 1.5)."""
+    import random
+
+    import numpy as np
+
+    from newsdesk.publish.report import _digits
+
+    few = [1.46, 1.44, 2.5, 2.55, 3.96, -0.02, -0.3, -1.46, -0.0, 0.0, 0.3, -0.6]
+    assert _digits(np.array(few)) == [
+        "2", "1", "2", "2", "4", "-0", "-0", "-2", "-0", "0", "0", "-1"]
+    rng = random.Random(15)
+    values = [k / 20 + d for k in range(-4000, 4000) for d in (0.0, 1e-12, -1e-12, 5e-17)]
+    values += [rng.uniform(-900.0, 1800.0) for _ in range(20_000)]
+    values += [round(rng.uniform(-900.0, 1800.0), 2) for _ in range(20_000)]
+    assert _digits(np.array(values)) == [f"{round(v, 1):.0f}" for v in values]
+
+
+@pytest.mark.parametrize("frame", [(33.0, 31.0, 43.0, 40.0), (-180.0, -60.0, 180.0, 85.0),
+                                   (2.0, 49.0, 9.0, 55.0), (-77.0, 38.0, -71.0, 44.0)])
+def test_map_paths_are_those_of_the_point_by_point_projection(frame, monkeypatch):
+    """The map's paths, drawn from each feature's arrays, are those of testing, projecting
+    and formatting its points one at a time (Syria, the world, the Dutch coast's lines cut
+    at the frame, New York's rivers)."""
+    import itertools
+
+    from newsdesk.publish import basemap, report
+
+    west, south, east, north = frame
+    scale = report._MAP_WIDTH / (east - west)
+
+    def inside(lon, lat, pad):
+        return west - pad <= lon <= east + pad and south - pad <= lat <= north + pad
+
+    def one(v):
+        return f"{round(v, 1):.0f}"
+
+    def path(lines, close):
+        if close:
+            runs = [line for line in lines if any(inside(x, y, 1) for x, y in line)]
+        else:
+            runs = []
+            for line in lines:
+                flags = [inside(x, y, 0.2) for x, y in line]
+                run = []
+                for n, point in enumerate(line):
+                    if any(flags[max(n - 1, 0) : n + 2]):
+                        run.append(point)
+                    elif run:
+                        runs.append(run)
+                        run = []
+                runs.append(run)
+        return "".join("M" + "L".join(f"{one((x - west) * scale)},{one((north - y) * scale)}"
+                                      for x, y in r) + ("Z" if close else "")
+                       for r in runs if len(r) > 1)
+
+    def lines(layer, i):
+        points, _, edges = layer.gather([i])
+        return [points[a:b].tolist() for a, b in itertools.pairwise(edges)]
+
+    base = basemap.load()
+    drawn = report._map([{"kind": "incident", "lon": west + 2.0, "lat": south + 2.0},
+                         {"kind": "incident", "lon": east - 2.0, "lat": north - 2.0}])
+    assert drawn["layers"]["coast"] or drawn["layers"]["rivers"]
+    shapes = base.layers["countries"]
+    want = [d for i in shapes.near(west - 1, south - 1, east + 1, north + 1)
+            if (d := path(lines(shapes, i), close=True))]
+    assert [c["d"] for c in drawn["countries"]] == want
+    for name in basemap.LAYERS:
+        pad = 1 if name == "lakes" else 0.2
+        layer = base.layers[name]
+        want = [d for i in layer.near(west - pad, south - pad, east + pad, north + pad)
+                if (d := path(lines(layer, i), close=name == "lakes"))]
+        assert drawn["layers"][name] == want, name
