@@ -46,7 +46,6 @@ def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(source.lower(), pattern.flags & ~re.IGNORECASE)
 
 
-
 def word_spans(text: str, words: Iterable[str], start: int = 0, end: int | None = None,
                blind: str | None = None) -> list[tuple[int, int]]:
     r"""The spans of `re.compile(rf"\b(?:{alternation})\b", flags).finditer(text, start,
