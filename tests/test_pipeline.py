@@ -341,10 +341,15 @@ def test_full_link_hands_publish_the_records_it_read(
         assert len(ids) * pipeline._FEW >= store.article_count()  # the full read
         pipeline.publish(store, tmp_path / "read", article_ids=ids)
     assert len(reads) == 2
-    names = sorted(p.name for p in (tmp_path / "read").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "handed").iterdir())
+    _assert_same_files(tmp_path / "handed", tmp_path / "read")
+
+
+def _assert_same_files(one: Path, other: Path) -> None:
+    """The two folders hold the same files, byte for byte."""
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in other.iterdir())
     for name in names:
-        assert (tmp_path / "handed" / name).read_bytes() == (tmp_path / "read" / name).read_bytes()
+        assert (one / name).read_bytes() == (other / name).read_bytes(), name
 
 
 def test_full_link_takes_the_records_the_run_just_stored(
@@ -369,10 +374,7 @@ def test_full_link_takes_the_records_the_run_just_stored(
         ids = [a.id for a in store.iter_articles()]
         pipeline.publish(store, tmp_path / "read", article_ids=ids)
     assert len(rebuilt) == 2
-    names = sorted(p.name for p in (tmp_path / "read").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "handed").iterdir())
-    for name in names:
-        assert (tmp_path / "handed" / name).read_bytes() == (tmp_path / "read" / name).read_bytes()
+    _assert_same_files(tmp_path / "handed", tmp_path / "read")
 
 
 def test_pipeline_raqqa_every_casualty_claim_is_linked(raqqa_run: Path) -> None:
