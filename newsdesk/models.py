@@ -13,7 +13,8 @@ cheap. Validation happens at the edges (ingest, the actor registry, the web API)
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, Self, get_args, get_origin, get_type_hints
@@ -46,12 +47,14 @@ class Record:
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if value is None and f.metadata.get(_OMIT_NONE):
-                continue
-            out[f.name] = _plain(value)
+        names, omitted = _layout(type(self))
+        out = dict(zip(names, _values(type(self))(self), strict=True))
+        for name, value in out.items():
+            if type(value) not in _LEAVES:
+                out[name] = _plain(value)
+        for name in omitted:
+            if out[name] is None:
+                del out[name]
         return out
 
     @classmethod
@@ -61,16 +64,38 @@ class Record:
                       if name in hints})
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+"""Types `_plain` returns as they are: checked first, since most values are one of them
+(`to_dict` is called for every record the store saves and every line an export writes)."""
+
+
 def _plain(value: Any) -> Any:
     """A field value as JSON-ready data: records become dicts, lists and dicts are copied,
     as `dataclasses.asdict` did when each record had its own `to_dict`."""
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _LEAVES else _plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else _plain(v) for k, v in value.items()}
     return value
+
+
+@cache
+def _layout(cls: type[Record]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The field names in order, and those left out of `to_dict` while None: read once per
+    class, not per call (`dataclasses.fields` builds its tuple every time)."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    return (tuple(f.name for f in fields),
+            tuple(f.name for f in fields if f.metadata.get(_OMIT_NONE)))
+
+
+@cache
+def _values(cls: type[Record]) -> Callable[[Record], tuple[Any, ...]]:
+    """Every field's value in one call, as a tuple in field order."""
+    names = _layout(cls)[0]
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda record: (get(record),)
 
 
 @cache

@@ -101,3 +101,14 @@ def test_models_from_dict_ignores_columns_that_are_not_fields():
     story = Story.from_dict(row)
     assert story.claim_groups[0].values == [{"value": 3}]
     assert story.to_dict()["claim_groups"][0]["status"] == "agreed"
+
+
+def test_models_to_dict_copies_lists_and_nested_records():
+    story = Story(id="st-1", title="Two killed in a strike on Raqqa", article_ids=["a1", "a2"],
+                  outlets=["AFP"], first_published="2017-06-08", last_published=None,
+                  events=[{"id": "ev-1", "article_ids": ["a1"]}])
+    out = story.to_dict()
+    out["article_ids"].append("a3")
+    out["events"][0]["article_ids"].append("a3")
+    assert story.article_ids == ["a1", "a2"]
+    assert story.events == [{"id": "ev-1", "article_ids": ["a1"]}]

@@ -113,8 +113,11 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")
 _SENTENCE_END = re.compile(r"[.!?:\n\"“”]\s*$")
 # An age as news gives it: "a 23-year-old man", "Antonio Mason, 35, died", "aged 71". The
 # spaces around hyphens and commas are optional: ECB+ keeps its tokeniser's ("35 - year").
+# The lookahead is the first character every branch needs: it spares trying all three at
+# every position of the text (a third less time, the same matches).
 _AGE = re.compile(
-    r"\b(\d{1,2}) ?- ?years? ?- ?old\b|(?<=[a-z]) ?, (\d{1,2}) ?, |\baged (\d{1,2})\b"
+    r"(?=[\d ,a])(?:\b(\d{1,2}) ?- ?years? ?- ?old\b|(?<=[a-z]) ?, (\d{1,2}) ?, "
+    r"|\baged (\d{1,2})\b)"
 )
 # A street as local news names it: "the 1200 block of North Avenue", "on Northwest 4th
 # Place", "near W. Evelyn Ave.". One to four capitalised words or ordinals before a street
@@ -133,8 +136,9 @@ _DIRECTIONS = frozenset({
 })
 _STREET_WORD = r"(?:[A-Z][a-zA-Z'-]+|\d+(?:st|nd|rd|th))"
 _STREET_SUFFIX = "|".join(sorted((k.title() for k in _STREET_SUFFIXES), key=len, reverse=True))
-_STREET = re.compile(
-    rf"\b((?:[NSEW]\. )?{_STREET_WORD}(?: {_STREET_WORD}){{0,3}}) ({_STREET_SUFFIX})\b(?! Patrol)"
+_STREET = re.compile(  # the lookahead as `_AGE`'s: a capital or a digit starts every match
+    rf"(?=[A-Z\d])\b((?:[NSEW]\. )?{_STREET_WORD}(?: {_STREET_WORD}){{0,3}}) "
+    rf"({_STREET_SUFFIX})\b(?! Patrol)"
 )
 # A run of capitalised words; one of exactly two (initials aside) is read as a person's
 # full name: "Antonio Mason", "Lakeisha M. Hunt". Longer runs are institutions and places

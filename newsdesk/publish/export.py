@@ -125,12 +125,16 @@ def valid_point(lat: Any, lon: Any) -> bool:
     return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""`json.dumps(..., ensure_ascii=False)` builds an encoder per call: one per line written."""
+
+
 def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
     """Write records one JSON object per line, atomically; returns the count."""
     n = 0
     with _atomic_text(path) as fh:
         for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=False))
+            fh.write(_ENCODER.encode(rec))
             fh.write("\n")
             n += 1
     return n

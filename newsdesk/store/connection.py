@@ -68,6 +68,10 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""`json.dumps` with these options builds an encoder per call; a save writes dozens."""
+
+
 def dumps(value: Any) -> str:
     """JSON as the store keeps it: compact, and not escaped to ASCII."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)

@@ -788,12 +788,14 @@ def _write_stories(
             "INSERT OR IGNORE INTO story_articles VALUES (?, ?)",
             [(s.id, aid) for aid in s.article_ids],
         )
+    # Only the rows whose value changes: an UPDATE rewrites the whole row, the article's
+    # text and its JSON with it, and most articles are no one's copy.
     conn.executemany(
-        "UPDATE articles SET duplicate_of = ? WHERE id = ?",
+        "UPDATE articles SET duplicate_of = ?1 WHERE id = ?2 AND duplicate_of IS NOT ?1",
         [(target, aid) for aid, target in duplicates.items()],
     )
     conn.executemany(
-        "UPDATE articles SET story_id = ? WHERE id = ?",
+        "UPDATE articles SET story_id = ?1 WHERE id = ?2 AND story_id IS NOT ?1",
         [(sid, aid) for aid, sid in story_ids.items()],
     )
 

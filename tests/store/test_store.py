@@ -593,3 +593,25 @@ if __name__ == "__main__":  # regenerate tests/data/schema.sql (see the golden s
         Store.open(Path(tmp) / "schema.db").close()
         SCHEMA.write_text(_schema(Path(tmp) / "schema.db"), "utf-8")
     print(f"wrote {SCHEMA}")
+
+
+def test_store_save_link_sets_changes_and_clears_link_columns(tmp_path, raqqa):
+    """Only rows whose link columns change are updated: a NULL must still be set, changed
+    and cleared (`IS NOT`, not `!=`, which is never true against NULL)."""
+    a, b = raqqa[0].article.id, raqqa[1].article.id
+
+    def story(sid: str) -> Story:
+        return Story(sid, "Battle for Raqqa", [a, b], ["AFP"], "2017-10-10", "2017-10-14")
+
+    def links(s: Store) -> list[tuple[str | None, str | None]]:
+        return [(s.get_article(x)["duplicate_of"], s.get_article(x)["story_id"]) for x in (a, b)]
+
+    with Store.open(tmp_path / "l.db") as s:
+        for r in raqqa:
+            s.save_records(r)
+        s.save_link(stories=[story("s-1")], incidents=[], duplicates={a: None, b: a},
+                    story_ids={a: "s-1", b: "s-1"})
+        assert links(s) == [(None, "s-1"), (a, "s-1")]
+        s.save_link(stories=[story("s-2")], incidents=[], duplicates={a: None, b: None},
+                    story_ids={a: "s-2", b: "s-2"})
+        assert links(s) == [(None, "s-2"), (None, "s-2")]
