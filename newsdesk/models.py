@@ -47,8 +47,8 @@ class Record:
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
-        names, omitted = _layout(type(self))
-        out = dict(zip(names, _values(type(self))(self), strict=True))
+        names, values, omitted = _layout(type(self))
+        out = dict(zip(names, values(self), strict=True))
         for name, value in out.items():
             if type(value) not in _LEAVES:
                 out[name] = _plain(value)
@@ -82,20 +82,16 @@ def _plain(value: Any) -> Any:
 
 
 @cache
-def _layout(cls: type[Record]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The field names in order, and those left out of `to_dict` while None: read once per
-    class, not per call (`dataclasses.fields` builds its tuple every time)."""
+def _layout(cls: type[Record]) -> tuple[
+        tuple[str, ...], Callable[[Record], tuple[Any, ...]], tuple[str, ...]]:
+    """The field names in order, a getter of every field's value as a tuple in that order,
+    and the names left out of `to_dict` while None: made once per class, not per call
+    (`dataclasses.fields` builds its tuple every time)."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    return (tuple(f.name for f in fields),
-            tuple(f.name for f in fields if f.metadata.get(_OMIT_NONE)))
-
-
-@cache
-def _values(cls: type[Record]) -> Callable[[Record], tuple[Any, ...]]:
-    """Every field's value in one call, as a tuple in field order."""
-    names = _layout(cls)[0]
+    names = tuple(f.name for f in fields)
     get = operator.attrgetter(*names)
-    return get if len(names) > 1 else lambda record: (get(record),)
+    values = get if len(names) > 1 else lambda record: (get(record),)
+    return names, values, tuple(f.name for f in fields if f.metadata.get(_OMIT_NONE))
 
 
 @cache
