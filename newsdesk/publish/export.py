@@ -75,15 +75,31 @@ _REGIONS = Path(__file__).resolve().parent.parent / "data" / "acled_regions.tsv"
 
 
 @cache
-def _acled_regions() -> dict[str, str]:
-    """ISO code -> ACLED region, from `data/acled_regions.tsv` (see README, data sources)."""
+def _acled_regions() -> dict[str, tuple[str, str]]:
+    """ISO code -> (country, ACLED region), from `data/acled_regions.tsv` (see README,
+    data sources)."""
     with _REGIONS.open(encoding="utf-8", newline="") as fh:
-        return {row["iso"]: row["region"] for row in csv.DictReader(fh, delimiter="\t")}
+        return {row["iso"]: (row["country"], row["region"])
+                for row in csv.DictReader(fh, delimiter="\t")}
 
 
 def acled_region(country_code: str | None) -> str:
     """ACLED's world region of a country ("SY" -> "Middle East"); "" when unknown."""
-    return _acled_regions().get(country_code or "", "")
+    return _acled_regions().get(country_code or "", ("", ""))[1]
+
+
+def country_name(country_code: str | None) -> str:
+    """The country as a row names it: ISO 3166's common name where it has one ("Syria",
+    "Iran", "South Korea", as ACLED writes them), else its ISO name, else the region
+    table's (Kosovo); "" when unknown.
+
+    ISO's own names are for lists sorted by their key word ("Syrian Arab Republic",
+    "Korea, Republic of"); an analyst filtering ACLED's export by country looks for the
+    name ACLED and the news use."""
+    country = pycountry.countries.get(alpha_2=country_code) if country_code else None
+    if country is None:  # a code ISO has not assigned (Kosovo's XK): the region table's
+        return _acled_regions().get(country_code or "", ("", ""))[0]
+    return getattr(country, "common_name", None) or country.name
 
 
 def source_scale(outlets: Iterable[str], country_code: str | None) -> str:
@@ -182,7 +198,7 @@ def acled_row(incident: Mapping[str, Any], inter: Mapping[str, int | None] | Non
         civilian_targeting=civilian_targeting(incident, inter1, inter2),
         iso=int(country.numeric) if country else "",
         region=acled_region(cc),
-        country=country.name if country else "",
+        country=country_name(cc),
         admin1=incident.get("admin1") or "",
         admin2=incident.get("admin2") or "",
         location=incident.get("location") or "",

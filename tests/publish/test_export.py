@@ -66,7 +66,7 @@ def test_export_incidents_csv_read_with_type_inference(run_dir: Path) -> None:
     rows = table.to_pylist()
     for row in rows:
         assert -90 <= row["latitude"] <= 90 and -180 <= row["longitude"] <= 180
-        assert row["region"] == "Middle East" and row["country"] == "Syrian Arab Republic"
+        assert row["region"] == "Middle East" and row["country"] == "Syria"
         assert row["source_scale"] in ("Regional", "International", "Regional-International")
         assert row["fatalities"] >= 0
     # the AFP and Middle East Eye reports of the breach: a regional and an international
@@ -139,6 +139,18 @@ def test_export_acled_regions_cover_every_country() -> None:
         "Middle East", "Middle East", "Middle East", "Europe", "Central America",
         "Caucasus and Central Asia", "Northern Africa")
     assert export.acled_region(None) == export.acled_region("ZZ") == ""
+
+
+def test_export_country_names_are_the_common_ones() -> None:
+    """ACLED's `country` says "Syria" and "Iran", not ISO's "Syrian Arab Republic": ISO's
+    common name where it has one, its name otherwise, the region table's for Kosovo."""
+    names = {code: export.country_name(code) for code in ("SY", "IR", "KR", "KP", "VN", "FR",
+                                                          "IQ", "XK")}
+    assert names == {"SY": "Syria", "IR": "Iran", "KR": "South Korea", "KP": "North Korea",
+                     "VN": "Vietnam", "FR": "France", "IQ": "Iraq", "XK": "Kosovo"}
+    assert export.country_name(None) == export.country_name("ZZ") == ""
+    # every code the region table places has a name
+    assert all(export.country_name(c.alpha_2) for c in pycountry.countries)
 
 
 @pytest.mark.parametrize(

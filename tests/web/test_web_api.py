@@ -300,7 +300,7 @@ def test_web_export_follows_filters(client) -> None:
     assert len(rows) == 1
     assert (
         rows[0]["sub_event_type"] == "Air/drone strike"
-        and rows[0]["country"] == "Syrian Arab Republic"
+        and rows[0]["country"] == "Syria"
     )
     geo = client.get("/api/export/geojson", params={"event_type": "Battles"}).json()
     assert {f["id"] for f in geo["features"]} == {"inc-oldcity-clash", "inc-hostile"}
