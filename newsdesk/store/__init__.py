@@ -15,8 +15,9 @@ Guarantees the pipeline relies on:
   trail keyed by incident id and replayed over the machine's incident on every save, so
   re-linking never loses an analyst's work.
 
-Tables (every record keeps its whole contract dict in `data`; the other columns are
-copies for filtering and indexes):
+Tables (every record keeps its whole contract dict in `data`, an article all of it but
+its text, which is its `text` column alone; the other columns are copies for filtering
+and indexes):
 - `articles` (`seq` is the insertion order, used for "first seen" and as the FTS rowid,
   which must survive VACUUM, hence an INTEGER PRIMARY KEY beside the text id),
   `article_sources` (every place the same text was read from), `signatures` (MinHash of

@@ -135,7 +135,7 @@ class Store:
                 """,
                 (
                     a.id, a.source, a.url, a.outlet, a.title, a.published, a.dateline,
-                    a.language, a.text, a.duplicate_of, a.story_id, dumps(a.to_dict()), now(),
+                    a.language, a.text, a.duplicate_of, a.story_id, _article_data(a), now(),
                 ),
             )  # fmt: skip
             conn.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (a.id, a.source))
@@ -222,14 +222,16 @@ class Store:
         return row.fetchone() is not None
 
     def _article_obj(self, row: sqlite3.Row) -> Article:
-        article = Article.from_dict(json.loads(row["data"]))
+        data = json.loads(row["data"])
+        data["text"] = row["text"]  # kept in its column alone (`_article_data`)
+        article = Article.from_dict(data)
         article.duplicate_of = row["duplicate_of"]
         article.story_id = row["story_id"]
         return article
 
     def iter_articles(self, *, ids: Collection[str] | None = None) -> Iterator[Article]:
         """Stored articles in insertion order, with their current link results."""
-        cols = "seq, data, duplicate_of, story_id"
+        cols = "seq, data, text, duplicate_of, story_id"
         if ids is None:
             rows = self._conn.execute(f"SELECT {cols} FROM articles ORDER BY seq")
             yield from (self._article_obj(r) for r in rows)
@@ -771,6 +773,15 @@ class Store:
         rows = [json.loads(d) for d in self._select("data", "stories", "id", ids)]
         stories = (Story.from_dict(d) for d in rows)
         return sorted(stories, key=lambda s: (s.first_published or "", s.id))
+
+
+def _article_data(article: Article) -> str:
+    """An article's `data` JSON without its text, which the row holds in its `text`
+    column (searched, signed and read back from there): kept in both, the text was most
+    of the table twice over (migration 7)."""
+    data = article.to_dict()
+    del data["text"]
+    return dumps(data)
 
 
 def _write_stories(

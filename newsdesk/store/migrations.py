@@ -304,8 +304,21 @@ def _v6_alerts(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v7_article_text_once(conn: sqlite3.Connection) -> None:
+    """An article's text lives in its `text` column alone, no longer again inside `data`.
+
+    The text is most of an article row; kept twice it doubled the table (and the pages a
+    scan of it reads) for nothing: every reader takes the column. Older rows lose their
+    copy here, so a file does not hold both forms; SQLite frees the pages for reuse (a
+    `VACUUM` gives them back to the disk). A newsdesk from before this migration refuses
+    the file (`migrate`), as it would look for the text in `data`.
+    """
+    conn.execute("UPDATE articles SET data = json_remove(data, '$.text')"
+                 " WHERE json_type(data, '$.text') IS NOT NULL")
+
+
 MIGRATIONS: tuple[_Migration, ...] = (
-    _v1, _v2, _v3, _v4_link_terms, _v5_watch, _v6_alerts,
+    _v1, _v2, _v3, _v4_link_terms, _v5_watch, _v6_alerts, _v7_article_text_once,
 )
 """Applied in order; `PRAGMA user_version` is the number applied. Only ever append."""
 

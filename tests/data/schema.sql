@@ -1,4 +1,4 @@
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 -- index actors_actor
 CREATE INDEX actors_actor ON actors(actor_id);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import signal
@@ -135,6 +136,42 @@ def test_store_migrates_an_old_file_keeping_its_data(tmp_path, raqqa):
         assert s.runs()[0]["inputs"] == ["a.txt"]
         s.mark_shard_done("shard-0", 3)  # a table the second migration added
         assert s.shard_done("shard-0")
+
+
+def test_store_keeps_an_articles_text_once_and_migrates_older_rows(tmp_path, raqqa):
+    """The text is in the `text` column alone; a file from before migration 7 holds it in
+    `data` too, loses that copy when opened, and reads back the same articles."""
+    with Store.open(tmp_path / "new.db") as s:
+        for rec in raqqa:
+            s.save_records(rec)
+        assert [a.text for a in s.iter_articles()] == [r.article.text for r in raqqa]
+    conn = sqlite3.connect(tmp_path / "new.db")
+    assert conn.execute("SELECT count(*) FROM articles WHERE json_type(data, '$.text')"
+                        " IS NOT NULL").fetchone()[0] == 0
+    conn.close()
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for migration in MIGRATIONS[:6]:
+        migration(conn)
+    conn.execute("PRAGMA user_version = 6")
+    for rec in raqqa:  # as newsdesk wrote rows before migration 7: the text in both places
+        a = rec.article
+        conn.execute(
+            "INSERT INTO articles (id, source, url, outlet, title, published, dateline,"
+            " language, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (a.id, a.source, a.url, a.outlet, a.title, a.published, a.dateline, a.language,
+             a.text, json.dumps(a.to_dict()), "2024-01-01T00:00:00+00:00"))
+    before = conn.execute("SELECT sum(length(data)) FROM articles").fetchone()[0]
+    conn.close()
+    with Store.open(path) as s:
+        assert s.schema_version == len(MIGRATIONS)
+        assert [a.to_dict() for a in s.iter_articles()] == [r.article.to_dict() for r in raqqa]
+        assert s.search("Raqqa")  # the search index still reads the column
+    conn = sqlite3.connect(path)
+    after = conn.execute("SELECT sum(length(data)) FROM articles").fetchone()[0]
+    assert after + sum(len(r.article.text) for r in raqqa) <= before
+    conn.close()
 
 
 def test_store_refuses_a_newer_file_naming_it_and_the_fix(tmp_path):
