@@ -90,8 +90,9 @@ def acled_region(country_code: str | None) -> str:
 
 def country_name(country_code: str | None) -> str:
     """The country as a row names it: ISO 3166's common name where it has one ("Syria",
-    "Iran", "South Korea", as ACLED writes them), else its ISO name, else the region
-    table's (Kosovo); "" when unknown.
+    "Iran", "South Korea", as ACLED writes them), else its ISO name, read in order where
+    ISO inverts it ("Democratic Republic of the Congo", "State of Palestine"), else the
+    region table's (Kosovo); "" when unknown.
 
     ISO's own names are for lists sorted by their key word ("Syrian Arab Republic",
     "Korea, Republic of"); an analyst filtering ACLED's export by country looks for the
@@ -99,7 +100,11 @@ def country_name(country_code: str | None) -> str:
     country = pycountry.countries.get(alpha_2=country_code) if country_code else None
     if country is None:  # a code ISO has not assigned (Kosovo's XK): the region table's
         return _acled_regions().get(country_code or "", ("", ""))[0]
-    return getattr(country, "common_name", None) or country.name
+    name = getattr(country, "common_name", None) or country.name
+    head, comma, tail = name.partition(", ")
+    if comma and tail.endswith((" of", " of the")):  # "Palestine, State of": un-inverted
+        name = f"{tail.removeprefix('The ')} {head}"
+    return name
 
 
 def source_scale(outlets: Iterable[str], country_code: str | None) -> str:

@@ -143,11 +143,17 @@ def test_export_acled_regions_cover_every_country() -> None:
 
 def test_export_country_names_are_the_common_ones() -> None:
     """ACLED's `country` says "Syria" and "Iran", not ISO's "Syrian Arab Republic": ISO's
-    common name where it has one, its name otherwise, the region table's for Kosovo."""
-    names = {code: export.country_name(code) for code in ("SY", "IR", "KR", "KP", "VN", "FR",
-                                                          "IQ", "XK")}
+    common name where it has one, its name otherwise (read in order where ISO inverts it),
+    the region table's for Kosovo."""
+    codes = ("SY", "IR", "KR", "KP", "VN", "FR", "IQ", "XK", "CD", "PS", "FM", "BQ", "SH")
+    names = {code: export.country_name(code) for code in codes}
     assert names == {"SY": "Syria", "IR": "Iran", "KR": "South Korea", "KP": "North Korea",
-                     "VN": "Vietnam", "FR": "France", "IQ": "Iraq", "XK": "Kosovo"}
+                     "VN": "Vietnam", "FR": "France", "IQ": "Iraq", "XK": "Kosovo",
+                     "CD": "Democratic Republic of the Congo", "PS": "State of Palestine",
+                     "FM": "Federated States of Micronesia",
+                     # a list, not an inversion: kept
+                     "BQ": "Bonaire, Sint Eustatius and Saba",
+                     "SH": "Saint Helena, Ascension and Tristan da Cunha"}
     assert export.country_name(None) == export.country_name("ZZ") == ""
     # every code the region table places has a name
     assert all(export.country_name(c.alpha_2) for c in pycountry.countries)
