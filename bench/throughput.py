@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -257,12 +258,32 @@ def _sweep(folder: Path, settings: list[str], repeat: int) -> None:
 
 
 def _builds() -> str:
-    """The spaCy and thinc releases the figures come from: the same model runs at other
-    speeds under other builds (spaCy 3.8.8 and later take the GIL in the parser's and NER's
-    state checks), so a figure is comparable only with one from the same releases."""
+    """The spaCy, thinc and blis releases the figures come from, and the kernels blis chose
+    on this CPU: the same model runs at other speeds under other builds (spaCy 3.8.8 and
+    later take the GIL in the parser's and NER's state checks) and on CPUs blis has no
+    kernels for (its generic code on Zen 3: 11 % of the parse, RESULTS stop 30), so a
+    figure is comparable only with one from the same releases and kernels."""
     from importlib.metadata import version
 
-    return f"spaCy {version('spacy')}, thinc {version('thinc')}"
+    probe = subprocess.run(
+        [PYTHON, "-c", "import numpy, blis.py; a = numpy.ones((2, 2), 'f'); blis.py.gemm(a, a)"],
+        env={**os.environ, "BLIS_ARCH_DEBUG": "1"}, capture_output=True, text=True,
+        check=False)
+    chosen = re.search(r"sub-configuration '(\w+)'", probe.stderr)
+    cpu = " ".join(_cpuinfo().get(k, "?") for k in ("vendor_id", "cpu family", "model"))
+    return (f"spaCy {version('spacy')}, thinc {version('thinc')}, blis {version('blis')} "
+            f"({chosen[1] if chosen else 'unknown'} kernels on {cpu})")
+
+
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's vendor, family and model (Linux), as blis reads them."""
+    try:
+        text = Path("/proc/cpuinfo").read_text("utf-8")
+    except OSError:
+        return {}
+    first = text.split("\n\n", 1)[0]
+    return {k.strip(): v.strip() for k, _, v in
+            (line.partition(":") for line in first.splitlines()) if v}
 
 
 def main() -> None:
