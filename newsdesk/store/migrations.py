@@ -9,12 +9,15 @@ that has shipped, since files in the field were built by it.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from newsdesk.errors import SchemaError
 from newsdesk.store.connection import Transaction
+
+log = logging.getLogger(__name__)
 
 _Migration = Callable[[sqlite3.Connection], None]
 
@@ -341,6 +344,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         )
     if version == len(MIGRATIONS):
         return
+    if version:  # a file with data: say so before a pause that can last minutes
+        log.warning("%s: upgrading the store from schema %d to %d, once (a large store takes "
+                    "a while)", path, version, len(MIGRATIONS))
     with Transaction(conn):
         version = schema_version(conn)  # another process may have migrated meanwhile
         for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
