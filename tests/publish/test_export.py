@@ -155,7 +155,7 @@ def test_export_country_names_are_the_common_ones() -> None:
                      "BQ": "Bonaire, Sint Eustatius and Saba",
                      "SH": "Saint Helena, Ascension and Tristan da Cunha"}
     assert export.country_name(None) == export.country_name("ZZ") == ""
-    # every code the region table places has a name
+    # every ISO code gets a name
     assert all(export.country_name(c.alpha_2) for c in pycountry.countries)
 
 
